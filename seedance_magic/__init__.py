@@ -1,0 +1,64 @@
+"""seedance-magic: ByteDance's Seedance 2.0 video model on fal.ai, native in Jupyter.
+
+    %load_ext seedance_magic
+    %%seedance --fast -d 6 -a 16:9 --seed 42
+    Slow dolly-in on a hummingbird at a neon flower at dusk
+
+Importing this package and loading the extension are cheap: fal_client, ipywidgets and
+the video libraries are imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Job",
+    "JobGroup",
+    "Result",
+    "__version__",
+    "compare",
+    "generate",
+    "history",
+    "load_ipython_extension",
+    "studio",
+    "unload_ipython_extension",
+]
+
+if TYPE_CHECKING:
+    from .engine import Job, Result
+
+# Public names and the module that defines each; loaded on first attribute access.
+_LAZY = {
+    "Job": "engine",
+    "Result": "engine",
+    "JobGroup": "grid",
+    "generate": "api",
+    "history": "api",
+    "studio": "api",
+    "compare": "api",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seedance_magic' has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".{module}", __name__), name)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext seedance_magic`: register `%%seedance` and `%seedance`."""
+    from .magic import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .magic import unload
+
+    unload(ipython)

@@ -1,0 +1,117 @@
+"""The one error tree of seedance-magic.
+
+    SeedanceError
+    ├── InvalidRequest            what the user asked for cannot be sent (one line, nothing sent)
+    │   └── BudgetExceeded        the estimate is above a configured limit
+    ├── MissingDependency         an optional package is needed for this (with the pip line)
+    ├── CredentialsMissing        no FAL_KEY where one is needed
+    ├── ServiceError              fal (or the network to it) did not do what was asked
+    │   ├── SubmitOutcomeUnknown  the submit's response was lost: fal may have accepted it
+    │   ├── RateLimited           429 after the retries
+    │   ├── Unavailable           5xx, timeouts, dropped connections after the retries
+    │   ├── Rejected              fal refused the arguments (422 and other 4xx)
+    │   └── AuthenticationFailed  401/403
+    ├── JobFailed                 the job ran and ended with an error at fal
+    ├── JobCancelled              the job was cancelled
+    ├── JobTimeout                the caller's --timeout passed
+    └── DownloadFailed            the video was made but could not be saved locally
+
+Every message says what happened and what to do, and names the request id when there
+is one. Dependency errors (fal_client, httpx) are translated into this tree at one
+boundary, in backends/fal.py.
+"""
+
+from __future__ import annotations
+
+
+class SeedanceError(Exception):
+    """Base of every error raised by seedance-magic."""
+
+    def __init__(self, message: str, *, request_id: str | None = None, hint: str = "") -> None:
+        self.message = message
+        self.request_id = request_id
+        self.hint = hint
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.request_id and self.request_id not in self.message:
+            parts.append(f"(request {self.request_id})")
+        text = " ".join(parts)
+        return f"{text}. {self.hint}" if self.hint else text
+
+
+class InvalidRequest(SeedanceError, ValueError):
+    """The request cannot be sent as given; nothing was sent or spent."""
+
+
+class BudgetExceeded(InvalidRequest):
+    """The cost estimate is above `max_usd_per_run` or the session budget."""
+
+
+class MissingDependency(SeedanceError, ImportError):
+    """An optional package is needed for this feature."""
+
+
+class CredentialsMissing(SeedanceError):
+    """No fal credentials were found where they are required."""
+
+
+class ServiceError(SeedanceError):
+    """fal, or the network to it, did not do what was asked."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_id: str | None = None,
+        hint: str = "",
+        status_code: int | None = None,
+        error_type: str | None = None,
+    ) -> None:
+        super().__init__(message, request_id=request_id, hint=hint)
+        self.status_code = status_code
+        self.error_type = error_type
+
+
+class SubmitOutcomeUnknown(ServiceError):
+    """The submit was sent but its response was lost: fal may have queued (and will
+    charge for) the job. It is never resubmitted automatically."""
+
+
+class RateLimited(ServiceError):
+    """fal answered 429 Too Many Requests, also after retrying."""
+
+
+class Unavailable(ServiceError):
+    """fal answered 5xx, timed out or dropped the connection, also after retrying."""
+
+
+class Rejected(ServiceError):
+    """fal refused the request's arguments."""
+
+
+class AuthenticationFailed(ServiceError):
+    """fal refused the credentials."""
+
+
+class JobFailed(SeedanceError):
+    """The job ran at fal and ended with an error."""
+
+    def __init__(
+        self, message: str, *, request_id: str | None = None, hint: str = "", error_type: str | None = None
+    ) -> None:
+        super().__init__(message, request_id=request_id, hint=hint)
+        self.error_type = error_type
+
+
+class JobCancelled(SeedanceError):
+    """The job was cancelled before it produced a video."""
+
+
+class JobTimeout(SeedanceError, TimeoutError):
+    """The job did not finish within the caller's timeout."""
+
+
+class DownloadFailed(SeedanceError):
+    """fal made the video but it could not be saved to the output folder."""
