@@ -293,9 +293,8 @@ def _check_reference_lists(args: dict[str, Any]) -> list[Problem]:
 def format_problems(problems: list[Problem] | list[dict[str, Any]]) -> str:
     """One line per problem, for people (a 422 detail list or our own Problems)."""
     lines = []
-    for p in problems:
-        if isinstance(p, Problem):
-            p = p.detail()
+    for problem in problems:
+        p = problem.detail() if isinstance(problem, Problem) else problem
         loc = [str(x) for x in p.get("loc", []) if x != "body"]
         lines.append(f"{'.'.join(loc) or 'request'}: {p.get('msg', p)}")
     return "; ".join(lines)

@@ -1,0 +1,371 @@
+"""The fal backend: fal_client.AsyncClient on our transport, and the error boundary.
+
+One `FalBackend` per event loop (fal_client's httpx clients are bound to the loop they
+were made on). Every fal_client / httpx exception is translated into the package's error
+tree here and nowhere else; messages never contain the key (fal_client never puts it in
+one, and we never format request headers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import fal_client
+import httpx
+from fal_client.client import AsyncBackupDomainTransport, AsyncCDNTokenManager, CDNToken
+
+from .. import errors
+from ..endpoints import format_problems
+from ..routing import fal_transport, plain_transport
+from ..settings import Target
+from .base import Handle, StatusUpdate, StreamUnavailable
+
+USER_AGENT = f"seedance-magic (fal-client/{fal_client.__version__})"
+_HTTP_TIMEOUT = httpx.Timeout(120.0, connect=30.0)
+
+
+class _RoutedTokenManager(AsyncCDNTokenManager):
+    """fal's CDN token manager, fetching its token through our transport."""
+
+    def __init__(self, auth: Any, base_url: str | None) -> None:
+        super().__init__(auth)
+        self._base_url = base_url
+
+    async def _refresh_token(self) -> CDNToken:
+        async with httpx.AsyncClient(transport=plain_transport(self._base_url), timeout=30.0) as client:
+            response = await client.post(self._url, headers=self._headers, json={})
+            response.raise_for_status()
+            data = response.json()
+        return CDNToken(
+            token=data["token"],
+            token_type=data["token_type"],
+            base_upload_url=data["base_url"],
+            expires_at=datetime.fromisoformat(data["expires_at"]),
+        )
+
+
+@dataclass(unsafe_hash=True)
+class RoutedAsyncClient(fal_client.AsyncClient):
+    """fal_client.AsyncClient whose httpx clients use our transports (the seam)."""
+
+    base_url: str | None = None
+    _http: httpx.AsyncClient | None = field(default=None, init=False, repr=False, compare=False, hash=False)
+
+    @property
+    def _client(self) -> Awaitable[httpx.AsyncClient]:
+        return self._build_client()
+
+    async def _build_client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            auth = await self._auth
+            if self._http is None:
+                self._http = httpx.AsyncClient(
+                    transport=AsyncBackupDomainTransport(transport=fal_transport(self.base_url)),
+                    headers={"Authorization": auth.header_value, "User-Agent": USER_AGENT},
+                    timeout=self.default_timeout,
+                )
+        return self._http
+
+    @property
+    def _token_manager(self) -> Awaitable[AsyncCDNTokenManager]:
+        return self._build_token_manager()
+
+    async def _build_token_manager(self) -> AsyncCDNTokenManager:
+        manager = self.__dict__.get("_routed_token_manager")
+        if manager is None:
+            manager = _RoutedTokenManager(await self._auth, self.base_url)
+            self.__dict__["_routed_token_manager"] = manager
+        return manager
+
+    @asynccontextmanager
+    async def _cdn_client(self) -> AsyncIterator[httpx.AsyncClient]:
+        async with httpx.AsyncClient(
+            transport=plain_transport(self.base_url),
+            headers={"User-Agent": USER_AGENT},
+            timeout=self.default_timeout,
+        ) as client:
+            yield client
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+
+def translate(
+    exc: BaseException, *, request_id: str | None = None, doing: str = "talking to fal"
+) -> Exception:
+    """One fal_client / httpx exception as an error of our tree."""
+    if isinstance(exc, errors.SeedanceError):
+        if request_id and not exc.request_id:
+            exc.request_id = request_id
+        return exc
+    retry_hint = "The request id is saved: `%seedance resume ID` picks the job up again" if request_id else ""
+    if isinstance(exc, fal_client.client.FalClientHTTPError):
+        code = exc.status_code
+        detail = exc.message
+        text = format_problems(detail) if isinstance(detail, list) else str(detail)[:300]
+        kwargs: dict[str, Any] = {"request_id": request_id, "status_code": code, "error_type": exc.error_type}
+        if code == 422:
+            return errors.Rejected(f"fal rejected the arguments while {doing}: {text}", **kwargs)
+        if code in (401, 403):
+            return errors.AuthenticationFailed(
+                f"fal refused the credentials ({code})",
+                hint="Check FAL_KEY (a key from https://fal.ai/dashboard/keys); it is not shown here",
+                **kwargs,
+            )
+        if code == 429:
+            return errors.RateLimited(
+                f"fal is rate limiting (429) while {doing}", hint="Wait a minute and retry", **kwargs
+            )
+        if code >= 500:
+            return errors.Unavailable(f"fal answered {code} while {doing}: {text}", hint=retry_hint, **kwargs)
+        return errors.Rejected(f"fal answered {code} while {doing}: {text}", **kwargs)
+    if isinstance(exc, fal_client.auth.MissingCredentialsError):
+        return errors.CredentialsMissing(
+            "No fal credentials found",
+            hint="Set FAL_KEY (env, a .env file, or a Colab secret named FAL_KEY), or unset "
+            "SEEDANCE_FAL_BASE_URL to use the built-in emulator",
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return errors.Unavailable(
+            f"fal did not answer in time while {doing}", request_id=request_id, hint=retry_hint
+        )
+    if isinstance(exc, httpx.TransportError):
+        return errors.Unavailable(
+            f"the connection to fal failed while {doing} ({type(exc).__name__})",
+            request_id=request_id,
+            hint=retry_hint,
+        )
+    if isinstance(exc, (KeyError, ValueError, json.JSONDecodeError)):
+        return errors.Unavailable(
+            f"fal sent an answer that could not be read while {doing}", request_id=request_id, hint=retry_hint
+        )
+    return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+
+
+def _http_error(response: httpx.Response) -> fal_client.client.FalClientHTTPError:
+    """A non-2xx answer outside fal_client's own calls, in fal_client's error shape."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    detail = body.get("detail", response.text) if isinstance(body, dict) else response.text
+    error_type = body.get("error_type") if isinstance(body, dict) else None
+    return fal_client.client.FalClientHTTPError(
+        detail,
+        response.status_code,
+        dict(response.headers),
+        response=response,
+        error_type=error_type or response.headers.get("x-fal-error-type"),
+    )
+
+
+def _status_update(data: dict[str, Any]) -> StatusUpdate:
+    status = data.get("status")
+    if status not in ("IN_QUEUE", "IN_PROGRESS", "COMPLETED"):
+        raise ValueError(f"unknown status {status!r}")
+    return StatusUpdate(
+        state=status,
+        queue_position=data.get("queue_position"),
+        logs=tuple(data.get("logs") or ()),
+        error=data.get("error"),
+        error_type=data.get("error_type"),
+        metrics=data.get("metrics") or {},
+    )
+
+
+class FalBackend:
+    """Submit, follow, fetch, cancel, upload and download through fal_client."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.client = RoutedAsyncClient(key=target.key, base_url=target.base_url)
+        self._stream_supported: bool | None = None
+        self._downloads: httpx.AsyncClient | None = None
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        if self._downloads is not None:
+            await self._downloads.aclose()
+
+    async def submit(self, endpoint_id: str, arguments: dict[str, Any]) -> Handle:
+        try:
+            handle = await self.client.submit(endpoint_id, arguments)
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            raise translate(exc, doing="submitting") from exc
+        return Handle(
+            endpoint_id, handle.request_id, handle.status_url, handle.response_url, handle.cancel_url
+        )
+
+    def handle_for(self, endpoint_id: str, request_id: str) -> Handle:
+        urls = fal_client.client.AsyncRequestHandle.from_request_id(None, endpoint_id, request_id)  # type: ignore[arg-type]
+        return Handle(endpoint_id, request_id, urls.status_url, urls.response_url, urls.cancel_url)
+
+    def _fal_handle(self, handle: Handle, http: httpx.AsyncClient) -> fal_client.AsyncRequestHandle:
+        return fal_client.AsyncRequestHandle(
+            request_id=handle.request_id,
+            response_url=handle.response_url,
+            status_url=handle.status_url,
+            cancel_url=handle.cancel_url,
+            client=http,
+        )
+
+    async def status(self, handle: Handle) -> StatusUpdate:
+        http = await self.client._client
+        try:
+            status = await self._fal_handle(handle, http).status(with_logs=True)
+        except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
+            raise translate(exc, request_id=handle.request_id, doing="checking the status") from exc
+        if isinstance(status, fal_client.Queued):
+            return StatusUpdate("IN_QUEUE", queue_position=status.position)
+        if isinstance(status, fal_client.InProgress):
+            return StatusUpdate("IN_PROGRESS", logs=tuple(status.logs or ()))
+        assert isinstance(status, fal_client.Completed)
+        return StatusUpdate(
+            "COMPLETED",
+            logs=tuple(status.logs or ()),
+            error=status.error,
+            error_type=status.error_type,
+            metrics=status.metrics or {},
+        )
+
+    async def stream(self, handle: Handle) -> AsyncIterator[StatusUpdate]:
+        """Status updates from fal's SSE status stream; raises StreamUnavailable at once
+        when the server does not offer it (the caller then polls)."""
+        from httpx_sse import aconnect_sse
+
+        if self._stream_supported is False:
+            raise StreamUnavailable
+        http = await self.client._client
+        url = handle.status_url.rstrip("/") + "/stream"
+        try:
+            async with aconnect_sse(
+                http, "GET", url, params={"logs": "1"}, timeout=httpx.Timeout(60.0, connect=30.0)
+            ) as source:
+                code = source.response.status_code
+                if code in (404, 405, 501):
+                    self._stream_supported = False
+                    raise StreamUnavailable
+                if code >= 400:
+                    await source.response.aread()
+                    raise _http_error(source.response)
+                self._stream_supported = True
+                async for event in source.aiter_sse():
+                    if event.data:
+                        yield _status_update(json.loads(event.data))
+        except StreamUnavailable:
+            raise
+        except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
+            raise translate(exc, request_id=handle.request_id, doing="following the status stream") from exc
+
+    async def result(self, handle: Handle) -> dict[str, Any]:
+        http = await self.client._client
+        try:
+            data: dict[str, Any] = await self._fal_handle(handle, http).get(interval=0.5)
+        except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
+            raise translate(exc, request_id=handle.request_id, doing="fetching the result") from exc
+        return data
+
+    async def cancel(self, handle: Handle) -> None:
+        http = await self.client._client
+        try:
+            await self._fal_handle(handle, http).cancel()
+        except fal_client.client.FalClientHTTPError as exc:
+            if exc.status_code == 400:  # ALREADY_COMPLETED: nothing left to cancel
+                return
+            raise translate(exc, request_id=handle.request_id, doing="cancelling") from exc
+        except (httpx.HTTPError, fal_client.client.FalClientError) as exc:
+            raise translate(exc, request_id=handle.request_id, doing="cancelling") from exc
+
+    async def upload(self, data: bytes, content_type: str, file_name: str) -> str:
+        """Upload through fal_client's CDN path only: its storage fallback would send the
+        key along with the PUT to the signed upload URL."""
+        try:
+            url: str = await self.client.upload(
+                data, content_type, file_name, repository="fal_v3", fallback_repository=[]
+            )
+        except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
+            raise translate(exc, doing=f"uploading {file_name}") from exc
+        return url
+
+    async def download(
+        self,
+        url: str,
+        dest: Path,
+        *,
+        expected_size: int | None = None,
+        attempts: int = 5,
+        progress: Callable[[int, int | None], None] | None = None,
+        request_id: str | None = None,
+    ) -> Path:
+        """Stream `url` to `dest` (via dest.part, resuming with Range after a dropped
+        connection), check the size, and return dest. Carries no fal credentials."""
+        if self._downloads is None:
+            self._downloads = httpx.AsyncClient(
+                transport=plain_transport(self.target.base_url),
+                headers={"User-Agent": USER_AGENT},
+                timeout=httpx.Timeout(60.0, connect=30.0),
+                follow_redirects=True,
+            )
+        part = dest.with_name(dest.name + ".part")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        total = expected_size
+        delay = 0.25
+        for attempt in range(1, attempts + 1):
+            have = part.stat().st_size if part.exists() else 0
+            headers = {"Range": f"bytes={have}-"} if have else {}
+            try:
+                async with self._downloads.stream("GET", url, headers=headers) as response:
+                    if response.status_code == 416 and total is not None and have == total:
+                        break
+                    response.raise_for_status()
+                    if response.status_code != 206:
+                        have = 0
+                    length = response.headers.get("content-length")
+                    if length is not None:
+                        total = have + int(length)
+                    with part.open("ab" if have else "wb") as out:
+                        async for chunk in response.aiter_bytes(256 * 1024):
+                            out.write(chunk)
+                            have += len(chunk)
+                            if progress is not None:
+                                progress(have, total)
+                if total is None or have == total:
+                    break
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code < 500 and exc.response.status_code != 429:
+                    raise errors.DownloadFailed(
+                        f"the video could not be downloaded ({exc.response.status_code}) from {url}",
+                        request_id=request_id,
+                        hint="`%seedance resume ID` tries again while fal still keeps the file",
+                    ) from exc
+            except httpx.TransportError:
+                pass
+            if attempt == attempts:
+                raise errors.DownloadFailed(
+                    f"the video download kept failing ({have} of {total or '?'} bytes) from {url}",
+                    request_id=request_id,
+                    hint="`%seedance resume ID` tries again while fal still keeps the file",
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        size = part.stat().st_size
+        if expected_size is not None and size != expected_size:
+            part.unlink(missing_ok=True)
+            raise errors.DownloadFailed(
+                f"the downloaded video has {size} bytes, fal announced {expected_size}",
+                request_id=request_id,
+                hint="`%seedance resume ID` downloads it again",
+            )
+        part.replace(dest)
+        return dest

@@ -1,0 +1,580 @@
+"""The job engine: one `Job` takes one request through fal, start to finish.
+
+    submit -> journal the request id -> follow (stream, else adaptive polling)
+           -> fetch the result -> download the MP4 -> Result
+
+A job runs as a task on the runtime's loop (the kernel's own loop in Jupyter), emits a
+`Snapshot` to its subscribers on every change (the UI renders snapshots; it never reaches
+into the job), and is awaited with `await job` or `job.wait()`. Nothing paid for is lost:
+the request id is committed before the first status call, status failures are retried
+with backoff for as long as the job may still be running, a finished video is always
+downloaded, and a submit whose response was lost is recorded as "unknown", never resent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import errors
+from .backends.base import Handle, StatusUpdate, StreamUnavailable
+from .endpoints import CostEstimate, estimate_cost, find_endpoint
+from .result import Result
+
+if TYPE_CHECKING:
+    from collections.abc import Generator, Mapping
+
+    from .backends.base import Backend
+    from .runtime import Runtime
+    from .settings import Target
+    from .store import JobRecord
+
+__all__ = ["Job", "JobSpec", "Result", "Snapshot", "State"]
+
+log = logging.getLogger(__name__)
+
+
+class State(str, Enum):
+    PENDING = "pending"
+    SUBMITTING = "submitting"
+    QUEUED = "queued"
+    RUNNING = "running"
+    DOWNLOADING = "downloading"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (State.COMPLETED, State.FAILED, State.CANCELLED, State.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What to run: the endpoint, the exact JSON arguments, and what to show about it."""
+
+    endpoint_id: str
+    arguments: Mapping[str, Any]
+    estimate: CostEstimate
+    cache_key: str | None = None
+    reproduce: str | None = None
+    inputs: tuple[dict[str, Any], ...] = ()
+    timeout: float | None = None
+    caption: Mapping[str, Any] = field(default_factory=dict)
+    input_video_seconds: float = 0.0
+    prepare: Callable[[Backend], Any] | None = None  # async: uploads inputs, returns final arguments
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a view shows about a job at one moment."""
+
+    key: str
+    state: State
+    endpoint_id: str
+    estimate: CostEstimate
+    emulated: bool
+    request_id: str | None = None
+    queue_position: int | None = None
+    logs: tuple[dict[str, Any], ...] = ()
+    new_logs: tuple[dict[str, Any], ...] = ()
+    started: float = 0.0
+    running_since: float | None = None
+    finished: float | None = None
+    progress: float | None = None
+    downloaded: int = 0
+    download_total: int | None = None
+    cancelling: bool = False
+    trouble: str | None = None
+    error: str | None = None
+    result: Result | None = None
+    caption: Mapping[str, Any] = field(default_factory=dict)
+    uploads: tuple[str, ...] = ()
+
+    @property
+    def elapsed(self) -> float:
+        return (self.finished or time.monotonic()) - self.started
+
+
+class Job:
+    """One generation at fal. Create with a JobSpec and `start()`, or `Job.resume()`."""
+
+    def __init__(
+        self, spec: JobSpec, runtime: Runtime | None = None, *, target: Target | None = None
+    ) -> None:
+        from .runtime import get_runtime
+
+        self.spec = spec
+        self._rt = runtime or get_runtime()
+        self._target = target or self._rt.target()
+        self.key = f"job-{id(self):x}"
+        self.journal_id: str | None = None
+        self._handle: Handle | None = None
+        self._snap = Snapshot(
+            key=self.key,
+            state=State.PENDING,
+            endpoint_id=spec.endpoint_id,
+            estimate=spec.estimate,
+            emulated=self._target.emulated,
+            started=time.monotonic(),
+            caption=spec.caption,
+        )
+        self._subscribers: list[Callable[[Snapshot], None]] = []
+        self._task: asyncio.Task[Result] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._cancel_requested = False
+        self._cancel_reason = "cancelled"
+        self._typical_run: float | None = None
+        self._rt.register(self)
+
+    # ----------------------------------------------------------------- public
+    @property
+    def status(self) -> State:
+        return self._snap.state
+
+    @property
+    def request_id(self) -> str | None:
+        return self._snap.request_id
+
+    @property
+    def result(self) -> Result | None:
+        return self._snap.result
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snap
+
+    @property
+    def done(self) -> bool:
+        return self._snap.state.terminal
+
+    def subscribe(self, callback: Callable[[Snapshot], None]) -> Callable[[], None]:
+        """Call `callback(snapshot)` on every change; returns the unsubscribe function."""
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+
+    def start(self) -> Job:
+        """Schedule the job on the runtime's loop and return at once."""
+        if self._task is None:
+            self._loop = self._rt.loop()
+            self._task = self._loop.create_task(self._main(), name=self.key)
+            self._rt.active.add(self)
+        return self
+
+    def __await__(self) -> Generator[Any, None, Result]:
+        return self._wait_async().__await__()
+
+    async def _wait_async(self) -> Result:
+        self.start()
+        assert self._task is not None
+        await asyncio.shield(self._task)
+        return self._outcome()
+
+    def wait(self, timeout: float | None = None) -> Result:
+        """Block until the job ends and return its Result (or raise its error). Works in
+        scripts and, through nest_asyncio, inside a running kernel loop. Ctrl-C cancels
+        the job at fal, then re-raises."""
+        self.start()
+        assert self._task is not None and self._loop is not None
+        loop = self._loop
+        if loop.is_running():
+            import nest_asyncio
+
+            nest_asyncio.apply(loop)
+        try:
+            loop.run_until_complete(asyncio.wait_for(asyncio.shield(self._task), timeout))
+        except asyncio.TimeoutError:
+            raise errors.JobTimeout(
+                f"the job is still {self.status.value} after {timeout} s",
+                request_id=self.request_id,
+                hint="It keeps running; call .wait() again or look at `%seedance jobs`",
+            ) from None
+        except KeyboardInterrupt:
+            self.cancel()
+            with contextlib.suppress(BaseException):
+                loop.run_until_complete(asyncio.wait_for(asyncio.shield(self._task), 15))
+            raise
+        return self._outcome()
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        """Cancel at fal (or before sending, if not yet submitted)."""
+        if self.done or self._cancel_requested:
+            return
+        self._cancel_requested = True
+        self._cancel_reason = reason
+        if self._handle is not None and self._loop is not None:
+            self._publish(cancelling=True)
+            self._loop.create_task(self._cancel_at_fal())
+        elif self._snap.state == State.PENDING and self._task is not None:
+            self._task.cancel()
+        else:
+            self._publish(cancelling=True)  # submitting: cancelled as soon as fal answers
+
+    def __repr__(self) -> str:
+        from .ui.text import status_line
+
+        return f"<seedance Job {status_line(self._snap)}>"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from .ui.text import status_line
+
+        if self.result is not None:
+            return self.result._repr_mimebundle_(include, exclude)
+        return {"text/plain": status_line(self._snap)}
+
+    # -------------------------------------------------------------- internals
+    def _outcome(self) -> Result:
+        if self._snap.result is not None:
+            return self._snap.result
+        assert self._task is not None
+        exc = self._task.exception() if self._task.done() and not self._task.cancelled() else None
+        if exc is not None:
+            raise exc
+        raise errors.JobCancelled(self._snap.error or "the job was cancelled", request_id=self.request_id)
+
+    def _publish(self, **changes: Any) -> None:
+        self._snap = replace(self._snap, **changes)
+        for callback in list(self._subscribers):
+            try:
+                callback(self._snap)
+            except Exception:  # a broken view must never break the job
+                log.exception("a job subscriber failed")
+
+    def _journal(self, state: State | None = None, detail: str | None = None, **fields: Any) -> None:
+        if self.journal_id is not None:
+            self._rt.journal.update(
+                self.journal_id, state=state.value if state else None, detail=detail, **fields
+            )
+
+    @property
+    def backend(self) -> Backend:
+        return self._rt.backend(self._target)
+
+    async def _main(self) -> Result:
+        try:
+            if self._handle is None:
+                await self._submit()
+            update = await self._follow()
+            return await self._finish(update)
+        except asyncio.CancelledError:
+            if self._handle is None:
+                self._end(State.CANCELLED, "cancelled before it was sent: nothing was charged")
+                raise errors.JobCancelled("cancelled before it was sent", request_id=None) from None
+            raise
+        except errors.SubmitOutcomeUnknown as exc:
+            self._end(State.UNKNOWN, str(exc))
+            raise
+        except errors.SeedanceError as exc:
+            if exc.request_id is None and self.request_id:
+                exc.request_id = self.request_id
+            if not self.done:
+                self._end(State.FAILED, str(exc), journal_state=None if self._handle else State.FAILED)
+            raise
+        finally:
+            self._rt.active.discard(self)
+
+    def _end(self, state: State, message: str, *, journal_state: State | None = None) -> None:
+        self._journal(journal_state or state, detail=message, error=message)
+        self._publish(state=state, error=message, finished=time.monotonic(), cancelling=False)
+
+    async def _submit(self) -> None:
+        target = self._target
+        self.journal_id = self._rt.journal.create(
+            endpoint=self.spec.endpoint_id,
+            arguments=self.spec.arguments,
+            cache_key=self.spec.cache_key,
+            base_url=target.base_url,
+            emulated=target.emulated,
+            estimate=(self.spec.estimate.low, self.spec.estimate.high),
+            reproduce=self.spec.reproduce,
+            inputs=list(self.spec.inputs),
+        )
+        arguments = dict(self.spec.arguments)
+        if self.spec.prepare is not None:
+            arguments = await self.spec.prepare(self.backend)
+            self._journal(arguments=arguments)
+        self._publish(state=State.SUBMITTING)
+        self._journal(State.SUBMITTING)
+        handle = await self.backend.submit(self.spec.endpoint_id, arguments)
+        self._attach(handle)
+        if self._cancel_requested:
+            await self._cancel_at_fal()
+
+    def _attach(self, handle: Handle) -> None:
+        """Record the request id on disk (committed) before anything else happens."""
+        self._handle = handle
+        self._journal(
+            State.QUEUED,
+            request_id=handle.request_id,
+            status_url=handle.status_url,
+            response_url=handle.response_url,
+            cancel_url=handle.cancel_url,
+        )
+        self._publish(state=State.QUEUED, request_id=handle.request_id)
+
+    async def _cancel_at_fal(self) -> None:
+        assert self._handle is not None
+        try:
+            await self.backend.cancel(self._handle)
+        except errors.SeedanceError as exc:
+            self._publish(trouble=f"cancel failed: {exc}", cancelling=False)
+            self._cancel_requested = False
+
+    # ----------------------------------------------------------------- follow
+    def _apply(self, update: StatusUpdate) -> None:
+        snap = self._snap
+        logs = update.logs if len(update.logs) >= len(snap.logs) else snap.logs + update.logs
+        new = logs[len(snap.logs) :]
+        changes: dict[str, Any] = {"logs": logs, "new_logs": new, "trouble": None}
+        if update.state == "IN_QUEUE":
+            changes.update(state=State.QUEUED, queue_position=update.queue_position)
+        elif update.state in {"IN_PROGRESS", "COMPLETED"}:
+            if snap.state != State.RUNNING and snap.running_since is None:
+                changes["running_since"] = time.monotonic()
+                self._journal(State.RUNNING)
+            changes.update(state=State.RUNNING, queue_position=None, progress=self._progress(snap))
+        if any(snap.__getattribute__(k) != v for k, v in changes.items()):
+            self._publish(**changes)
+
+    def _progress(self, snap: Snapshot) -> float | None:
+        if self._typical_run is None:
+            args = self.spec.arguments
+            runs = self._rt.journal.run_durations(
+                self.spec.endpoint_id, str(args.get("resolution", "720p")), str(args.get("duration", "auto"))
+            )
+            self._typical_run = statistics.median(runs) if runs else 0.0
+        if not self._typical_run or snap.running_since is None:
+            return None
+        return min(0.97, (time.monotonic() - snap.running_since) / self._typical_run)
+
+    def _check_deadline(self) -> None:
+        timeout = self.spec.timeout
+        if timeout is not None and not self._cancel_requested and self._snap.elapsed > timeout:
+            self.cancel(reason=f"timed out after {timeout:g} s")
+
+    async def _follow(self) -> StatusUpdate:
+        """Follow the status to COMPLETED: the SSE stream while the server offers it,
+        else polling with an interval that grows while nothing changes."""
+        assert self._handle is not None
+        settings = self._rt.settings
+        stream_failures = 0
+        while settings.use_stream and stream_failures < 3:
+            try:
+                async for update in self.backend.stream(self._handle):
+                    self._apply(update)
+                    self._check_deadline()
+                    if update.state == "COMPLETED":
+                        return update
+                stream_failures += 1
+            except StreamUnavailable:
+                break
+            except (errors.Unavailable, errors.RateLimited) as exc:
+                stream_failures += 1
+                self._publish(trouble=f"status stream interrupted ({exc.message}); reconnecting")
+        return await self._poll()
+
+    async def _poll(self) -> StatusUpdate:
+        assert self._handle is not None
+        settings = self._rt.settings
+        interval = settings.poll_initial
+        failures = 0
+        while True:
+            try:
+                update = await self.backend.status(self._handle)
+            except (errors.Unavailable, errors.RateLimited) as exc:
+                failures += 1
+                delay = min(30.0, settings.poll_initial * 2**failures)
+                self._publish(trouble=f"{exc.message}; retrying in {delay:.0f} s (attempt {failures})")
+                await asyncio.sleep(delay)
+                continue
+            failures = 0
+            before = (self._snap.state, len(self._snap.logs), self._snap.queue_position)
+            self._apply(update)
+            self._check_deadline()
+            if update.state == "COMPLETED":
+                return update
+            changed = before != (self._snap.state, len(self._snap.logs), self._snap.queue_position)
+            interval = settings.poll_initial if changed and before[0] != self._snap.state else interval
+            await asyncio.sleep(self._next_poll(interval))
+            interval = min(interval * settings.poll_factor, settings.poll_max)
+
+    def _next_poll(self, interval: float) -> float:
+        """Poll sooner when past jobs say this one is about to finish."""
+        snap = self._snap
+        if self._typical_run and snap.running_since is not None:
+            remaining = self._typical_run - (time.monotonic() - snap.running_since)
+            if 0 < remaining < interval:
+                return max(0.2, remaining)
+        return interval
+
+    # ----------------------------------------------------------------- finish
+    async def _finish(self, update: StatusUpdate) -> Result:
+        assert self._handle is not None
+        if update.error or update.error_type:
+            if update.error_type == "client_cancelled" or self._cancel_requested:
+                message = f"{self._cancel_reason} at fal"
+                self._end(State.CANCELLED, message)
+                if self._cancel_reason.startswith("timed out"):
+                    raise errors.JobTimeout(message, request_id=self.request_id)
+                raise errors.JobCancelled(message, request_id=self.request_id)
+            message = f"fal reports the job failed: {update.error or update.error_type}"
+            self._journal(error_type=update.error_type)
+            self._end(State.FAILED, message)
+            raise errors.JobFailed(
+                message,
+                request_id=self.request_id,
+                error_type=update.error_type,
+                hint="Failed jobs are not charged by fal; run the cell again to retry",
+            )
+        data = await self._fetch_result()
+        self._journal(result=data, seed=data.get("seed"), video_url=(data.get("video") or {}).get("url"))
+        return await self._download(data, update)
+
+    async def _fetch_result(self) -> dict[str, Any]:
+        assert self._handle is not None
+        delay = 0.5
+        for attempt in range(1, 9):
+            try:
+                return await self.backend.result(self._handle)
+            except (errors.Unavailable, errors.RateLimited) as exc:
+                if attempt == 8:
+                    raise errors.Unavailable(
+                        f"fal finished the video but the result could not be fetched: {exc.message}",
+                        request_id=self.request_id,
+                        hint=f"Nothing is lost: `%seedance resume {self.request_id}` fetches it later",
+                    ) from exc
+                self._publish(trouble=f"fetching the result: {exc.message}; retrying")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        raise AssertionError("unreachable")
+
+    async def _download(self, data: dict[str, Any], update: StatusUpdate) -> Result:
+        video = data.get("video") or {}
+        url = video.get("url")
+        if not url:
+            raise errors.JobFailed("fal's result has no video URL", request_id=self.request_id)
+        self._publish(state=State.DOWNLOADING, progress=1.0)
+        self._journal(State.DOWNLOADING)
+        dest = output_path(
+            self._rt.settings.output_dir, self.spec.arguments, data.get("seed"), self.request_id
+        )
+        downloaded = time.monotonic()
+
+        def progress(have: int, total: int | None) -> None:
+            self._publish(downloaded=have, download_total=total)
+
+        path = await self.backend.download(
+            url,
+            dest,
+            expected_size=video.get("file_size"),
+            attempts=self._rt.settings.download_attempts,
+            progress=progress,
+            request_id=self.request_id,
+        )
+        now = time.monotonic()
+        snap = self._snap
+        timings = {
+            "queued_s": round((snap.running_since or now) - snap.started, 3),
+            "running_s": round(downloaded - (snap.running_since or downloaded), 3),
+            "download_s": round(now - downloaded, 3),
+            "total_s": round(now - snap.started, 3),
+        }
+        result = Result.build(
+            endpoint=self.spec.endpoint_id,
+            arguments=dict(self.spec.arguments),
+            request_id=self.request_id,
+            data=data,
+            path=path,
+            emulated=self._target.emulated,
+            timings=timings,
+            input_video_seconds=self.spec.input_video_seconds,
+            reproduce=self.spec.reproduce,
+            inputs=self.spec.inputs,
+            inference_time=update.metrics.get("inference_time"),
+        )
+        self._journal(State.COMPLETED, path=str(path), cost_usd=result.cost_usd, timings=timings)
+        if not result.emulated:
+            self._rt.record_spend(result.cost_usd)
+        self._publish(state=State.COMPLETED, result=result, finished=now, trouble=None, cancelling=False)
+        return result
+
+    # ------------------------------------------------------------------ other
+    @classmethod
+    def replay(cls, spec: JobSpec, result: Result, runtime: Runtime | None = None) -> Job:
+        """A job that is already complete: a cached result shown again, for $0."""
+        job = cls(spec, runtime)
+        now = time.monotonic()
+        job._snap = replace(
+            job._snap,
+            state=State.COMPLETED,
+            request_id=result.request_id,
+            result=result,
+            finished=now,
+            emulated=result.emulated,
+        )
+        return job
+
+    @classmethod
+    def resume(cls, record: JobRecord, runtime: Runtime | None = None) -> Job:
+        """Reattach to a job submitted earlier (by any process) without submitting again."""
+        from .runtime import get_runtime
+
+        rt = runtime or get_runtime()
+        endpoint = find_endpoint(record.endpoint)
+        args = record.arguments
+        estimate = (
+            estimate_cost(
+                endpoint,
+                resolution=str(args.get("resolution", "720p")),
+                aspect_ratio=str(args.get("aspect_ratio", "auto")),
+                duration=str(args.get("duration", "auto")),
+            )
+            if endpoint
+            else CostEstimate(record.estimate_low or 0.0, record.estimate_high or 0.0)
+        )
+        spec = JobSpec(
+            record.endpoint,
+            args,
+            estimate,
+            cache_key=record.cache_key,
+            reproduce=record.reproduce,
+            inputs=tuple(record.inputs or ()),
+        )
+        if not record.request_id or not record.status_url:
+            raise errors.InvalidRequest(
+                f"job {record.id} has no request id: its submit never reached fal or its outcome is unknown",
+                hint="Check https://fal.ai/dashboard for a request made at that time before running it again",
+            )
+        job = cls(spec, rt, target=rt.target_for(record.base_url, record.emulated))
+        job.journal_id = record.id
+        job._handle = Handle(
+            record.endpoint,
+            record.request_id,
+            record.status_url,
+            record.response_url or record.status_url.rsplit("/status", 1)[0],
+            record.cancel_url or record.status_url.rsplit("/status", 1)[0] + "/cancel",
+        )
+        job._snap = replace(job._snap, state=State.QUEUED, request_id=record.request_id)
+        rt.journal.adopt(record.id)
+        return job
+
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def output_path(folder: Path, arguments: Mapping[str, Any], seed: Any, request_id: str | None) -> Path:
+    """seedance_outputs/20261122-143005_hummingbird-at-a-neon_s42_1a2b3c4d.mp4"""
+    slug = _SLUG.sub("-", str(arguments.get("prompt", "")).lower())[:40].strip("-") or "video"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    rid = (request_id or "local").replace("-", "")[:8]
+    return Path(folder) / f"{stamp}_{slug}_s{seed}_{rid}.mp4"

@@ -1,0 +1,196 @@
+"""The process-wide pieces a job needs: settings, journal, target, loop and backend.
+
+One `Runtime` per process. It resolves where requests go (fal, a base URL, or the
+built-in emulator when there is no key), keeps one backend per event loop (fal_client's
+clients are bound to their loop), and knows which loop jobs run on: the kernel's own
+running loop, or, where none keeps running (a script, terminal IPython), a private loop
+that `Job.wait()` drives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .settings import (
+    EMULATOR_KEY,
+    Settings,
+    Target,
+    credentials_present,
+    from_environment,
+    load_dotenv_credentials,
+)
+from .store import Journal
+
+if TYPE_CHECKING:
+    from .backends.base import Backend
+    from .emulator import Emulator
+    from .engine import Job
+
+
+# The built-in emulator's pace: long enough to watch the progress, short enough for a class.
+DEMO_EMULATOR: dict[str, Any] = {"queue_seconds": 1.5, "run_seconds": 5.0, "log_interval": 0.8}
+
+
+def _probe_emulator(base_url: str) -> bool:
+    """Whether the server at base_url is a seedance emulator (it answers /_emulator/stats)."""
+    import httpx
+
+    try:
+        return httpx.get(base_url.rstrip("/") + "/_emulator/stats", timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+class Runtime:
+    def __init__(self, settings: Callable[[], Settings] | None = None) -> None:
+        self._settings_source = settings or from_environment
+        self._journal: Journal | None = None
+        self._targets: dict[tuple[str | None, bool], Target] = {}
+        self._backends: dict[tuple[int, Target], Backend] = {}
+        self._private_loop: asyncio.AbstractEventLoop | None = None
+        self._emulator: Emulator | None = None
+        self._lock = threading.Lock()
+        self.jobs: weakref.WeakValueDictionary[str, Job] = weakref.WeakValueDictionary()
+        self.active: set[Job] = set()
+        self.started_at = time.time()
+        self.spent_usd = 0.0
+        self.dotenv_names = load_dotenv_credentials()
+
+    # ----------------------------------------------------------------- settings
+    @property
+    def settings(self) -> Settings:
+        return self._settings_source()
+
+    def set_settings_source(self, source: Callable[[], Settings]) -> None:
+        self._settings_source = source
+
+    @property
+    def journal(self) -> Journal:
+        path = self.settings.journal
+        with self._lock:
+            if self._journal is None or self._journal.path != Path(path).expanduser():
+                if self._journal is not None:
+                    self._journal.close()
+                self._journal = Journal(path)
+            return self._journal
+
+    # ------------------------------------------------------------------- target
+    def target(self) -> Target:
+        base = self.settings.base_url
+        has_key = credentials_present()
+        key = (base, has_key)
+        with self._lock:
+            if key not in self._targets:
+                self._targets[key] = self._resolve_target(base, has_key)
+            return self._targets[key]
+
+    def _resolve_target(self, base: str | None, has_key: bool) -> Target:
+        if base:
+            return Target(base, emulated=_probe_emulator(base), key=None if has_key else EMULATOR_KEY)
+        if has_key:
+            return Target(None)
+        emulator = self.emulator()
+        return Target(emulator.url, emulated=True, embedded=True, key=EMULATOR_KEY)
+
+    def target_for(self, base_url: str | None, emulated: bool) -> Target:
+        """Where a journalled job went: fal itself, or the server at its base URL."""
+        if base_url is None:
+            return Target(None)
+        if self._emulator is not None and self._emulator.url == base_url:
+            return self.target()
+        return Target(base_url, emulated=emulated, key=None if credentials_present() else EMULATOR_KEY)
+
+    def emulator(self) -> Emulator:
+        """The built-in emulator, started in this process on first use."""
+        if self._emulator is None:
+            from .emulator import Emulator, EmulatorConfig
+
+            config = EmulatorConfig(**{**DEMO_EMULATOR, **self.settings.emulator})
+            self._emulator = Emulator(config).start()
+        return self._emulator
+
+    # --------------------------------------------------------------------- loop
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop jobs run on: the running one (a kernel), else a private one."""
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        if self._private_loop is None or self._private_loop.is_closed():
+            self._private_loop = asyncio.new_event_loop()
+        return self._private_loop
+
+    @staticmethod
+    def loop_keeps_running() -> bool:
+        """True in a Jupyter kernel (its loop runs between cells); False in scripts and
+        terminal IPython, where a job must be waited for to make progress."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    def backend(self, target: Target | None = None) -> Backend:
+        target = target or self.target()
+        loop = self.loop()
+        key = (id(loop), target)
+        backend = self._backends.get(key)
+        if backend is None:
+            from .backends.fal import FalBackend
+
+            backend = FalBackend(target)
+            self._backends[key] = backend
+        return backend
+
+    def register(self, job: Job) -> None:
+        self.jobs[job.key] = job
+
+    def record_spend(self, usd: float) -> None:
+        self.spent_usd += usd
+
+    def close(self) -> None:
+        """Stop the built-in emulator and close clients (tests and interpreter exit)."""
+        for backend in list(self._backends.values()):
+            loop = self._private_loop
+            if loop is not None and not loop.is_closed() and not loop.is_running():
+                with contextlib.suppress(Exception):
+                    loop.run_until_complete(backend.aclose())
+        self._backends.clear()
+        if self._private_loop is not None and not self._private_loop.is_running():
+            self._private_loop.close()
+            self._private_loop = None
+        if self._emulator is not None:
+            self._emulator.stop()
+            self._emulator = None
+        self._targets.clear()
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+
+
+_runtime: Runtime | None = None
+
+
+def get_runtime() -> Runtime:
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime()
+    return _runtime
+
+
+def reset_runtime(runtime: Runtime | None = None) -> Runtime | None:
+    """Replace the process runtime (tests); returns the previous one, not closed."""
+    global _runtime
+    previous, _runtime = _runtime, runtime
+    return previous
+
+
+def describe_target(target: Target) -> dict[str, Any]:
+    return {"where": target.describe(), "emulated": target.emulated, "base_url": target.base_url}

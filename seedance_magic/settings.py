@@ -1,0 +1,128 @@
+"""Where requests go and where things are kept: settings resolved from config and env.
+
+`Settings` is a frozen snapshot. The magic's traitlets Configurable (config.py) feeds it
+the user's `%config Seedance.*` values; outside IPython the environment and defaults
+apply. Credentials are never read into Settings: fal_client finds them itself (FAL_KEY,
+FAL_KEY_ID/FAL_KEY_SECRET, a Colab secret, a `fal auth login` token); we only ask
+whether one is present, to decide between fal and the built-in emulator.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+ENV_BASE_URL = "SEEDANCE_FAL_BASE_URL"
+ENV_OUTPUT_DIR = "SEEDANCE_OUTPUT_DIR"
+ENV_JOURNAL = "SEEDANCE_JOURNAL"
+ENV_WAIT = "SEEDANCE_WAIT"
+CREDENTIAL_VARS = ("FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET")
+EMULATOR_KEY = "emulator-no-credentials"
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_journal_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("seedance-magic", appauthor=False) / "journal.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the engine needs to know that is not part of a request."""
+
+    base_url: str | None = None
+    output_dir: Path = Path("seedance_outputs")
+    journal_path: Path | None = None
+    wait: bool = False
+    embed: bool | str = "auto"
+    cache: str = "seeded"
+    concurrency: int = 4
+    max_usd_per_run: float = 5.0
+    session_budget_usd: float | None = None
+    use_stream: bool = True
+    poll_initial: float = 0.5
+    poll_max: float = 2.5
+    poll_factor: float = 1.5
+    download_attempts: int = 5
+    emulator: dict[str, Any] = field(default_factory=dict)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def journal(self) -> Path:
+        return self.journal_path or default_journal_path()
+
+
+def from_environment(**overrides: Any) -> Settings:
+    """Settings from SEEDANCE_* variables, then the given overrides (config values)."""
+    env: dict[str, Any] = {}
+    if base := os.environ.get(ENV_BASE_URL, "").strip():
+        env["base_url"] = base.rstrip("/")
+    if out := os.environ.get(ENV_OUTPUT_DIR, "").strip():
+        env["output_dir"] = Path(out).expanduser()
+    if journal := os.environ.get(ENV_JOURNAL, "").strip():
+        env["journal_path"] = Path(journal).expanduser()
+    if _truthy(os.environ.get(ENV_WAIT)):
+        env["wait"] = True
+    env.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**env)
+
+
+def load_dotenv_credentials(directory: Path | None = None) -> list[str]:
+    """Take FAL_KEY / FAL_KEY_ID / FAL_KEY_SECRET from a .env file (the kernel's cwd or
+    a parent) when the environment has none. Returns the names taken, never values."""
+    if any(os.environ.get(name) for name in CREDENTIAL_VARS):
+        return []
+    try:
+        from dotenv import dotenv_values, find_dotenv
+    except ImportError:
+        return []
+    start = directory or Path.cwd()
+    path = find_dotenv(str(start / ".env"), usecwd=True) if (start / ".env").exists() else ""
+    if not path:
+        return []
+    taken = []
+    for name, value in dotenv_values(path).items():
+        if name in CREDENTIAL_VARS and value:
+            os.environ[name] = value
+            taken.append(name)
+    return taken
+
+
+def credentials_present() -> bool:
+    """Whether fal_client will find a credential, without any network call."""
+    if os.environ.get("FAL_KEY") or (os.environ.get("FAL_KEY_ID") and os.environ.get("FAL_KEY_SECRET")):
+        return True
+    if "google.colab" in sys.modules:
+        from fal_client.auth import get_colab_token
+
+        if get_colab_token():
+            return True
+    home = Path(os.environ.get("FAL_HOME_DIR", str(Path.home() / ".fal"))).expanduser()
+    return (home / "auth0_token").is_file()
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where requests go: fal itself, or a fal-compatible server at base_url."""
+
+    base_url: str | None
+    emulated: bool = False
+    embedded: bool = False
+    key: str | None = None
+
+    def describe(self) -> str:
+        if self.embedded:
+            return "the built-in emulator (no FAL_KEY found: nothing is charged)"
+        if self.base_url:
+            kind = "the emulator" if self.emulated else "the fal-compatible server"
+            return f"{kind} at {self.base_url}"
+        return "fal.ai"
