@@ -305,16 +305,23 @@ OPTION_STRINGS: tuple[str, ...] = tuple(
 )
 
 
-class _Once(argparse.Action):
-    """Store an option's value, refusing a second one (`-d 6 -d 8` is a slip, not a choice)."""
+class _Value(argparse.Action):
+    """Store an option's text: once, or in a list when the option may repeat. A second
+    value of a single option is refused (`-d 6 -d 8` is a slip, not a choice), and so is
+    one argparse could not make a string of (`--image=--`)."""
 
     def __call__(
         self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: Any = None
     ) -> None:
+        if not isinstance(values, str):
+            raise argparse.ArgumentError(self, "expected one argument")
         earlier = getattr(namespace, self.dest, None)
-        if earlier is not None:
+        if self.const == "repeat":
+            setattr(namespace, self.dest, [*(earlier or ()), values])
+        elif earlier is not None:
             raise argparse.ArgumentError(self, f"given twice ({earlier!r} and {values!r}); give it once")
-        setattr(namespace, self.dest, values)
+        else:
+            setattr(namespace, self.dest, values)
 
 
 def seedance_arguments(func: F) -> F:
@@ -334,10 +341,17 @@ def seedance_arguments(func: F) -> F:
         flags, metavar, text = item
         if not metavar:
             decorators.append(ipy.argument(*flags.split(), action="store_true", help=text))
-        elif metavar.endswith("..."):
-            decorators.append(ipy.argument(*flags.split(), action="append", metavar=metavar[:-3], help=text))
         else:
-            decorators.append(ipy.argument(*flags.split(), action=_Once, metavar=metavar, help=text))
+            repeat = metavar.endswith("...")
+            decorators.append(
+                ipy.argument(
+                    *flags.split(),
+                    action=_Value,
+                    const="repeat" if repeat else None,
+                    metavar=metavar.removesuffix("..."),
+                    help=text,
+                )
+            )
     for decorator in reversed(decorators):
         func = decorator(func)
     # Prefixes such as --res would silently pick an option; ask for the whole name.

@@ -193,6 +193,8 @@ def test_invalid_value_names_option_value_and_allowed(line: str, fragments: list
         ("--end-user-id", ["--end-user-id: needs a value (write --end-user-id=VALUE"]),
         ("--end-user-id -me", ["--end-user-id: needs a value"]),
         ("--fast=yes", ["--fast: takes no value ('yes')"]),
+        ("--image=--", ["-i/--image: needs a value"]),
+        ("--ref-image=--", ["--ref-image: needs a value"]),
         ("-d 6 -d 8", ["-d/--duration: given twice ('6' and '8')"]),
         ("-i a.png -i b.png", ["-i/--image: given twice"]),
         ("--fast --standard", ["--fast and --standard contradict"]),
@@ -566,7 +568,9 @@ _VALID = {
     "-d": st.sampled_from(ep.DURATIONS) | st.integers(4, 15).map(lambda d: f"{d}s"),
     "-a": st.sampled_from(ep.ASPECT_RATIOS),
     "--seed": st.integers(0, ep.MAX_SEED).map(str),
-    "--end-user-id": st.text(min_size=1, max_size=10).filter(str.strip).filter(lambda t: "{{" not in t),
+    "--end-user-id": st.text(min_size=1, max_size=10).filter(
+        lambda t: t.strip() and "{{" not in t and t != "--"
+    ),
     "-i": st.sampled_from(["cat.png", "my cat.png", "https://x.test/a.png", "{{obj}}"]),
 }
 
@@ -579,8 +583,9 @@ def test_valid_lines_always_parse_to_what_they_say(chosen: dict[str, None], data
     values = {flag: data.draw(_VALID[flag], label=flag) for flag in chosen}
     fast = data.draw(st.booleans(), label="fast")
     joiner = data.draw(st.sampled_from([" ", "="]), label="joiner")
+    # A value that begins with a dash needs the --flag=value form.
     line = ("--fast " if fast else "") + " ".join(
-        f"{flag}{joiner}{shlex.quote(v)}" for flag, v in values.items()
+        f"{flag}{'=' if v.startswith('-') else joiner}{shlex.quote(v)}" for flag, v in values.items()
     )
     picture = Picture()
     request = parse_cell(line, "prompt", namespace={"obj": picture})
