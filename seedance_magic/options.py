@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import keyword
-import math
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn, TypeVar
@@ -130,7 +129,7 @@ def check_duration(text: str, option: str = "-d/--duration") -> str:
     value = text.strip().lower()
     if value == "auto":
         return value
-    match = re.fullmatch(r"(\d{1,3})\s*s?", value)
+    match = re.fullmatch(r"([0-9]{1,3})\s*s?", value)
     if match and ep.MIN_DURATION <= int(match[1]) <= ep.MAX_DURATION:
         return str(int(match[1]))
     reject(option, text, ALLOWED_DURATION)
@@ -151,7 +150,7 @@ def check_audio(text: str, option: str = "--sweep audio") -> bool:
 
 def check_seed(text: str, option: str = "-s/--seed") -> int:
     value = text.strip()
-    if re.fullmatch(r"\d{1,10}", value) and int(value) <= ep.MAX_SEED:
+    if re.fullmatch(r"[0-9]{1,10}", value) and int(value) <= ep.MAX_SEED:
         return int(value)
     reject(option, text, ALLOWED_SEED)
 
@@ -160,7 +159,7 @@ def check_seeds(text: str) -> tuple[int, ...]:
     """`1,2,3`, `1-4` or a mix such as `1-3,7`; no seed twice, at most MAX_GRID_CELLS."""
     seeds: list[int] = []
     for part in text.split(","):
-        match = re.fullmatch(r"\s*(\d{1,10})\s*(?:-\s*(\d{1,10})\s*)?", part)
+        match = re.fullmatch(r"\s*([0-9]{1,10})\s*(?:-\s*([0-9]{1,10})\s*)?", part)
         if not match:
             reject("--seeds", text, ALLOWED_SEEDS)
         low = int(match[1])
@@ -178,20 +177,16 @@ def check_seeds(text: str) -> tuple[int, ...]:
 
 def check_count(text: str) -> int:
     value = text.strip()
-    if re.fullmatch(r"\d{1,4}", value) and 1 <= int(value) <= MAX_GRID_CELLS:
+    if re.fullmatch(r"[0-9]{1,4}", value) and 1 <= int(value) <= MAX_GRID_CELLS:
         return int(value)
     reject("-n", text, ALLOWED_N)
 
 
 def check_timeout(text: str) -> float:
-    value = text.strip().lower().removesuffix("s").strip()
-    try:
-        seconds = float(value)
-    except ValueError:
+    match = re.fullmatch(r"([0-9]{1,9}(?:\.[0-9]*)?|\.[0-9]+)\s*s?", text.strip().lower())
+    if not match or float(match[1]) <= 0:
         reject("--timeout", text, ALLOWED_TIMEOUT)
-    if not math.isfinite(seconds) or seconds <= 0:
-        reject("--timeout", text, ALLOWED_TIMEOUT)
-    return seconds
+    return float(match[1])
 
 
 def check_out(text: str) -> str:

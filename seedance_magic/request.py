@@ -228,7 +228,7 @@ def _history(values: list[str]) -> LineCommand:
             if not text.strip():
                 raise InvalidRequest("%seedance history --search: needs a text to look for")
             search = text
-        elif re.fullmatch(r"\d{1,6}", word) and int(word) > 0 and limit is None:
+        elif re.fullmatch(r"[0-9]{1,6}", word) and int(word) > 0 and limit is None:
             limit = int(word)
         else:
             raise InvalidRequest(

@@ -18,7 +18,7 @@ from .errors import InvalidRequest
 from .options import show
 
 _TEMPLATE = re.compile(r"\\\{\{|\{\{([^{}]*)\}\}")
-_PLACEHOLDER = re.compile("\u2045(\\d+)\u2046")  # printable, so repr() in messages keeps it
+_PLACEHOLDER = re.compile("\u2045([0-9]+)\u2046")  # printable, so repr() in messages keeps it
 
 
 def _lookup(inside: str, namespace: Mapping[str, Any]) -> tuple[str, Any]:
@@ -37,7 +37,8 @@ def _text(name: str, value: Any) -> str:
     try:
         return str(value)
     except Exception as exc:  # a user object's __str__ may raise anything
-        raise InvalidRequest(f"{{{{{name}}}}}: str() failed ({type(exc).__name__}: {exc})") from None
+        detail = " ".join(str(exc).split())[:80]  # one line, whatever the object said
+        raise InvalidRequest(f"{{{{{name}}}}}: str() failed ({type(exc).__name__}: {detail})") from None
 
 
 def interpolate(text: str, namespace: Mapping[str, Any]) -> str:

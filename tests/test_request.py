@@ -152,6 +152,9 @@ def test_valid_option(line: str, field: str, value: object) -> None:
         ("--timeout -5", ["--timeout", "'-5'", "positive"]),
         ("--timeout soon", ["--timeout", "'soon'", "positive"]),
         ("--timeout nan", ["--timeout", "'nan'", "positive"]),
+        ("--timeout 1e3", ["--timeout", "'1e3'", "positive"]),
+        ("-d ٦", ["-d/--duration", "'٦'", "auto or 4-15"]),
+        ("--seed ٣", ["-s/--seed", "'٣'", "whole number"]),
         ("--end-user-id ''", ["--end-user-id", "''", "non-empty"]),
         ("-i ''", ["-i/--image", "''", "path, URL"]),
         (
