@@ -1,0 +1,255 @@
+"""The live job widget: status, queue position, elapsed time, logs, Cancel; then the player.
+
+`JobView(job)` subscribes to the job's snapshots. Its callback only sets widget
+attributes, to values computed by ui/text.py and ui/html.py from the snapshot, and only
+when a value changed, so a burst of snapshots costs few messages to the browser: renders
+are at most one per `min_interval` (state changes at once), log lines are coalesced, and
+the bar moves in whole percents. While the job is queued or running, a task on the
+running asyncio loop (the kernel's own loop in Jupyter) re-renders the status line every
+`tick_interval` so the elapsed time ticks; it ends with the job. Nothing here prints or
+uses `with output:`: both misbehave from a background task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any
+
+from ipywidgets import HTML, Accordion, Button, FloatProgress, HBox, Layout, VBox
+
+from .html import esc, header_html, logs_html, outcome_html, result_html, status_html, trouble_html
+from .player import PlayerView
+from .style import style_tag
+from .text import log_lines, progress_model, status_line, status_text
+
+if TYPE_CHECKING:
+    from ..engine import Snapshot
+
+MAX_LOG_LINES = 500
+INDETERMINATE = "seedance-indeterminate"
+_shared: dict[str, Any] = {}
+
+
+def style_widget() -> HTML:
+    """One hidden HTML widget carrying the stylesheet, shared by every view."""
+    widget = _shared.get("style")
+    if widget is None or widget.comm is None:
+        widget = HTML(value=style_tag(), layout=Layout(display="none"))
+        widget.add_class("seedance-style")
+        _shared["style"] = widget
+    return widget
+
+
+def _set(widget: Any, name: str, value: Any) -> None:
+    """Set a trait only when it changes: an unchanged value sends nothing."""
+    if getattr(widget, name) != value:
+        setattr(widget, name, value)
+
+
+def _show(widget: Any, visible: bool) -> None:
+    _set(widget.layout, "display", None if visible else "none")
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """A job's progress as a widget, then its player; display it or put it in a grid.
+
+    `tick=False` starts no timer (tests, static use); `embed` inlines the video;
+    `clock` is the monotonic clock the elapsed time is measured with.
+    """
+
+    def __init__(
+        self,
+        job: Any,
+        *,
+        tick: bool = True,
+        embed: bool = False,
+        tick_interval: float = 1.0,
+        min_interval: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+        tz: tzinfo | None = None,
+        **kwargs: Any,
+    ) -> None:
+        header, status, trouble, log_box = HTML(), HTML(), HTML(), HTML()
+        status.add_class("seedance-status")
+        trouble.add_class("seedance-trouble")
+        bar = FloatProgress(min=0.0, max=1.0, value=0.0, layout=Layout(width="220px"))
+        bar.add_class("seedance-bar")
+        cancel = Button(description="Cancel", tooltip="cancel this job at fal", layout=Layout(width="auto"))
+        cancel.add_class("seedance-cancel")
+        logs = Accordion(children=(log_box,), titles=("fal logs",), selected_index=None)
+        logs.add_class("seedance-logs")
+        row = HBox((bar, status, cancel), layout=Layout(align_items="center"))
+        row.add_class("seedance-row")
+        super().__init__(children=(style_widget(), header, row, trouble, logs), **kwargs)
+        self.add_class("seedance-job")
+        self.job = job
+        self.player: PlayerView | None = None
+        self._header, self._status, self._bar, self._cancel = header, status, bar, cancel
+        self._row, self._trouble, self._logs, self._log_box = row, trouble, logs, log_box
+        self._embed = embed
+        self._clock = clock
+        self._tz = tz
+        self._tick_interval = tick_interval
+        self._min_interval = min_interval
+        self._prompt = str((getattr(getattr(job, "spec", None), "arguments", None) or {}).get("prompt", ""))
+        self._snap: Snapshot = job.snapshot
+        self._lines: list[str] = []
+        self._log_count = 0
+        self._last_render = 0.0
+        self._deferred: asyncio.TimerHandle | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._cancel_pending = False
+        self._saw_cancelling = False
+        self._finished = False
+        self._unsubscribe: Callable[[], None] | None = None
+        if self._snap.emulated:
+            self.add_class("seedance-emulated")
+        cancel.on_click(self._on_cancel)
+        self._render()
+        if not self._finished:
+            self._unsubscribe = job.subscribe(self._on_snapshot)
+            if tick:
+                self.start_ticker()
+
+    # ------------------------------------------------------------------ public
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snap
+
+    def start_ticker(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Tick the elapsed time on `loop` (default: the running loop, if any)."""
+        loop = loop or _running_loop()
+        if loop is None or self._ticker is not None or self._finished:
+            return
+        self._ticker = loop.create_task(self._tick(), name=f"seedance-view-{self._snap.key}")
+
+    def static_html(self) -> str:
+        """The view as static HTML: the player when complete, else the status now."""
+        result = self._snap.result
+        if self._snap.state.value == "completed" and result is not None:
+            return self.player.html if self.player is not None else result_html(result, embed=self._embed)
+        return status_html(self._snap, self._clock(), prompt=self._prompt)
+
+    def close(self) -> None:
+        self._stop()
+        super().close()
+
+    def __repr__(self) -> str:
+        return status_line(self._snap, self._clock())
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        data: dict[str, Any] = super()._repr_mimebundle_(**kwargs) or {}
+        data["text/plain"] = repr(self)
+        data["text/html"] = self.static_html()
+        return data
+
+    # --------------------------------------------------------------- callbacks
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        previous, self._snap = self._snap, snap
+        if snap.cancelling:
+            self._saw_cancelling = True
+        elif self._saw_cancelling and not snap.state.terminal:  # the cancel failed: allow another
+            self._saw_cancelling = self._cancel_pending = False
+        urgent = (
+            snap.state != previous.state
+            or snap.cancelling != previous.cancelling
+            or snap.trouble != previous.trouble
+        )
+        wait = self._min_interval - (time.monotonic() - self._last_render)
+        loop = _running_loop()
+        if urgent or wait <= 0 or loop is None:
+            self._render()
+        elif self._deferred is None:
+            self._deferred = loop.call_later(wait, self._render)
+
+    def _on_cancel(self, _button: Any = None) -> None:
+        if self._cancel_pending or self._finished:
+            return
+        self._cancel_pending = True
+        self._render()
+        self.job.cancel()
+
+    async def _tick(self) -> None:
+        while not self._finished:
+            await asyncio.sleep(self._tick_interval)
+            if self._finished or self._snap.state.terminal:
+                break
+            _set(self._status, "value", esc(status_text(self._snap, self._clock())))
+
+    # --------------------------------------------------------------- rendering
+    def _render(self) -> None:
+        if self._deferred is not None:
+            self._deferred.cancel()
+            self._deferred = None
+        self._last_render = time.monotonic()
+        snap = self._snap
+        if self._finished:
+            return
+        if snap.state.terminal:
+            self._finish(snap)
+            return
+        model = progress_model(snap, self._clock(), cancel_requested=self._cancel_pending)
+        _set(self._header, "value", header_html(snap, self._prompt))
+        _set(self._status, "value", esc(model.status))
+        if model.bar is None:
+            self._bar.add_class(INDETERMINATE)
+        else:
+            self._bar.remove_class(INDETERMINATE)
+            _set(self._bar, "value", model.bar)
+        _set(self._bar, "bar_style", model.bar_style)
+        _set(self._cancel, "description", model.cancel_label)
+        _set(self._cancel, "disabled", model.cancel_disabled)
+        _set(self._trouble, "value", trouble_html(snap.trouble))
+        _show(self._trouble, bool(snap.trouble))
+        self._render_logs(snap)
+
+    def _render_logs(self, snap: Snapshot) -> None:
+        if len(snap.logs) < self._log_count:  # the engine restarted its log
+            self._lines, self._log_count = [], 0
+        if len(snap.logs) > self._log_count:
+            self._lines.extend(log_lines(snap.logs[self._log_count :], self._tz))
+            del self._lines[:-MAX_LOG_LINES]
+            self._log_count = len(snap.logs)
+            _set(self._log_box, "value", logs_html(self._lines))
+            _set(self._logs, "titles", (f"fal logs ({self._log_count}) · {self._lines[-1]}",))
+        _show(self._logs, bool(self._lines))
+
+    def _finish(self, snap: Snapshot) -> None:
+        """The job ended: become the player, or one line saying how it ended."""
+        self._finished = True
+        self._stop()
+        retired = [self._row, self._bar, self._status, self._cancel]
+        if snap.state.value == "completed" and snap.result is not None:
+            self.player = PlayerView(snap.result, embed=self._embed)
+            self.children = (style_widget(), self.player)
+            retired += [self._header, self._trouble, self._logs, self._log_box]
+        else:
+            self._render_logs(snap)
+            _set(self._header, "value", header_html(snap, self._prompt))
+            outcome = HTML(outcome_html(snap))
+            outcome.add_class("seedance-outcome")
+            kept = [self._logs] if self._lines else []
+            self.children = (style_widget(), self._header, outcome, *kept)
+            retired += [self._trouble] + ([] if self._lines else [self._logs, self._log_box])
+        for widget in retired:
+            widget.close()
+
+    def _stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._deferred is not None:
+            self._deferred.cancel()
+            self._deferred = None
+        if self._ticker is not None and not self._ticker.done():
+            self._ticker.cancel()
