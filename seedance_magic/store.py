@@ -64,6 +64,15 @@ CREATE TABLE IF NOT EXISTS transitions (
     detail TEXT
 );
 CREATE INDEX IF NOT EXISTS transitions_job ON transitions (job_id);
+CREATE TABLE IF NOT EXISTS uploads (
+    digest TEXT NOT NULL,
+    target TEXT NOT NULL,
+    url TEXT NOT NULL,
+    file_name TEXT,
+    size INTEGER,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (digest, target)
+);
 """
 
 _JSON_FIELDS = ("arguments", "result", "inputs", "timings")
@@ -301,6 +310,22 @@ class Journal:
             if len(found) >= limit:
                 break
         return found
+
+    # ------------------------------------------------------------------ uploads
+    def upload_url(self, digest: str, target: str, max_age_s: float = 6 * 86400) -> str | None:
+        """The URL an identical file was uploaded to for this target, if still fresh."""
+        rows = self._read(
+            "SELECT url FROM uploads WHERE digest = ? AND target = ? AND created_at >= ?",
+            (digest, target, time.time() - max_age_s),
+        )
+        return str(rows[0]["url"]) if rows else None
+
+    def record_upload(self, digest: str, target: str, url: str, file_name: str, size: int) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?, ?, ?)",
+                (digest, target, url, file_name, size, time.time()),
+            )
 
     def spent_since(self, since: float, *, pid: int | None = None) -> float:
         sql = "SELECT COALESCE(SUM(cost_usd), 0) FROM jobs WHERE created_at >= ? AND emulated = 0"

@@ -95,3 +95,12 @@ def test_run_durations_match_shape(tmp_path: Path) -> None:
     assert sorted(journal.run_durations("e", "720p", "6")) == [4.0, 6.0]
     assert journal.run_durations("e", "720p", "auto") == []
     journal.close()
+
+
+def test_upload_cache_by_digest_and_target(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    journal.record_upload("sha-a", "http://127.0.0.1:1", "http://127.0.0.1:1/files/a.png", "a.png", 10)
+    assert journal.upload_url("sha-a", "http://127.0.0.1:1") == "http://127.0.0.1:1/files/a.png"
+    assert journal.upload_url("sha-a", "fal") is None
+    assert journal.upload_url("sha-a", "http://127.0.0.1:1", max_age_s=-1) is None
+    journal.close()
