@@ -1,0 +1,59 @@
+"""`python -m seedance_magic.emulator`: run the emulator until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from .config import EmulatorConfig
+from .server import Emulator
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    realistic = EmulatorConfig.realistic()
+    parser = argparse.ArgumentParser(
+        prog="python -m seedance_magic.emulator",
+        description="Serve fal's queue API for Seedance 2.0 on 127.0.0.1, offline, with emulator clips.",
+    )
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free port)")
+    parser.add_argument("--queue-seconds", type=float, default=realistic.queue_seconds, help="time queued")
+    parser.add_argument("--run-seconds", type=float, default=realistic.run_seconds, help="least time running")
+    parser.add_argument(
+        "--log-interval", type=float, default=realistic.log_interval, help="seconds per log line"
+    )
+    parser.add_argument("--no-stream", action="store_true", help="answer 404 on the SSE status stream")
+    parser.add_argument(
+        "--hold", action="store_true", help="keep jobs queued until released via the control API"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    config = EmulatorConfig(
+        queue_seconds=args.queue_seconds,
+        run_seconds=args.run_seconds,
+        log_interval=args.log_interval,
+        queue_position_start=EmulatorConfig.realistic().queue_position_start,
+        stream=not args.no_stream,
+        hold=args.hold,
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    with Emulator(config, port=args.port) as emulator:
+        print(f"Seedance emulator: fal queue API at {emulator.url} (Ctrl-C to stop)", flush=True)
+        while not stop.wait(0.5):
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

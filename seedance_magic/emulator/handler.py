@@ -1,0 +1,188 @@
+"""The HTTP side of the emulator: reading requests, applying fault rules, writing
+replies (with Content-Length, single byte ranges for files) and the SSE status stream.
+
+Every counted request goes: on_request callback -> counters -> fault rule (answer an
+error instead, wait, or handle and then drop the connection) -> route -> reply. The SSE
+stream is the one reply without a Content-Length: it ends when the server closes it
+after the COMPLETED event.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, cast
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .faults import Fault
+from .routes import Reply, Request, Route, Routes, Services, json_reply, status_body, wants_logs
+from .state import COMPLETED, JobInfo
+from .stats import RequestRecord
+from .storage import parse_range
+
+if TYPE_CHECKING:
+    from .server import EmulatorHTTPServer
+
+logger = logging.getLogger("seedance_magic.emulator")
+
+NGINX_PAGE = (
+    "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n"
+    "<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+OnRequest = Callable[[str, "str | None"], None]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 120  # seconds an idle keep-alive connection is kept open
+    server_version = "SeedanceEmulator"
+    sys_version = ""
+
+    @property
+    def _server(self) -> EmulatorHTTPServer:
+        return cast("EmulatorHTTPServer", self.server)
+
+    def log_message(self, format: str, *args: object) -> None:
+        logger.debug("%s - %s", self.address_string(), format % args)
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_DELETE = do_HEAD = do_GET
+
+    # -------------------------------------------------------------------- requests
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            parts: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline().strip():
+                        pass
+                    return b"".join(parts)
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _dispatch(self) -> None:
+        split = urlsplit(self.path)
+        req = Request(
+            self.command, unquote(split.path), dict(parse_qsl(split.query)), self.headers, self._read_body()
+        )
+        services: Services = self._server.services
+        routes: Routes = self._server.routes
+        route = routes.match(req.method, req.path)
+        if isinstance(route, Reply):
+            self._send(route)
+            return
+        if route.kind == "control":
+            self._send(route.handle(req, None))
+            return
+        if self._server.on_request is not None:
+            self._server.on_request(route.kind, route.request_id)
+        services.stats.count(route.kind, route.request_id)
+        fault = services.faults.take(route.kind, route.request_id, route.endpoint)
+        if fault is not None and fault.action == "slow":
+            services.stopped.wait(fault.delay)
+        status = self._answer(req, route, fault)
+        services.stats.answered(RequestRecord(route.kind, req.method, req.path, route.request_id, status))
+
+    def _answer(self, req: Request, route: Route, fault: Fault | None) -> int | None:
+        code = fault.status_code if fault is not None else None
+        if fault is not None and code is not None:
+            self._send(self._injected(fault, code, route.request_id))
+            return code
+        reply = route.handle(req, fault)
+        if fault is not None and fault.action == "drop":
+            self._drop(reply, partial=route.kind == "download" and reply.status == 200)
+            return None
+        if reply.stream is not None:
+            self._stream(reply.stream, wants_logs(req.query))
+        else:
+            self._send(reply)
+        return reply.status
+
+    def _injected(self, fault: Fault, code: int, request_id: str | None) -> Reply:
+        reason = self.responses.get(code, ("Error",))[0]
+        if fault.ingress:
+            page = NGINX_PAGE.format(code=code, reason=reason).encode()
+            return Reply(code, page, {"Content-Type": "text/html"})
+        body: dict[str, str] = {"detail": f"{reason} (injected by the emulator)"}
+        if fault.error_type:
+            body["error_type"] = fault.error_type
+        return json_reply(code, body, {"X-Fal-Request-Id": request_id or str(uuid.uuid4())})
+
+    # ---------------------------------------------------------------------- replies
+    def _send(self, reply: Reply) -> None:
+        body, status, headers = reply.body, reply.status, dict(reply.headers)
+        if status == 200 and "Accept-Ranges" in headers and self.headers.get("Range"):
+            span = parse_range(self.headers["Range"], len(body))
+            if span is None:
+                status, headers["Content-Range"], body = 416, f"bytes */{len(body)}", b""
+            else:
+                first, last = span
+                status, headers["Content-Range"] = 206, f"bytes {first}-{last}/{len(body)}"
+                body = body[first : last + 1]
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and body:
+            self.wfile.write(body)
+
+    def _drop(self, reply: Reply, *, partial: bool) -> None:
+        """Close the connection without a (complete) answer."""
+        if partial:
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body[: len(reply.body) // 2])
+            self.wfile.flush()
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _stream(self, request_id: str, with_logs: bool) -> None:
+        """SSE: one event now, one per visible change, keep-alive comments when idle."""
+        services: Services = self._server.services
+        store = services.store
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.send_header("X-Fal-Request-Id", request_id)
+        self.end_headers()
+        info, last = store.get(request_id), ""
+        try:
+            while info is not None:
+                payload = json.dumps(status_body(info, services.base_url, with_logs))
+                if payload != last:
+                    self.wfile.write(f"data: {payload}\n\n".encode())
+                    self.wfile.flush()
+                    last = payload
+                if info.state == COMPLETED or store.stopping:
+                    return
+                version, started = info.version, time.monotonic()
+                keepalive = max(0.05, services.config.keepalive_seconds)
+                changed = store.wait_for(request_id, _changed_since(version), keepalive)
+                if changed is None and not store.stopping and time.monotonic() - started >= keepalive * 0.99:
+                    self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+                info = changed or store.get(request_id)
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+
+def _changed_since(version: int) -> Callable[[JobInfo], bool]:
+    return lambda info: info.version != version

@@ -1,0 +1,329 @@
+"""What the emulator answers: one function per route of fal's queue, storage and CDN
+APIs, plus the control API under /_emulator/. Each takes a parsed `Request` and returns
+a `Reply`; handler.py owns the sockets, fault injection and the SSE stream itself.
+
+Protocol choices where fal's behaviour is unconfirmed (spec/fal-queue-protocol.md):
+cancel answers 202 / 400 / 404; a cancelled job reports COMPLETED with error_type
+client_cancelled and its result answers 499; status and stream events carry the
+cumulative log list (null when logs are off).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import Message
+from typing import Any
+
+from .. import endpoints as ep
+from . import inputs
+from .config import ERROR_TYPES, EmulatorConfig
+from .faults import Fault, FaultBook
+from .state import COMPLETED, IN_PROGRESS, IN_QUEUE, JobInfo, JobStore, pick_seed
+from .stats import StatsRecorder, UploadRecord
+from .storage import FileStore, safe_name
+
+QUEUE_PREFIX = f"/{ep.APP}/requests/"
+RUN_HOSTS = frozenset({"fal.run", "falrun.com"})
+ORIGIN_HEADER = "X-Seedance-Origin-Host"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: Message
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+    @property
+    def auth_scheme(self) -> str | None:
+        value = self.headers.get("Authorization")
+        return value.split(" ", 1)[0] if value else None
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    stream: str | None = None
+    """A request id: answer with its SSE status stream instead of `body`."""
+
+
+def json_reply(status: int, data: Any, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(status, json.dumps(data).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+
+def not_found(what: str) -> Reply:
+    return json_reply(404, {"detail": f"{what} not found"})
+
+
+@dataclass
+class Services:
+    """Everything a route may touch; owned by the Emulator."""
+
+    base_url: str
+    netlocs: frozenset[str]
+    store: JobStore
+    files: FileStore
+    stats: StatsRecorder
+    faults: FaultBook
+    config: EmulatorConfig
+    stopped: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str
+    """submit, status, stream, result, cancel, download, upload, storage, or control."""
+    handle: Callable[[Request, Fault | None], Reply]
+    request_id: str | None = None
+    endpoint: str | None = None
+
+
+def _queue_urls(base: str, request_id: str) -> dict[str, str]:
+    url = f"{base}{QUEUE_PREFIX}{request_id}"
+    return {"response_url": url, "status_url": f"{url}/status", "cancel_url": f"{url}/cancel"}
+
+
+def status_body(info: JobInfo, base: str, with_logs: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "status": info.state,
+        "request_id": info.request_id,
+        **_queue_urls(base, info.request_id),
+    }
+    if info.state == IN_QUEUE:
+        body["queue_position"] = info.queue_position
+    else:
+        body["logs"] = list(info.logs) if with_logs else None
+    if info.state == COMPLETED:
+        ok = info.error is None
+        body["metrics"] = {"inference_time": info.inference_time} if ok else {}
+        if not ok:
+            body.update(error=info.error, error_type=info.error_type)
+    return body
+
+
+def wants_logs(query: dict[str, str]) -> bool:
+    return query.get("logs", "").lower() in ("true", "1")
+
+
+class Routes:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def match(self, method: str, path: str) -> Route | Reply:
+        """The route for a request, or the 404/405 reply when there is none."""
+        if path.startswith("/_emulator/"):
+            return Route("control", self._control)
+        if path.startswith(QUEUE_PREFIX):
+            m = re.fullmatch(r"([^/]+)(/status|/status/stream|/cancel)?", path[len(QUEUE_PREFIX) :])
+            if m is None:
+                return not_found("Route")
+            rid, tail = m.group(1), m.group(2) or ""
+            kind, verb, fn = {
+                "": ("result", "GET", self.result),
+                "/status": ("status", "GET", self.status),
+                "/status/stream": ("stream", "GET", self.stream),
+                "/cancel": ("cancel", "PUT", self.cancel),
+            }[tail]
+            if method != verb:
+                return json_reply(405, {"detail": f"Method {method} not allowed"})
+            return Route(kind, fn, request_id=rid)
+        fixed = {
+            ("POST", "/storage/auth/token"): self.token,
+            ("POST", "/storage/upload/initiate"): self.initiate,
+            ("POST", "/files/upload"): self.upload_v3,
+        }
+        if (method, path) in fixed:
+            return Route("upload" if path == "/files/upload" else "storage", fixed[method, path])
+        if method == "PUT" and path.startswith("/storage/upload/put/"):
+            return Route("upload", self.put_upload)
+        if method in ("GET", "HEAD") and path.startswith("/files/"):
+            key = path[len("/files/") :]
+            rid = key.split("/", 1)[0]
+            return Route("download", self.download, request_id=rid if self.s.store.get(rid) else None)
+        endpoint = ep.find_endpoint(path)
+        if endpoint is not None:
+            if method != "POST":
+                return json_reply(405, {"detail": f"Method {method} not allowed"})
+            return Route("submit", self.submit, endpoint=endpoint.id)
+        return not_found(f"Application {path.strip('/')!r}")
+
+    # ------------------------------------------------------------------- queue API
+    def submit(self, req: Request, fault: Fault | None) -> Reply:
+        endpoint = ep.find_endpoint(req.path)
+        assert endpoint is not None
+        config = self.s.config
+        if config.require_auth and not req.headers.get("Authorization"):
+            return json_reply(401, {"detail": "No credentials: send 'Authorization: Key <FAL_KEY>'"})
+        try:
+            args = req.json()
+        except ValueError:
+            args = None
+        if not isinstance(args, dict):
+            detail = [{"loc": ["body"], "msg": "Input should be a valid JSON object", "type": "model_type"}]
+            return json_reply(422, {"detail": detail})
+        problems = ep.check_arguments(endpoint, args)
+        if problems:
+            return json_reply(422, {"detail": [p.detail() for p in problems]})
+        seed = pick_seed(args)
+        plan = inputs.plan(endpoint, args, seed, self._fetch)
+        failure = fault.failure if fault is not None and fault.action == "fail_job" else None
+        info = self.s.store.create(
+            endpoint.id, args, seed, plan, config, fail_with=failure, webhook=req.query.get("fal_webhook")
+        )
+        self.s.stats.attribute("submit", info.request_id)
+        if req.headers.get(ORIGIN_HEADER, "").lower() in RUN_HOSTS:
+            done = self.s.store.wait_for(info.request_id, lambda i: i.state == COMPLETED, None)
+            return self._result_reply(done) if done else json_reply(503, {"detail": "Emulator stopped"})
+        body = {"status": IN_QUEUE, "request_id": info.request_id, "queue_position": info.queue_position}
+        body.update(_queue_urls(self.s.base_url, info.request_id))
+        return json_reply(200, body, {"X-Fal-Request-Id": info.request_id})
+
+    def _fetch(self, url: str) -> bytes | None:
+        key = inputs.storage_key(url, self.s.netlocs)
+        stored = self.s.files.get(key) if key else None
+        return stored.data if stored else None
+
+    def status(self, req: Request, fault: Fault | None) -> Reply:
+        info = self._job(req)
+        if info is None:
+            return not_found("Request")
+        code = 200 if info.state == COMPLETED else 202
+        return json_reply(code, status_body(info, self.s.base_url, wants_logs(req.query)))
+
+    def stream(self, req: Request, fault: Fault | None) -> Reply:
+        if not self.s.config.stream:
+            return not_found("Route")
+        info = self._job(req)
+        return Reply(200, stream=info.request_id) if info else not_found("Request")
+
+    def result(self, req: Request, fault: Fault | None) -> Reply:
+        info = self._job(req)
+        if info is None:
+            return not_found("Request")
+        if info.state in (IN_QUEUE, IN_PROGRESS):
+            return json_reply(
+                400, {"detail": "Request is still in progress"}, {"X-Fal-Request-Id": info.request_id}
+            )
+        return self._result_reply(info)
+
+    def _result_reply(self, info: JobInfo) -> Reply:
+        headers = {"X-Fal-Request-Id": info.request_id}
+        if info.error_type is not None:
+            code = ERROR_TYPES.get(info.error_type, (500, ""))[0]
+            headers["X-Fal-Error-Type"] = info.error_type
+            return json_reply(code, {"detail": info.error, "error_type": info.error_type}, headers)
+        return json_reply(200, info.result, headers)
+
+    def cancel(self, req: Request, fault: Fault | None) -> Reply:
+        outcome = self.s.store.cancel(self._id(req))
+        code = {"CANCELLATION_REQUESTED": 202, "ALREADY_COMPLETED": 400, "NOT_FOUND": 404}[outcome]
+        return json_reply(code, {"status": outcome})
+
+    def _id(self, req: Request) -> str:
+        return req.path[len(QUEUE_PREFIX) :].split("/", 1)[0]
+
+    def _job(self, req: Request) -> JobInfo | None:
+        return self.s.store.get(self._id(req))
+
+    # -------------------------------------------------------------------- storage
+    def token(self, req: Request, fault: Fault | None) -> Reply:
+        if self.s.config.require_auth and not req.headers.get("Authorization"):
+            return json_reply(401, {"detail": "No credentials"})
+        token, expires = self.s.files.issue_token()
+        body = {
+            "token": token,
+            "token_type": "Bearer",
+            "base_url": self.s.base_url,
+            "expires_at": expires.isoformat(),
+        }
+        return json_reply(200, body)
+
+    def upload_v3(self, req: Request, fault: Fault | None) -> Reply:
+        if not self.s.files.token_valid(req.headers.get("Authorization")):
+            return json_reply(401, {"detail": "Invalid or expired upload token"})
+        name = safe_name(req.headers.get("X-Fal-File-Name"))
+        content_type = req.headers.get("Content-Type", "application/octet-stream")
+        url = f"{self.s.base_url}/files/{self.s.files.put_upload(req.body, name, content_type)}"
+        self.s.stats.uploaded(UploadRecord(url, name, content_type, len(req.body), "fal_v3", req.auth_scheme))
+        return json_reply(200, {"access_url": url})
+
+    def initiate(self, req: Request, fault: Fault | None) -> Reply:
+        if self.s.config.require_auth and not req.headers.get("Authorization"):
+            return json_reply(401, {"detail": "No credentials"})
+        try:
+            data = req.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return json_reply(422, {"detail": "Expected a JSON object with file_name and content_type"})
+        content_type = str(data.get("content_type") or "application/octet-stream")
+        upload_id, pending = self.s.files.initiate(data.get("file_name"), content_type)
+        base = self.s.base_url
+        return json_reply(
+            200,
+            {
+                "upload_url": f"{base}/storage/upload/put/{upload_id}",
+                "file_url": f"{base}/files/{pending.key}",
+            },
+        )
+
+    def put_upload(self, req: Request, fault: Fault | None) -> Reply:
+        upload_id = req.path.rsplit("/", 1)[-1]
+        pending = self.s.files.complete(upload_id, req.body, req.headers.get("Content-Type"))
+        if pending is None:
+            return not_found("Upload")
+        url = f"{self.s.base_url}/files/{pending.key}"
+        content_type = req.headers.get("Content-Type") or pending.content_type
+        record = UploadRecord(url, pending.file_name, content_type, len(req.body), "storage", req.auth_scheme)
+        self.s.stats.uploaded(record)
+        return Reply(200)
+
+    def download(self, req: Request, fault: Fault | None) -> Reply:
+        stored = self.s.files.get(req.path[len("/files/") :])
+        if stored is None:
+            return not_found("File")
+        return Reply(200, stored.data, {"Content-Type": stored.content_type, "Accept-Ranges": "bytes"})
+
+    # ----------------------------------------------------------------- control API
+    def _control(self, req: Request, fault: Fault | None) -> Reply:
+        name = req.path[len("/_emulator/") :]
+        try:
+            data = req.json() if req.body else None
+        except ValueError:
+            return json_reply(400, {"detail": "Expected a JSON body"})
+        try:
+            if (req.method, name) == ("GET", "stats"):
+                return json_reply(200, self.s.stats.snapshot().to_json())
+            if (req.method, name) == ("GET", "jobs"):
+                return json_reply(200, {rid: i.to_json() for rid, i in self.s.store.all().items()})
+            if (req.method, name) == ("GET", "faults"):
+                return json_reply(200, [f.to_json() for f in self.s.faults.pending()])
+            if (req.method, name) == ("POST", "faults"):
+                rules = [Fault.from_json(r) for r in (data if isinstance(data, list) else [data])]
+                for rule in rules:
+                    self.s.faults.add(rule)
+                return json_reply(200, {"added": len(rules)})
+            if (req.method, name) == ("DELETE", "faults"):
+                self.s.faults.clear()
+                return json_reply(200, {"cleared": True})
+            if (req.method, name) == ("GET", "config"):
+                return json_reply(200, self.s.config.to_json())
+            if (req.method, name) == ("POST", "config"):
+                self.s.config = self.s.config.updated(data if isinstance(data, dict) else {})
+                return json_reply(200, self.s.config.to_json())
+            if (req.method, name) == ("POST", "release"):
+                rid = data.get("request_id") if isinstance(data, dict) else None
+                return json_reply(200, {"released": self.s.store.release(rid)})
+        except ValueError as exc:
+            return json_reply(400, {"detail": str(exc)})
+        return not_found(f"Control route {req.method} {name!r}")

@@ -1,0 +1,329 @@
+"""Emulated jobs: their life from IN_QUEUE through IN_PROGRESS to COMPLETED, in time.
+
+One condition variable guards every job. A scheduler thread advances jobs as their
+times come (queue position ticking down, log lines appearing, the run ending) and
+notifies the condition on every change; handlers wait on it (the SSE stream, a fal.run
+request, `wait_for`) instead of polling. Each job's `version` grows on every change a
+client could see. Rendering runs in a small thread pool and completes the job when both
+its run time has passed and its clip is ready.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import math
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from .config import ERROR_TYPES, EmulatorConfig
+from .inputs import Plan
+from .storage import FileStore
+from .synth import RenderAborted, render_cached
+
+IN_QUEUE, IN_PROGRESS, COMPLETED = "IN_QUEUE", "IN_PROGRESS", "COMPLETED"
+CANCELLED_TYPE = "client_cancelled"
+
+
+def iso(wall: float) -> str:
+    """An ISO 8601 UTC timestamp with milliseconds and a Z, as fal writes log times."""
+    return datetime.fromtimestamp(wall, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """A snapshot of one job (`Emulator.jobs`, `GET /_emulator/jobs`). Times are wall
+    clock seconds (time.time())."""
+
+    request_id: str
+    endpoint_id: str
+    arguments: dict[str, Any]
+    seed: int
+    state: str
+    queue_position: int
+    held: bool
+    submitted_at: float
+    width: int
+    height: int
+    duration: int
+    aspect_ratio: str
+    webhook: str | None = None
+    started_at: float | None = None
+    completed_at: float | None = None
+    logs: tuple[dict[str, str], ...] = ()
+    error: str | None = None
+    error_type: str | None = None
+    result: dict[str, Any] | None = None
+    inference_time: float | None = None
+    version: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["logs"] = list(self.logs)
+        return data
+
+
+@dataclass
+class _Job:
+    info: JobInfo
+    plan: Plan
+    timing: EmulatorConfig
+    fail_with: str | None
+    wall0: float
+    mono0: float
+    queue_from: float
+    schedule: list[tuple[float, str, str]]
+    run_from: float = 0.0
+    clip: bytes | None = None
+    render_error: BaseException | None = None
+    rendered: bool = False
+
+    def wall(self, mono: float) -> float:
+        return self.wall0 + (mono - self.mono0)
+
+
+def _schedule(plan: Plan, timing: EmulatorConfig) -> list[tuple[float, str, str]]:
+    """(offset from run start, level, message) of the log lines a running job writes."""
+    spec = plan.spec
+    slots = max(4, int(timing.run_seconds / timing.log_interval))
+    step = min(timing.log_interval, timing.run_seconds / slots)
+    frames = spec.duration * 24
+    steps = slots - 3
+    generating = [f"Generating frames {round(frames * (i + 1) / steps)}/{frames}" for i in range(steps)]
+    messages = ["Loading Seedance 2.0 weights", f"Encoding prompt ({len(spec.prompt)} characters)"]
+    messages += [*generating, "Decoding video"]
+    lines = [(0.0, "WARN", w) for w in plan.warnings]
+    lines += [(i * step, "INFO", m) for i, m in enumerate(messages)]
+    return sorted(lines, key=lambda line: line[0])
+
+
+class JobStore:
+    def __init__(self, files: FileStore, base_url: Callable[[], str], workers: int) -> None:
+        self._cond = threading.Condition(threading.RLock())
+        self._jobs: dict[str, _Job] = {}
+        self._files = files
+        self._base_url = base_url
+        self._stopping = False
+        self._pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="seedance-render")
+        self._thread = threading.Thread(target=self._run, name="seedance-emulator-clock", daemon=True)
+        self._thread.start()
+
+    # -------------------------------------------------------------------- lifecycle
+    def create(
+        self,
+        endpoint_id: str,
+        args: dict[str, Any],
+        seed: int,
+        plan: Plan,
+        timing: EmulatorConfig,
+        *,
+        fail_with: str | None = None,
+        webhook: str | None = None,
+    ) -> JobInfo:
+        request_id = str(uuid.uuid4())
+        now, wall = time.monotonic(), time.time()
+        spec = plan.spec
+        info = JobInfo(
+            request_id=request_id,
+            endpoint_id=endpoint_id,
+            arguments=args,
+            seed=seed,
+            state=IN_QUEUE,
+            queue_position=timing.queue_position_start,
+            held=timing.hold,
+            submitted_at=wall,
+            width=spec.width,
+            height=spec.height,
+            duration=spec.duration,
+            aspect_ratio=plan.aspect_ratio,
+            webhook=webhook,
+        )
+        job = _Job(info, plan, timing, fail_with, wall, now, now, _schedule(plan, timing))
+        with self._cond:
+            self._jobs[request_id] = job
+            self._cond.notify_all()
+        future = self._pool.submit(render_cached, plan.spec, lambda: self._stopping)
+        future.add_done_callback(lambda f: self._rendered(request_id, f))
+        return info
+
+    def _rendered(self, request_id: str, future: concurrent.futures.Future[bytes]) -> None:
+        with self._cond:
+            job = self._jobs[request_id]
+            job.rendered = True
+            if future.cancelled():
+                job.render_error = RenderAborted("rendering was cancelled")
+            elif future.exception() is not None:
+                job.render_error = future.exception()
+            else:
+                job.clip = future.result()
+            self._cond.notify_all()
+
+    def release(self, request_id: str | None = None) -> int:
+        """Let held jobs (one, or all) start their queue countdown; returns how many."""
+        with self._cond:
+            now, count = time.monotonic(), 0
+            for job in self._jobs.values():
+                if job.info.held and request_id in (None, job.info.request_id):
+                    job.queue_from = now
+                    self._change(job, held=False)
+                    count += 1
+            self._cond.notify_all()
+            return count
+
+    def cancel(self, request_id: str) -> str:
+        with self._cond:
+            job = self._jobs.get(request_id)
+            if job is None:
+                return "NOT_FOUND"
+            self._advance(job, time.monotonic())
+            if job.info.state == COMPLETED:
+                return "ALREADY_COMPLETED"
+            self._finish(job, time.monotonic(), CANCELLED_TYPE)
+            self._cond.notify_all()
+            return "CANCELLATION_REQUESTED"
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._thread.join()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    # --------------------------------------------------------------------- reading
+    def get(self, request_id: str) -> JobInfo | None:
+        with self._cond:
+            job = self._jobs.get(request_id)
+            if job is None:
+                return None
+            if self._advance(job, time.monotonic()):
+                self._cond.notify_all()
+            return job.info
+
+    def all(self) -> dict[str, JobInfo]:
+        with self._cond:
+            now = time.monotonic()
+            if any([self._advance(job, now) for job in self._jobs.values()]):
+                self._cond.notify_all()
+            return {rid: job.info for rid, job in self._jobs.items()}
+
+    def wait_for(
+        self, request_id: str, predicate: Callable[[JobInfo], bool], timeout: float | None
+    ) -> JobInfo | None:
+        """The job once `predicate` holds for it; None on timeout, unknown id or shutdown."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while not self._stopping:
+                info = self.get(request_id)
+                if info is None:
+                    return None
+                if predicate(info):
+                    return info
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return None
+                self._cond.wait(left)
+            return None
+
+    # -------------------------------------------------------------------- the clock
+    def _run(self) -> None:
+        with self._cond:
+            while not self._stopping:
+                now = time.monotonic()
+                due = math.inf
+                changed = False
+                for job in self._jobs.values():
+                    if job.info.state != COMPLETED:
+                        changed |= self._advance(job, now)
+                        due = min(due, self._next_due(job, now))
+                if changed:
+                    self._cond.notify_all()
+                self._cond.wait(None if due == math.inf else max(0.0, due - time.monotonic()))
+
+    def _change(self, job: _Job, **changes: Any) -> None:
+        job.info = replace(job.info, version=job.info.version + 1, **changes)
+
+    def _advance(self, job: _Job, now: float) -> bool:
+        """Bring `job` up to time `now`; True if anything a client sees changed."""
+        version, timing = job.info.version, job.timing
+        if job.info.state == IN_QUEUE and not job.info.held:
+            elapsed = now - job.queue_from
+            if elapsed >= timing.queue_seconds:
+                job.run_from = job.queue_from + timing.queue_seconds
+                self._change(job, state=IN_PROGRESS, queue_position=0, started_at=job.wall(job.run_from))
+            else:
+                start = timing.queue_position_start
+                position = start - int(elapsed / timing.queue_seconds * (start + 1))
+                if position != job.info.queue_position:
+                    self._change(job, queue_position=max(0, position))
+        if job.info.state == IN_PROGRESS:
+            shown = len(job.info.logs)
+            due = [line for line in job.schedule[shown:] if job.run_from + line[0] <= now]
+            if due:
+                logs = [self._log(job, job.run_from + offset, level, msg) for offset, level, msg in due]
+                self._change(job, logs=job.info.logs + tuple(logs))
+            if job.rendered and now >= job.run_from + timing.run_seconds:
+                failure = job.fail_with or ("runner_server_error" if job.render_error else None)
+                self._finish(job, now, failure)
+        return job.info.version != version
+
+    def _next_due(self, job: _Job, now: float) -> float:
+        timing = job.timing
+        if job.info.state == IN_QUEUE:
+            if job.info.held:
+                return math.inf
+            start = timing.queue_position_start
+            tick = timing.queue_seconds / (start + 1)
+            passed = int((now - job.queue_from) / tick) + 1 if tick > 0 else start + 1
+            return job.queue_from + min(passed * tick, timing.queue_seconds)
+        times = [job.run_from + line[0] for line in job.schedule[len(job.info.logs) :]]
+        if job.rendered:
+            times.append(job.run_from + timing.run_seconds)
+        return min(times, default=math.inf)
+
+    def _log(self, job: _Job, mono: float, level: str, message: str) -> dict[str, str]:
+        return {"message": message, "level": level, "source": "USER", "timestamp": iso(job.wall(mono))}
+
+    def _finish(self, job: _Job, now: float, error_type: str | None) -> None:
+        spec, info = job.plan.spec, job.info
+        logs = list(info.logs)
+        changes: dict[str, Any] = {"state": COMPLETED, "completed_at": job.wall(now), "queue_position": 0}
+        if error_type is None and job.clip is not None:
+            if spec.audio:
+                logs.append(self._log(job, now, "INFO", "Muxing audio"))
+            done = f"Done: {spec.width}x{spec.height}, {spec.duration} s, seed {info.seed}"
+            logs.append(self._log(job, now, "INFO", done))
+            key = f"{info.request_id}/output.mp4"
+            self._files.put(key, job.clip, "video/mp4")
+            video = {
+                "url": f"{self._base_url()}/files/{key}",
+                "content_type": "video/mp4",
+                "file_name": "output.mp4",
+                "file_size": len(job.clip),
+            }
+            changes.update(
+                result={"video": video, "seed": info.seed}, inference_time=round(now - job.run_from, 3)
+            )
+        else:
+            error_type = error_type or "runner_server_error"
+            message = ERROR_TYPES[error_type][1]
+            if job.render_error is not None and job.fail_with is None and error_type != CANCELLED_TYPE:
+                message = f"Rendering failed: {job.render_error}"
+            if error_type != CANCELLED_TYPE:
+                logs.append(self._log(job, now, "ERROR", message))
+            changes.update(error=message, error_type=error_type)
+        self._change(job, logs=tuple(logs), **changes)
+
+
+def pick_seed(args: dict[str, Any]) -> int:
+    """The seed a job uses: the one asked for, else a random one in [0, 2**31)."""
+    seed = args.get("seed")
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else random.randrange(2**31)
