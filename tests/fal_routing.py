@@ -95,8 +95,11 @@ def route_queue(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
     )
 
 
-def route_storage(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
-    """Also route the bare httpx clients fal_client builds for CDN tokens and uploads."""
+def route_storage(monkeypatch: pytest.MonkeyPatch, base_url: str) -> list[httpx.Client]:
+    """Also route the bare httpx clients fal_client builds for CDN tokens and uploads.
+    Returns the sync clients made, for the caller to close: SyncClient.upload never
+    closes its CDN client."""
+    made: list[httpx.Client] = []
 
     class RoutedAsyncClient(httpx.AsyncClient):
         def __init__(
@@ -107,9 +110,11 @@ def route_storage(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
     class RoutedClient(httpx.Client):
         def __init__(self, *args: Any, transport: httpx.BaseTransport | None = None, **kwargs: Any) -> None:
             super().__init__(*args, transport=transport or SyncRouting(base_url), **kwargs)
+            made.append(self)
 
     monkeypatch.setattr(fal_impl.httpx, "AsyncClient", RoutedAsyncClient)
     monkeypatch.setattr(fal_impl.httpx, "Client", RoutedClient)
+    return made
 
 
 @asynccontextmanager

@@ -82,7 +82,8 @@ class EmulatorConfig:
                 if not isinstance(value, bool):
                     raise ValueError(f"{name} must be true or false, not {value!r}")
             elif isinstance(value, bool) or not isinstance(value, int if kind == "int" else (int, float)):
-                raise ValueError(f"{name} must be {'an integer' if kind == 'int' else 'a number'}, not {value!r}")
+                wanted = "an integer" if kind == "int" else "a number"
+                raise ValueError(f"{name} must be {wanted}, not {value!r}")
             clean[name] = float(value) if kind == "float" else value
         return dataclasses.replace(self, **clean)
 

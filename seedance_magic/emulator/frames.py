@@ -130,7 +130,8 @@ def _overlay(spec: RenderSpec, rng: np.random.Generator, compact: bool) -> _Patc
     shown = prompt[: 1 if compact else 3] or [""]
     if len(prompt) > len(shown):
         shown[-1] = shown[-1][: chars - 1] + "…"
-    shown[0], shown[-1] = "“" + shown[0], shown[-1] + "”"
+    shown[0] = "“" + shown[0]
+    shown[-1] += "”"
     lines += [(line, small, (210, 230, 255)) for line in shown]
     if spec.references:
         lines.append(("  ".join(m.label for m in spec.references), small, (160, 255, 190)))
@@ -158,8 +159,15 @@ def _tile_image(media: Media, tw: int, th: int) -> Image.Image:
         tile = Image.fromarray(np.ascontiguousarray(fit_cover(picture, tw, th))).convert("RGBA")
     else:
         tile = Image.new("RGBA", (tw, th), (60, 60, 72, 255))
-        note = {"audio": "♪ audio"}.get(media.kind, "not fetched" if media.data is None else "unreadable")
-        ImageDraw.Draw(tile).text((6, th // 2), note, font=font(max(10, th // 8)), fill=(230, 230, 230, 255))
+        draw = ImageDraw.Draw(tile)
+        if media.kind == "audio" and media.data is not None:
+            wave = [
+                (x, th * 0.6 + th * 0.15 * math.sin(x / tw * 6 * math.pi) * math.sin(x / tw * math.pi))
+                for x in range(tw)
+            ]
+            draw.line(wave, fill=(160, 255, 190, 255), width=2)
+        note = "not fetched" if media.data is None else "audio" if media.kind == "audio" else "unreadable"
+        draw.text((6, th // 2 - th // 8), note, font=font(max(10, th // 8)), fill=(230, 230, 230, 255))
     draw = ImageDraw.Draw(tile)
     label_font = font(max(10, th // 7))
     box = draw.textbbox((0, 0), media.label, font=label_font)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from http.server import ThreadingHTTPServer
 from collections.abc import Callable
+from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
