@@ -8,6 +8,7 @@ import sys
 import threading
 from types import FrameType
 
+from ..errors import MissingDependency
 from .config import EmulatorConfig
 from .server import Emulator
 
@@ -31,9 +32,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    config = EmulatorConfig(
+def config_from(args: argparse.Namespace) -> EmulatorConfig:
+    return EmulatorConfig(
         queue_seconds=args.queue_seconds,
         run_seconds=args.run_seconds,
         log_interval=args.log_interval,
@@ -41,17 +41,34 @@ def main(argv: list[str] | None = None) -> int:
         stream=not args.no_stream,
         hold=args.hold,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        config = config_from(args)
+    except ValueError as exc:
+        print(f"Seedance emulator: {exc}", file=sys.stderr)
+        return 2
+    try:
+        emulator = Emulator(config, port=args.port).start()
+    except (OSError, MissingDependency) as exc:
+        print(f"Seedance emulator: cannot start on 127.0.0.1:{args.port}: {exc}", file=sys.stderr)
+        return 1
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    with Emulator(config, port=args.port) as emulator:
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
         print(f"Seedance emulator: fal queue API at {emulator.url} (Ctrl-C to stop)", flush=True)
         while not stop.wait(0.5):
             pass
+    finally:
+        emulator.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
 
 

@@ -1,31 +1,42 @@
-"""The picture of an emulator clip, as numpy layers built once per clip.
+"""The moving picture of an emulator clip, composed directly in YUV 4:2:0 with numpy.
 
-`Layers.frame(i)` composes frame i from precomputed parts: a moving background (a
-seed-coloured gradient that scrolls, or the fitted start image fading into the end
-image), a static overlay (the "SEEDANCE EMULATOR" banner, seed, size, prompt, reference
-tiles) blended only inside its bounding box, a bouncing ball and a progress bar. No text
-is drawn per frame. numpy and Pillow are imported by the caller (synth.py).
+Everything is prepared once per clip: a background (a seed-coloured gradient twice the
+frame wide to scroll through, or the fitted start image and its difference to the end
+image), the banner and reference tiles as premultiplied patches, a ball sprite.
+`Layers.frame(i)` then writes frame i into one (h * 3/2, w) yuv420p buffer that PyAV
+hands to x264 as it is: no text is drawn and no colour is converted per frame. Alpha
+blending is linear, so blending in YUV gives the picture blending in RGB would; chroma
+uses the 2x2 mean of alpha, which only softens edges. Colours are BT.601 limited range,
+as synth.py tags the stream.
 """
 
 from __future__ import annotations
 
+import colorsys
 import hashlib
-import io
 import math
-import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from .pictures import banner, fit_cover, tile_sheet
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
-    from PIL import Image, ImageFont
+    from PIL import Image
 
-    from .synth import Media, RenderSpec
+    from .synth import RenderSpec
 
     U8 = NDArray[np.uint8]
+    U16 = NDArray[np.uint16]
+    F32 = NDArray[np.float32]
 
 FPS = 24
+_BT601 = (
+    (65.481 / 255, 128.553 / 255, 24.966 / 255),
+    (-37.797 / 255, -74.203 / 255, 112.0 / 255),
+    (112.0 / 255, -93.786 / 255, -18.214 / 255),
+)
 
 
 def spec_rng(spec: RenderSpec) -> np.random.Generator:
@@ -36,168 +47,91 @@ def spec_rng(spec: RenderSpec) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "big"))
 
 
-def decode_image(data: bytes | None) -> Image.Image | None:
-    """The RGB image in `data`, or None when it is missing or not an image."""
-    from PIL import Image, UnidentifiedImageError
-
-    if not data:
-        return None
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            rgb: Image.Image = img.convert("RGB")
-            return rgb
-    except (UnidentifiedImageError, OSError, ValueError):
-        return video_first_frame(data)
-
-
-def video_first_frame(data: bytes) -> Image.Image | None:
-    import av
-
-    try:
-        with av.open(io.BytesIO(data)) as container:
-            for frame in container.decode(video=0):
-                image: Image.Image = frame.to_image()
-                return image.convert("RGB")
-    except (av.FFmpegError, ValueError, IndexError):
-        return None
-    return None
-
-
-def fit_cover(image: Image.Image, width: int, height: int) -> U8:
-    """`image` scaled to cover width x height and centre-cropped, as an (h, w, 3) array."""
+def _half(plane: Any) -> F32:
+    """2x2 means: full resolution to chroma resolution."""
     import numpy as np
-    from PIL import Image
 
-    scale = max(width / image.width, height / image.height)
-    w, h = max(width, round(image.width * scale)), max(height, round(image.height * scale))
-    resized = image.resize((w, h), Image.Resampling.BILINEAR)
-    left, top = (w - width) // 2, (h - height) // 2
-    return np.asarray(resized.crop((left, top, left + width, top + height)), dtype=np.uint8)
+    h, w = plane.shape[0] // 2 * 2, plane.shape[1] // 2 * 2
+    mean: F32 = plane[:h, :w].reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3), dtype=np.float32)
+    return mean
 
 
-def font(px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    from PIL import ImageFont
+def rgb_to_yuv(rgb: Any) -> tuple[F32, F32, F32]:
+    """Y at full resolution, U and V at half, from an (h, w, 3) RGB array (h, w even)."""
+    import numpy as np
 
-    return ImageFont.load_default(size=max(8, px))
+    matrix = np.array(_BT601, np.float32)
+    yuv = np.asarray(rgb, np.float32) @ matrix.T + np.array([16, 128, 128], np.float32)
+    return yuv[..., 0], _half(yuv[..., 1]), _half(yuv[..., 2])
 
 
-def _colour(rng: np.random.Generator, light: float) -> tuple[int, int, int]:
-    import colorsys
+def _u8(plane: Any) -> U8:
+    import numpy as np
 
-    r, g, b = colorsys.hsv_to_rgb(float(rng.random()), 0.55 + 0.35 * float(rng.random()), light)
-    return round(r * 255), round(g * 255), round(b * 255)
+    out: U8 = np.clip(np.rint(plane), 0, 255).astype(np.uint8)
+    return out
+
+
+class Frame:
+    """One yuv420p buffer and its Y, U and V planes as views."""
+
+    def __init__(self, width: int, height: int) -> None:
+        import numpy as np
+
+        self.buffer: U8 = np.zeros((height * 3 // 2, width), np.uint8)
+        flat, luma, quarter = self.buffer.reshape(-1), width * height, width * height // 4
+        self.planes: tuple[U8, U8, U8] = (
+            flat[:luma].reshape(height, width),
+            flat[luma : luma + quarter].reshape(height // 2, width // 2),
+            flat[luma + quarter :].reshape(height // 2, width // 2),
+        )
 
 
 @dataclass
 class _Patch:
-    """A static RGBA patch, premultiplied, ready to blend at (y, x)."""
+    """A static RGBA picture, premultiplied per YUV plane, to blend at an even (y, x)."""
 
     y: int
     x: int
-    premul: NDArray[np.uint16]
-    inv_alpha: NDArray[np.uint16]
+    layers: tuple[tuple[U16, U16], ...]
 
     @classmethod
     def from_rgba(cls, y: int, x: int, rgba: Any) -> _Patch:
         import numpy as np
 
-        arr = np.asarray(rgba, dtype=np.uint16)
-        alpha = arr[:, :, 3:4]
-        alpha = alpha + (alpha >> 7)  # 0..255 -> 0..256, so an opaque pixel replaces the frame's
-        return cls(y, x, arr[:, :, :3] * alpha, 256 - alpha)
+        arr = np.asarray(rgba)
+        arr = arr[: arr.shape[0] // 2 * 2, : arr.shape[1] // 2 * 2]
+        alpha = arr[..., 3].astype(np.float32) / 255
+        chroma_alpha = _half(alpha)
 
-    def blend(self, frame: U8, y: int | None = None, x: int | None = None) -> None:
-        y = self.y if y is None else y
-        x = self.x if x is None else x
-        h, w = self.inv_alpha.shape[:2]
-        region = frame[y : y + h, x : x + w]
-        mixed = region * self.inv_alpha
-        mixed += self.premul
-        region[...] = mixed >> 8
+        def premultiply(plane: F32, a: Any) -> tuple[U16, U16]:
+            weight = np.rint(a * 256).astype(np.uint16)
+            return _u8(plane).astype(np.uint16) * weight, 256 - weight
 
+        luma, u, v = rgb_to_yuv(arr[..., :3])
+        layers = (premultiply(luma, alpha), premultiply(u, chroma_alpha), premultiply(v, chroma_alpha))
+        return cls(y // 2 * 2, x // 2 * 2, layers)
 
-def _overlay(spec: RenderSpec, rng: np.random.Generator, compact: bool) -> _Patch:
-    """The banner panel: what this clip is, its seed, size and prompt."""
-    from PIL import Image, ImageDraw
-
-    w, h = spec.width, spec.height
-    unit = min(w, h)
-    big, small = font(round(unit / (16 if compact else 11))), font(round(unit / (34 if compact else 26)))
-    lines: list[tuple[str, Any, tuple[int, int, int]]] = [("SEEDANCE EMULATOR", big, (255, 214, 64))]
-    lines.append((f"seed {spec.seed} · {w}x{h} · {spec.duration} s · {spec.label}", small, (235, 235, 235)))
-    chars = max(20, int(w * 0.85 / (small.size * 0.55))) if hasattr(small, "size") else 60
-    prompt = textwrap.wrap(spec.prompt.strip().replace("\n", " "), chars)
-    shown = prompt[: 1 if compact else 3] or [""]
-    if len(prompt) > len(shown):
-        shown[-1] = shown[-1][: chars - 1] + "…"
-    shown[0] = "“" + shown[0]
-    shown[-1] += "”"
-    lines += [(line, small, (210, 230, 255)) for line in shown]
-    if spec.references:
-        lines.append(("  ".join(m.label for m in spec.references), small, (160, 255, 190)))
-    pad = max(4, unit // 60)
-    measure = ImageDraw.Draw(Image.new("L", (1, 1)))
-    boxes = [measure.textbbox((0, 0), text, font=f) for text, f, _ in lines]
-    heights = [math.ceil(box[3]) for box in boxes]
-    width = min(w - 2 * pad, math.ceil(max(box[2] for box in boxes)) + 2 * pad)
-    panel = Image.new("RGBA", (width, sum(heights) + len(lines) * (pad // 2) + 2 * pad), (12, 12, 20, 160))
-    draw = ImageDraw.Draw(panel)
-    y = pad
-    for (text, f, colour), height in zip(lines, heights, strict=True):
-        draw.text((pad, y), text, font=f, fill=(*colour, 255))
-        y += height + pad // 2
-    return _Patch.from_rgba(pad, pad, panel)
+    def blend(self, frame: Frame, y: int | None = None, x: int | None = None) -> None:
+        y = self.y if y is None else y // 2 * 2
+        x = self.x if x is None else x // 2 * 2
+        for k, (plane, (premul, inverse)) in enumerate(zip(frame.planes, self.layers, strict=True)):
+            py, px = (y, x) if k == 0 else (y // 2, x // 2)
+            h, w = min(inverse.shape[0], plane.shape[0] - py), min(inverse.shape[1], plane.shape[1] - px)
+            if h <= 0 or w <= 0:
+                continue
+            region = plane[py : py + h, px : px + w]
+            mixed = region * inverse[:h, :w]
+            mixed += premul[:h, :w]
+            region[...] = mixed >> 8
 
 
-def _tile_image(media: Media, tw: int, th: int) -> Image.Image:
-    from PIL import Image, ImageDraw
-
-    picture = decode_image(media.data) if media.kind != "audio" else None
-    if picture is not None:
-        import numpy as np
-
-        tile = Image.fromarray(np.ascontiguousarray(fit_cover(picture, tw, th))).convert("RGBA")
-    else:
-        tile = Image.new("RGBA", (tw, th), (60, 60, 72, 255))
-        draw = ImageDraw.Draw(tile)
-        if media.kind == "audio" and media.data is not None:
-            wave = [
-                (x, th * 0.6 + th * 0.15 * math.sin(x / tw * 6 * math.pi) * math.sin(x / tw * math.pi))
-                for x in range(tw)
-            ]
-            draw.line(wave, fill=(160, 255, 190, 255), width=2)
-        note = "not fetched" if media.data is None else "audio" if media.kind == "audio" else "unreadable"
-        draw.text((6, th // 2 - th // 8), note, font=font(max(10, th // 8)), fill=(230, 230, 230, 255))
-    draw = ImageDraw.Draw(tile)
-    label_font = font(max(10, th // 7))
-    box = draw.textbbox((0, 0), media.label, font=label_font)
-    draw.rectangle((0, 0, box[2] + 8, box[3] + 6), fill=(0, 0, 0, 180))
-    draw.text((4, 2), media.label, font=label_font, fill=(160, 255, 190, 255))
-    draw.rectangle((0, 0, tw - 1, th - 1), outline=(255, 255, 255, 220), width=2)
-    return tile
+def _colour(rng: np.random.Generator, light: float) -> tuple[int, int, int]:
+    r, g, b = colorsys.hsv_to_rgb(float(rng.random()), 0.55 + 0.35 * float(rng.random()), light)
+    return round(r * 255), round(g * 255), round(b * 255)
 
 
-def _tiles(spec: RenderSpec) -> _Patch | None:
-    """Reference inputs laid out as a grid of labelled tiles in the lower part of the frame."""
-    from PIL import Image
-
-    refs = spec.references
-    if not refs:
-        return None
-    w, h = spec.width, spec.height
-    cols = min(len(refs), 6 if w >= h else 3)
-    rows = math.ceil(len(refs) / cols)
-    gap = max(4, min(w, h) // 60)
-    tw = min((w * 9 // 10 - gap * (cols - 1)) // cols, (h // 2 - gap * (rows - 1)) * 4 // 3 // rows)
-    th = tw * 3 // 4
-    sheet = Image.new("RGBA", (cols * tw + (cols - 1) * gap, rows * th + (rows - 1) * gap), (0, 0, 0, 0))
-    for i, media in enumerate(refs):
-        r, c = divmod(i, cols)
-        sheet.paste(_tile_image(media, tw, th), (c * (tw + gap), r * (th + gap)))
-    return _Patch.from_rgba(h - sheet.height - 3 * gap, (w - sheet.width) // 2, sheet)
-
-
-def _gradient(spec: RenderSpec, rng: np.random.Generator) -> U8:
+def _gradient(spec: RenderSpec, rng: np.random.Generator) -> tuple[U8, U8, U8]:
     """A background twice the frame width, periodic in x, to scroll through."""
     import numpy as np
 
@@ -206,20 +140,20 @@ def _gradient(spec: RenderSpec, rng: np.random.Generator) -> U8:
     tilt = 0.2 + 0.4 * float(rng.random())
     x = np.arange(2 * w, dtype=np.float32)[None, :] / w
     y = np.arange(h, dtype=np.float32)[:, None] / h
-    mix = 0.5 + 0.5 * np.cos(2 * np.pi * (x + tilt * y))
-    shade = 1.0 - 0.35 * y
-    rgb = (a * mix[..., None] + b * (1 - mix[..., None])) * shade[..., None]
-    return np.clip(rgb, 0, 255).astype(np.uint8)
+    mix = (0.5 + 0.5 * np.cos(2 * np.pi * (x + tilt * y)))[..., None]
+    rgb = (a * mix + b * (1 - mix)) * (1.0 - 0.35 * y)[..., None]
+    luma, u, v = rgb_to_yuv(rgb)
+    return _u8(luma), _u8(u), _u8(v)
 
 
 def _ball(radius: int, colour: tuple[int, int, int]) -> _Patch:
     import numpy as np
 
-    d = 2 * radius + 1
-    yy, xx = np.mgrid[0:d, 0:d].astype(np.float32) - radius
+    d = 2 * radius + 2
+    yy, xx = np.mgrid[0:d, 0:d].astype(np.float32) - (radius + 0.5)
     alpha = np.clip(radius + 0.5 - np.hypot(xx, yy), 0, 1) * 255
-    rgba = np.dstack([np.broadcast_to(np.array(colour, np.float32), (d, d, 3)), alpha]).astype(np.uint16)
-    return _Patch.from_rgba(0, 0, rgba)
+    rgba = np.dstack([np.broadcast_to(np.array(colour, np.float32), (d, d, 3)), alpha])
+    return _Patch.from_rgba(0, 0, rgba.astype(np.uint8))
 
 
 def _bounce(p: float, span: int) -> int:
@@ -240,53 +174,69 @@ class Layers:
         self.frames = spec.duration * FPS
         rng = spec_rng(spec)
         w, h = spec.width, spec.height
-        self._start = fit_cover(start, w, h) if start is not None else None
-        self._delta = (
-            fit_cover(end, w, h).astype(np.float32) - self._start
-            if end is not None and self._start is not None
-            else None
-        )
-        self._gradient = _gradient(spec, rng) if self._start is None else None
-        self._overlays = [p for p in (_overlay(spec, rng, self._start is not None), _tiles(spec)) if p]
+        self._start: tuple[F32, F32, F32] | None = None
+        self._delta: tuple[F32, F32, F32] | None = None
+        self._gradient: tuple[U8, U8, U8] | None = None
+        if start is not None:
+            self._start = rgb_to_yuv(fit_cover(start, w, h))
+            if end is not None:
+                target = rgb_to_yuv(fit_cover(end, w, h))
+                self._delta = (
+                    target[0] - self._start[0],
+                    target[1] - self._start[1],
+                    target[2] - self._start[2],
+                )
+        else:
+            self._gradient = _gradient(spec, rng)
+        self._patches = [_Patch.from_rgba(y, x, panel) for panel, y, x in (banner(spec, start is not None),)]
+        sheet = tile_sheet(spec)
+        if sheet is not None:
+            self._patches.append(_Patch.from_rgba(sheet[1], sheet[2], sheet[0]))
         self._radius = max(6, min(w, h) // 18)
         self._ball = _ball(self._radius, _colour(rng, 1.0))
         self._ball_from = (float(rng.random()) * w, float(rng.random()) * h)
         angle = float(rng.random()) * 2 * math.pi
         speed = min(w, h) * (0.35 + 0.3 * float(rng.random()))
         self._ball_v = (math.cos(angle) * speed, math.sin(angle) * speed)
-        self._bar = np.array(_colour(rng, 1.0), np.uint8)
-        self._out = np.empty((h, w, 3), np.uint8)
+        bar = rgb_to_yuv(np.full((2, 2, 3), _colour(rng, 1.0), np.float32))
+        self._bar = tuple(int(_u8(plane)[0, 0]) for plane in bar)
+        self._out = Frame(w, h)
 
     def frame(self, i: int) -> U8:
+        """Frame i as a (height * 3/2, width) yuv420p array (reused between calls)."""
         import numpy as np
 
         spec, out = self.spec, self._out
         w, h = spec.width, spec.height
         t = i / FPS
-        if self._start is None:
-            assert self._gradient is not None
-            offset = round(t * w / 4) % w
-            np.copyto(out, self._gradient[:, offset : offset + w])
-        else:
-            fade = min(1.0, max(0.0, (t / spec.duration - 0.35) / 0.5)) if self._delta is not None else 0.0
-            if fade > 0 and self._delta is not None:
-                np.copyto(out, self._start + self._delta * fade, casting="unsafe")
-            else:
-                np.copyto(out, self._start)
-            band = round((t / max(spec.duration, 1)) * 1.4 * w - 0.2 * w)
+        if self._gradient is not None:
+            offset = round(t * w / 4) % w // 2 * 2
+            for k, (plane, source) in enumerate(zip(out.planes, self._gradient, strict=True)):
+                lo = offset if k == 0 else offset // 2
+                np.copyto(plane, source[:, lo : lo + plane.shape[1]])
+        elif self._start is not None:
+            fade = min(1.0, max(0.0, (t / spec.duration - 0.35) / 0.5)) if self._delta else 0.0
+            for k, (plane, image) in enumerate(zip(out.planes, self._start, strict=True)):
+                if self._delta and fade > 0:
+                    np.copyto(plane, image + self._delta[k] * fade, casting="unsafe")
+                else:
+                    np.copyto(plane, image, casting="unsafe")
+            band = round(t / spec.duration * 1.4 * w - 0.2 * w)
             lo, hi = max(0, band), min(w, band + w // 12)
             if hi > lo:
-                lit = out[:, lo:hi].astype(np.uint16) + 48
-                out[:, lo:hi] = np.minimum(lit, 255)
-        for patch in self._overlays:
+                out.planes[0][:, lo:hi] = np.minimum(out.planes[0][:, lo:hi].astype(np.uint16) + 41, 255)
+        for patch in self._patches:
             patch.blend(out)
         r = self._radius
         x0, y0 = self._ball_from
         vx, vy = self._ball_v
         if self._start is not None:
             # The clip starts on the image: the ball enters from the bottom-right corner.
-            x0, y0, vx, vy = w - 2 * r - 1, h - 2 * r - 1, -abs(vx), -abs(vy)
-        self._ball.blend(out, _bounce(y0 + vy * t, h - 2 * r - 1), _bounce(x0 + vx * t, w - 2 * r - 1))
-        bar = max(1, h // 90)
-        out[h - bar :, : round(w * (i + 1) / self.frames)] = self._bar
-        return out
+            x0, y0, vx, vy = w - 2 * r - 2, h - 2 * r - 2, -abs(vx), -abs(vy)
+        self._ball.blend(out, _bounce(y0 + vy * t, h - 2 * r - 2), _bounce(x0 + vx * t, w - 2 * r - 2))
+        bar = max(2, h // 90 // 2 * 2)
+        length = max(2, round(w * (i + 1) / self.frames) // 2 * 2)
+        for k, (plane, value) in enumerate(zip(out.planes, self._bar, strict=True)):
+            scale = 1 if k == 0 else 2
+            plane[(h - bar) // scale :, : length // scale] = value
+        return out.buffer

@@ -78,7 +78,7 @@ def _short(url: str) -> str:
 
 
 def _image_size(data: bytes | None) -> tuple[int, int] | None:
-    from .frames import decode_image
+    from .pictures import decode_image
 
     image = decode_image(data)
     return image.size if image is not None else None

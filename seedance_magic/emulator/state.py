@@ -24,7 +24,7 @@ from typing import Any
 from .config import ERROR_TYPES, EmulatorConfig
 from .inputs import Plan
 from .storage import FileStore
-from .synth import RenderAborted, render_cached
+from .synth import RenderAborted, RenderSpec, render_cached
 
 IN_QUEUE, IN_PROGRESS, COMPLETED = "IN_QUEUE", "IN_PROGRESS", "COMPLETED"
 CANCELLED_TYPE = "client_cancelled"
@@ -110,6 +110,8 @@ class JobStore:
         self._base_url = base_url
         self._stopping = False
         self._pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="seedance-render")
+        # Renders under way, so that jobs asking for the same clip at once share one.
+        self._rendering: dict[RenderSpec, concurrent.futures.Future[bytes]] = {}
         self._thread = threading.Thread(target=self._run, name="seedance-emulator-clock", daemon=True)
         self._thread.start()
 
@@ -147,12 +149,18 @@ class JobStore:
         with self._cond:
             self._jobs[request_id] = job
             self._cond.notify_all()
-        future = self._pool.submit(render_cached, plan.spec, lambda: self._stopping)
-        future.add_done_callback(lambda f: self._rendered(request_id, f))
+        with self._cond:
+            future = self._rendering.get(plan.spec)
+            if future is None:
+                future = self._pool.submit(render_cached, plan.spec, lambda: self._stopping)
+                self._rendering[plan.spec] = future
+        future.add_done_callback(lambda f: self._rendered(request_id, plan.spec, f))
         return info
 
-    def _rendered(self, request_id: str, future: concurrent.futures.Future[bytes]) -> None:
+    def _rendered(self, request_id: str, spec: RenderSpec, future: concurrent.futures.Future[bytes]) -> None:
         with self._cond:
+            if self._rendering.get(spec) is future:
+                del self._rendering[spec]
             job = self._jobs[request_id]
             job.rendered = True
             if future.cancelled():

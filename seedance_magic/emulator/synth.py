@@ -75,7 +75,8 @@ def render(spec: RenderSpec, should_stop: Callable[[], bool] | None = None) -> b
     require_video_extra("The emulator's video renderer")
     import av
 
-    from .frames import Layers, decode_image
+    from .frames import Layers
+    from .pictures import decode_image
 
     start = decode_image(spec.start_image.data) if spec.start_image else None
     end = decode_image(spec.end_image.data) if spec.end_image and start is not None else None
@@ -87,12 +88,18 @@ def render(spec: RenderSpec, should_stop: Callable[[], bool] | None = None) -> b
             video.width, video.height = spec.width, spec.height
             video.pix_fmt = "yuv420p"
             video.time_base = Fraction(1, FPS)
-            video.options = {"preset": PRESET, "profile": "baseline", "crf": "23", "threads": "2"}
+            video.options = {
+                "preset": PRESET,
+                "profile": "baseline",
+                "crf": "23",
+                "threads": "2",
+                "x264-params": "colorprim=smpte170m:transfer=smpte170m:colormatrix=smpte170m",
+            }
             audio = container.add_stream("aac", rate=SAMPLE_RATE, layout="mono") if spec.audio else None
             for i in range(layers.frames):
                 if should_stop is not None and i % 12 == 0 and should_stop():
                     raise RenderAborted("rendering was stopped")
-                frame = av.VideoFrame.from_ndarray(layers.frame(i), format="rgb24")
+                frame = av.VideoFrame.from_ndarray(layers.frame(i), format="yuv420p")
                 frame.pts = i
                 container.mux(video.encode(frame))
             container.mux(video.encode(None))
