@@ -11,13 +11,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from widget_utils import EVIL, NOW, fixed_reproduce, result, snapshot
+from widget_utils import EVIL, NOW, result, snapshot
 
 from seedance_magic.endpoints import CostEstimate
-from seedance_magic.engine import State
+from seedance_magic.engine import Snapshot, State
 from seedance_magic.ui import html, style
-
-pytestmark = pytest.mark.usefixtures(fixed_reproduce.__name__)
 
 PNG = "data:image/png;base64,iVBORw0KGgo="
 
@@ -79,7 +77,7 @@ def test_player_shows_seed_facts_and_the_cell_to_copy() -> None:
     for fact in ("42", "6.0 s 1280x720 · with audio", "$1.45", "req-1234", "Seedance 2.0 fast text-to-video"):
         assert fact in text
     (button,) = markup.tags("button")
-    cell = "%%seedance --fast -d 6 --seed 42\nA hummingbird at a neon flower"
+    cell = "%%seedance --fast -d 6 -a 16:9 --seed 42\nA hummingbird at a neon flower"
     assert button["data-copy"] == cell
     assert "navigator.clipboard.writeText(b.dataset.copy)" in str(button["onclick"])
     assert cell in text  # the <pre>, for copying by hand
@@ -213,7 +211,7 @@ def test_should_embed_rejects_nonsense() -> None:
     ],
     ids=lambda s: f"{s.state.value}{'-emulated' if s.emulated else ''}",
 )
-def test_status_html_in_every_state(snap: html.Snapshot) -> None:
+def test_status_html_in_every_state(snap: Snapshot) -> None:
     from seedance_magic.ui.text import status_text
 
     page = html.status_html(snap, NOW, prompt="a prompt")
@@ -264,3 +262,10 @@ def test_dry_run_shows_endpoint_arguments_estimate_and_code() -> None:
     assert "A" * 200 not in text and "(5022 characters)" in text
     (button,) = markup.tags("button")
     assert button["data-copy"] == code
+
+
+def test_player_of_an_endpoint_outside_the_table_uses_the_stored_cell() -> None:
+    page = html.result_html(result(endpoint="someone/else", reproduce="%%seedance --seed 1\nold"))
+    (button,) = assert_inert(page).tags("button")
+    assert button["data-copy"] == "%%seedance --seed 1\nold"
+    assert "<button" not in html.result_html(result(endpoint="someone/else"))

@@ -9,14 +9,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from widget_utils import NOW, FakeJob, fixed_reproduce, result, snapshot
+from widget_utils import NOW, FakeJob, result, snapshot
 
 import seedance_magic
 from seedance_magic.endpoints import CostEstimate
-from seedance_magic.engine import State
+from seedance_magic.engine import Snapshot, State
 from seedance_magic.ui import text
-
-pytestmark = pytest.mark.usefixtures(fixed_reproduce.__name__)
 
 PATH = "seedance_outputs/a b.mp4"
 
@@ -67,12 +65,16 @@ def test_format_elapsed(seconds: float, expected: str) -> None:
             snapshot(State.FAILED, error="fal reports the job failed: boom"),
             "failed · fal reports the job failed: boom",
         ),
-        (snapshot(State.CANCELLED, error="cancelled at fal"), "cancelled · cancelled at fal"),
+        (snapshot(State.CANCELLED, error="cancelled at fal"), "cancelled at fal"),
+        (
+            snapshot(State.CANCELLED, error="timed out after 60 s at fal"),
+            "cancelled · timed out after 60 s at fal",
+        ),
         (snapshot(State.UNKNOWN, error="check the dashboard"), "unknown · check the dashboard"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
-def test_status_text_in_every_state(snap: text.Snapshot, expected: str) -> None:
+def test_status_text_in_every_state(snap: Snapshot, expected: str) -> None:
     assert text.status_text(snap, NOW) == expected
 
 
@@ -113,7 +115,11 @@ def test_result_text_says_where_what_cost_and_how_to_redo_it() -> None:
     assert "cost:     emulator: $0 charged, fal would charge $1.45" in lines
     assert "request:  req-1234" in lines
     assert any("offline emulator" in line for line in lines)
-    assert lines[-3:] == ["reproduce:", "%%seedance --fast -d 6 --seed 42", "A hummingbird at a neon flower"]
+    assert lines[-3:] == [
+        "reproduce:",
+        "%%seedance --fast -d 6 -a 16:9 --seed 42",
+        "A hummingbird at a neon flower",
+    ]
     plain = text.result_text(result(request_id=None, seed=None, duration_s=None, path=None))
     assert "request:" not in plain and "seed unknown" in plain and "https://v3.fal.media" in plain
 
@@ -145,7 +151,7 @@ def test_log_lines() -> None:
         (snapshot(State.DOWNLOADING, downloaded=1), None, "Cancel", True),
     ],
 )
-def test_progress_model(snap: text.Snapshot, bar: float | None, label: str, disabled: bool) -> None:
+def test_progress_model(snap: Snapshot, bar: float | None, label: str, disabled: bool) -> None:
     model = text.progress_model(snap, NOW)
     assert (model.bar, model.cancel_label, model.cancel_disabled) == (bar, label, disabled)
     assert model.status == text.status_text(snap, NOW)
@@ -195,3 +201,10 @@ def test_text_and_html_import_without_ipywidgets() -> None:
     )
     root = Path(seedance_magic.__file__).parents[1]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+def test_result_text_of_an_endpoint_outside_the_table() -> None:
+    assert text.result_text(result(endpoint="someone/else")).splitlines()[0] == "someone/else"
+    assert text.result_text(result(endpoint="x/y", reproduce="%%seedance\nold")).endswith(
+        "reproduce:\n%%seedance\nold"
+    )

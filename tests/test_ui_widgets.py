@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from widget_utils import EVIL, NOW, CommRecorder, FakeJob, comms, fixed_reproduce, result, snapshot
+from widget_utils import EVIL, FAST_T2V, NOW, CommRecorder, FakeJob, comms, result, snapshot
 
-from seedance_magic.engine import State
+from seedance_magic.endpoints import estimate_cost, find_endpoint
+from seedance_magic.engine import Job, JobSpec, State
+from seedance_magic.runtime import Runtime
 from seedance_magic.ui import style
 from seedance_magic.ui.player import PlayerView
 from seedance_magic.ui.progress import INDETERMINATE, JobView
 
-pytestmark = pytest.mark.usefixtures(fixed_reproduce.__name__, comms.__name__)
+pytestmark = pytest.mark.usefixtures(comms.__name__)
 
 
 def view_of(job: FakeJob, **options: Any) -> JobView:
@@ -229,7 +231,10 @@ def test_the_ticker_counts_the_seconds_and_stops_with_the_job(comms: CommRecorde
     async def main() -> tuple[list[str], JobView, FakeJob]:
         t0 = time.monotonic()
         job = FakeJob(snapshot(State.RUNNING, started=t0))
-        clock = lambda: t0 + (time.monotonic() - t0) * speed  # noqa: E731
+
+        def clock() -> float:
+            return t0 + (time.monotonic() - t0) * speed
+
         view = view_of(job, tick=True, tick_interval=interval, clock=clock)
         seen: list[str] = []
         view._status.observe(lambda change: seen.append(change["new"]), "value")
@@ -243,6 +248,24 @@ def test_the_ticker_counts_the_seconds_and_stops_with_the_job(comms: CommRecorde
     assert seen[:2] == ["running · 0:01", "running · 0:02"]
     assert view._ticker is not None and view._ticker.done()
     assert view.player is not None and job.subscribers == []
+
+
+def test_a_real_job_on_the_emulator_ends_in_the_player(runtime: Runtime, comms: CommRecorder) -> None:
+    arguments = {"prompt": "a red ball <b>bounces</b>", "duration": "4", "resolution": "480p", "seed": 7}
+    estimate = estimate_cost(find_endpoint(FAST_T2V), resolution="480p", duration="4")  # type: ignore[arg-type]
+    job = Job(JobSpec(FAST_T2V, arguments, estimate), runtime)
+    view = JobView(job, tick_interval=0.05, min_interval=0.05)
+    statuses: list[str] = []
+    view._status.observe(lambda change: statuses.append(change["new"]), "value")
+    view.start_ticker(runtime.loop())
+    result = job.wait(timeout=60)
+    assert any(s.startswith("queued") for s in statuses) and any(s.startswith("running") for s in statuses)
+    assert result.emulated and "EMULATOR</span>" in video_html(view)
+    assert result.path is not None and result.path.exists()
+    src = result.path.relative_to(Path.cwd()).as_posix()
+    assert f'src="{src}"' in video_html(view) and "&lt;b&gt;bounces" in video_html(view)
+    assert view._ticker is not None and view._ticker.done()
+    assert comms.count() < 100
 
 
 def test_no_ticker_without_a_running_loop() -> None:

@@ -56,16 +56,6 @@ def result(**changes: Any) -> Result:
     return replace(base, **changes)
 
 
-def reproduce_cell(r: Result) -> str:
-    return f"%%seedance --fast -d 6 --seed {r.seed}\n{r.prompt}"
-
-
-@pytest.fixture
-def fixed_reproduce(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Results reproduce with a known cell (built from the seed and the prompt)."""
-    monkeypatch.setattr(Result, "reproduce_cell", property(reproduce_cell))
-
-
 @dataclass
 class FakeJob:
     """The part of a Job a view uses: snapshot, subscribe, cancel, spec."""

@@ -28,6 +28,7 @@ from .text import (
     cost_text,
     endpoint_label,
     estimate_text,
+    reproduce_text,
     size_text,
     status_text,
 )
@@ -83,7 +84,7 @@ def header_html(snapshot: Snapshot, prompt: str = "") -> str:
     if snapshot.caption:
         parts.append(f"<span>{esc(caption_text(snapshot.caption))}</span>")
     if snapshot.emulated:
-        parts.append(badge_html())
+        parts.append(f'{badge_html()} <span style="{style.SUBTLE}">nothing is charged</span>')
     line = f'<div class="seedance-head">{SEP.join(parts)}</div>'
     if prompt:
         line += (
@@ -223,6 +224,13 @@ def _fact(label: str, value_html: str, value_style: str = "") -> str:
     return f'<div><div style="{style.LABEL}">{esc(label)}</div><div{styled}>{value_html}</div></div>'
 
 
+def _reproduce_html(cell: str) -> str:
+    return (
+        f'<div style="margin-top:8px">{copy_button(cell, "copy the cell that reproduces this")}</div>'
+        f'<pre class="seedance-reproduce" style="{style.PRE}">{esc(cell)}</pre>'
+    )
+
+
 def result_html(
     result: Result, *, embed: bool = False, src: str | None = None, poster: str | None = None
 ) -> str:
@@ -249,7 +257,7 @@ def result_html(
     ]
     if result.request_id:
         facts.append(_fact("request", esc(result.request_id), f"font-family:{style.MONO};font-size:12px"))
-    cell = result.reproduce_cell
+    cell = reproduce_text(result)
     location = str(result.path) if result.path is not None else result.video_url
     return (
         f'<div class="seedance-player" style="{style.BOX}">'
@@ -264,8 +272,7 @@ def result_html(
         + '<div style="display:flex;flex-wrap:wrap;gap:6px 24px;align-items:flex-end;margin-top:8px">'
         + "".join(facts)
         + "</div>"
-        + f'<div style="margin-top:8px">{copy_button(cell, "copy the cell that reproduces this")}</div>'
-        + f'<pre class="seedance-reproduce" style="{style.PRE}">{esc(cell)}</pre>'
+        + (_reproduce_html(cell) if cell else "")
         + f'<div class="seedance-path" style="{style.SUBTLE};font-size:11px">{esc(location)}</div>'
         + "</div>"
     )

@@ -23,12 +23,13 @@ from ipywidgets import HTML, Accordion, Button, FloatProgress, HBox, Layout, VBo
 from .html import esc, header_html, logs_html, outcome_html, result_html, status_html, trouble_html
 from .player import PlayerView
 from .style import style_tag
-from .text import log_lines, progress_model, status_line, status_text
+from .text import Watchable, log_lines, progress_model, status_line
 
 if TYPE_CHECKING:
     from ..engine import Snapshot
 
 MAX_LOG_LINES = 500
+TITLE_CHARS = 100
 INDETERMINATE = "seedance-indeterminate"
 _shared: dict[str, Any] = {}
 
@@ -69,12 +70,12 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def __init__(
         self,
-        job: Any,
+        job: Watchable,
         *,
         tick: bool = True,
         embed: bool = False,
         tick_interval: float = 1.0,
-        min_interval: float = 0.5,
+        min_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         tz: tzinfo | None = None,
         **kwargs: Any,
@@ -184,7 +185,7 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             await asyncio.sleep(self._tick_interval)
             if self._finished or self._snap.state.terminal:
                 break
-            _set(self._status, "value", esc(status_text(self._snap, self._clock())))
+            self._render()  # the elapsed time, and any change held back by the throttle
 
     # --------------------------------------------------------------- rendering
     def _render(self) -> None:
@@ -221,27 +222,35 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             del self._lines[:-MAX_LOG_LINES]
             self._log_count = len(snap.logs)
             _set(self._log_box, "value", logs_html(self._lines))
-            _set(self._logs, "titles", (f"fal logs ({self._log_count}) · {self._lines[-1]}",))
+            title = f"fal logs ({self._log_count}) · {self._lines[-1]}"
+            _set(
+                self._logs,
+                "titles",
+                (title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1] + "…",),
+            )
         _show(self._logs, bool(self._lines))
 
     def _finish(self, snap: Snapshot) -> None:
         """The job ended: become the player, or one line saying how it ended."""
         self._finished = True
         self._stop()
-        retired = [self._row, self._bar, self._status, self._cancel]
+        retired: list[Any] = [self._row, self._bar, self._status, self._cancel, self._trouble]
         if snap.state.value == "completed" and snap.result is not None:
             self.player = PlayerView(snap.result, embed=self._embed)
-            self.children = (style_widget(), self.player)
-            retired += [self._header, self._trouble, self._logs, self._log_box]
+            children: list[Any] = [style_widget(), self.player]
+            retired += [self._header, self._logs, self._log_box]
         else:
             self._render_logs(snap)
             _set(self._header, "value", header_html(snap, self._prompt))
             outcome = HTML(outcome_html(snap))
             outcome.add_class("seedance-outcome")
-            kept = [self._logs] if self._lines else []
-            self.children = (style_widget(), self._header, outcome, *kept)
-            retired += [self._trouble] + ([] if self._lines else [self._logs, self._log_box])
-        for widget in retired:
+            children = [style_widget(), self._header, outcome]
+            if self._lines:  # the logs stay, to see what happened
+                children.append(self._logs)
+            else:
+                retired += [self._logs, self._log_box]
+        self.children = tuple(children)
+        for widget in retired:  # closed in the browser too
             widget.close()
 
     def _stop(self) -> None:

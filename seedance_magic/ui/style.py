@@ -67,7 +67,6 @@ CSS = f"""
 .seedance-job .seedance-status .widget-html-content {{ font-variant-numeric: tabular-nums; }}
 .seedance-job .seedance-trouble .widget-html-content {{ color: {WARN}; font-size: 12px; }}
 .seedance-job .seedance-row {{ gap: 10px; }}
-.seedance-job .seedance-bar {{ width: 220px; }}
 .seedance-job .seedance-bar .progress {{ overflow: hidden; border-radius: 3px; }}
 .seedance-job .seedance-indeterminate .progress-bar {{
   width: 30% !important;

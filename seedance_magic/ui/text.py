@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from ..endpoints import find_endpoint
 
@@ -26,6 +26,17 @@ if TYPE_CHECKING:
 SEP = " · "
 EMULATOR = "EMULATOR"
 MB = 1_000_000
+
+
+class Watchable(Protocol):
+    """What a view needs of a job: its snapshot, its changes, and a way to cancel it."""
+
+    @property
+    def snapshot(self) -> Snapshot: ...
+
+    def subscribe(self, callback: Callable[[Snapshot], None]) -> Callable[[], None]: ...
+
+    def cancel(self) -> None: ...
 
 
 def format_elapsed(seconds: float) -> str:
@@ -88,6 +99,15 @@ def result_line(result: Result) -> str:
     return SEP.join(p for p in parts if p)
 
 
+def reproduce_text(result: Result) -> str:
+    """The cell that makes this result again; for an endpoint outside the table (an
+    old journal entry), the cell stored with the job, if any."""
+    try:
+        return result.reproduce_cell
+    except ValueError:
+        return result.reproduce or ""
+
+
 def _elapsed(snapshot: Snapshot, now: float | None) -> float:
     end = snapshot.finished if snapshot.finished is not None else now
     return (time.monotonic() if end is None else end) - snapshot.started
@@ -101,7 +121,8 @@ def status_text(snapshot: Snapshot, now: float | None = None) -> str:
     if state == "completed":
         return SEP.join(["completed", result_line(snapshot.result) if snapshot.result else clock])
     if state in ("failed", "cancelled", "unknown"):
-        return SEP.join(filter(None, [state, snapshot.error or ""]))
+        error = snapshot.error or ""
+        return error if error.lower().startswith(state) else SEP.join(filter(None, [state, error]))
     parts = [state]
     if state in ("pending", "submitting") and snapshot.uploads:
         parts.append("uploading " + ", ".join(snapshot.uploads))
@@ -145,7 +166,9 @@ def result_text(result: Result) -> str:
         lines.append(f"request:  {result.request_id}")
     if result.emulated:
         lines.append("note:     made by the offline emulator; nothing was charged")
-    lines += ["reproduce:", result.reproduce_cell]
+    cell = reproduce_text(result)
+    if cell:
+        lines += ["reproduce:", cell]
     return "\n".join(lines)
 
 
@@ -216,7 +239,7 @@ class TextProgress:
 
     def __init__(
         self,
-        job: Any,
+        job: Watchable,
         stream: TextIO | None = None,
         *,
         prefix: str = "seedance: ",
