@@ -8,6 +8,7 @@ from typing import Any
 
 import fal_client
 import httpx
+import pytest
 from fal_routing import SMALL, SMALL_SILENT, T2V_FAST, async_client, run, sync_client
 
 pytest_plugins = ["emulator_fixtures"]
@@ -202,3 +203,23 @@ def test_on_request_runs_before_each_request_is_handled(
     assert seen[1] == ("status", handle.request_id, 0)
     assert seen[-1][:2] == ("result", handle.request_id)
     assert emu.stats.count("status", handle.request_id) == sum(1 for s in seen if s[0] == "status")
+
+
+def test_start_timeout_ends_a_job_that_did_not_start(
+    make_emulator: Any, fal_key: str, monkeypatch: Any
+) -> None:
+    emu = make_emulator(hold=True)
+
+    async def scenario() -> None:
+        async with async_client(monkeypatch, emu.url) as client:
+            # fal_client's start_timeout= refuses values under 1 s; the header is the same.
+            handle = await client.submit(T2V_FAST, SMALL, headers={"X-Fal-Request-Timeout": "0.2"})
+            job = emu.wait_for(handle.request_id)
+            assert (job.error_type, job.start_timeout, job.started_at) == ("request_timeout", 0.2, None)
+            with pytest.raises(fal_client.FalClientHTTPError) as caught:
+                await handle.get()
+            assert caught.value.status_code == 504
+            assert caught.value.response_headers["x-fal-request-timeout-type"] == "user"
+
+    run(scenario())
+    assert emu.stats.count("result") == 1, "a user timeout is not retried"

@@ -8,6 +8,15 @@
 
 Or standalone: `python -m seedance_magic.emulator --port 8765`.
 
+Where fal's behaviour is unconfirmed the emulator chooses, and the package must not rely
+on more than fal_client does: cancel answers 202 / 400 (ALREADY_COMPLETED) / 404; a
+cancelled job reports COMPLETED with error_type client_cancelled and its result answers
+499; status bodies and SSE events carry the cumulative log list (null when logs are
+off), one event per visible change; `?fal_webhook=` is recorded on the job, never called;
+`X-Fal-Request-Timeout` ends a job still queued after that many seconds with
+request_timeout (504, X-Fal-Request-Timeout-Type: user). Input media are read only from
+the emulator's own /files/ and from data: URIs.
+
 Modules: config (settings, fal error types), faults (fault rules), state (jobs in time),
 inputs (arguments to a render plan), synth and frames (the MP4), storage (uploads and
 outputs), stats (counters), routes (what each URL answers), handler (HTTP, faults, SSE),

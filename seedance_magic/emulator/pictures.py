@@ -61,9 +61,13 @@ def fit_cover(image: Image.Image, width: int, height: int) -> NDArray[np.uint8]:
 
 
 def font(px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Pillow's default font at `px` pixels (its small bitmap font on Pillow < 10.1)."""
     from PIL import ImageFont
 
-    return ImageFont.load_default(size=max(8, px))
+    try:
+        return ImageFont.load_default(size=max(8, px))
+    except TypeError:
+        return ImageFont.load_default()
 
 
 def banner(spec: RenderSpec, compact: bool) -> tuple[Image.Image, int, int]:

@@ -111,6 +111,14 @@ def status_body(info: JobInfo, base: str, with_logs: bool) -> dict[str, Any]:
     return body
 
 
+def _seconds(value: str | None) -> float | None:
+    try:
+        seconds = float(value) if value else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and seconds > 0 else None
+
+
 def wants_logs(query: dict[str, str]) -> bool:
     return query.get("logs", "").lower() in ("true", "1")
 
@@ -178,7 +186,14 @@ class Routes:
         plan = inputs.plan(endpoint, args, seed, self._fetch)
         failure = fault.failure if fault is not None and fault.action == "fail_job" else None
         info = self.s.store.create(
-            endpoint.id, args, seed, plan, config, fail_with=failure, webhook=req.query.get("fal_webhook")
+            endpoint.id,
+            args,
+            seed,
+            plan,
+            config,
+            fail_with=failure,
+            webhook=req.query.get("fal_webhook"),
+            start_timeout=_seconds(req.headers.get("X-Fal-Request-Timeout")),
         )
         self.s.stats.attribute("submit", info.request_id)
         if req.headers.get(ORIGIN_HEADER, "").lower() in RUN_HOSTS:
@@ -221,6 +236,8 @@ class Routes:
         if info.error_type is not None:
             code = ERROR_TYPES.get(info.error_type, (500, ""))[0]
             headers["X-Fal-Error-Type"] = info.error_type
+            if info.error_type == "request_timeout" and info.start_timeout is not None:
+                headers["X-Fal-Request-Timeout-Type"] = "user"
             return json_reply(code, {"detail": info.error, "error_type": info.error_type}, headers)
         return json_reply(200, info.result, headers)
 

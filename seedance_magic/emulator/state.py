@@ -53,6 +53,8 @@ class JobInfo:
     duration: int
     aspect_ratio: str
     webhook: str | None = None
+    start_timeout: float | None = None
+    """X-Fal-Request-Timeout: seconds the job may wait before it starts running."""
     started_at: float | None = None
     completed_at: float | None = None
     logs: tuple[dict[str, str], ...] = ()
@@ -126,6 +128,7 @@ class JobStore:
         *,
         fail_with: str | None = None,
         webhook: str | None = None,
+        start_timeout: float | None = None,
     ) -> JobInfo:
         request_id = str(uuid.uuid4())
         now, wall = time.monotonic(), time.time()
@@ -144,6 +147,7 @@ class JobStore:
             duration=spec.duration,
             aspect_ratio=plan.aspect_ratio,
             webhook=webhook,
+            start_timeout=start_timeout,
         )
         job = _Job(info, plan, timing, fail_with, wall, now, now, _schedule(plan, timing))
         with self._cond:
@@ -262,6 +266,9 @@ class JobStore:
     def _advance(self, job: _Job, now: float) -> bool:
         """Bring `job` up to time `now`; True if anything a client sees changed."""
         version, timing = job.info.version, job.timing
+        deadline = self._start_deadline(job)
+        if job.info.state == IN_QUEUE and now >= deadline:
+            self._finish(job, deadline, "request_timeout")
         if job.info.state == IN_QUEUE and not job.info.held:
             elapsed = now - job.queue_from
             if elapsed >= timing.queue_seconds:
@@ -287,15 +294,19 @@ class JobStore:
         timing = job.timing
         if job.info.state == IN_QUEUE:
             if job.info.held:
-                return math.inf
+                return self._start_deadline(job)
             start = timing.queue_position_start
             tick = timing.queue_seconds / (start + 1)
             passed = int((now - job.queue_from) / tick) + 1 if tick > 0 else start + 1
-            return job.queue_from + min(passed * tick, timing.queue_seconds)
+            return min(job.queue_from + min(passed * tick, timing.queue_seconds), self._start_deadline(job))
         times = [job.run_from + line[0] for line in job.schedule[len(job.info.logs) :]]
         if job.rendered:
             times.append(job.run_from + timing.run_seconds)
         return min(times, default=math.inf)
+
+    def _start_deadline(self, job: _Job) -> float:
+        timeout = job.info.start_timeout
+        return math.inf if timeout is None else job.mono0 + timeout
 
     def _log(self, job: _Job, mono: float, level: str, message: str) -> dict[str, str]:
         return {"message": message, "level": level, "source": "USER", "timestamp": iso(job.wall(mono))}
