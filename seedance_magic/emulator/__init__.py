@@ -17,18 +17,18 @@ off), one event per visible change; `?fal_webhook=` is recorded on the job, neve
 request_timeout (504, X-Fal-Request-Timeout-Type: user). Input media are read only from
 the emulator's own /files/ and from data: URIs.
 
-Modules: config (settings, fal error types), faults (fault rules), state (jobs in time),
-inputs (arguments to a render plan), synth and frames (the MP4), storage (uploads and
-outputs), stats (counters), routes (what each URL answers), handler (HTTP, faults, SSE),
-server (the Emulator object).
+Modules: config (settings, fal error types), faults (fault rules), job and state (jobs
+in time), inputs (arguments to a render plan), synth, frames and pictures (the MP4),
+storage (uploads and outputs), stats (counters), wire, routes and control (what each URL
+answers), handler (HTTP, faults, SSE), server (the Emulator object).
 """
 
 from __future__ import annotations
 
 from .config import ERROR_TYPES, EmulatorConfig
 from .faults import Fault
+from .job import JobInfo
 from .server import Emulator
-from .state import JobInfo
 from .stats import RequestRecord, Stats, UploadRecord
 
 __all__ = [

@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .faults import Fault
-from .routes import Reply, Request, Route, Routes, Services, json_reply, status_body, wants_logs
-from .state import COMPLETED, JobInfo
+from .job import COMPLETED, JobInfo
+from .routes import Route, Routes, status_body, wants_logs
 from .stats import RequestRecord
 from .storage import parse_range
+from .wire import Reply, Request, Services, json_reply
 
 if TYPE_CHECKING:
     from .server import EmulatorHTTPServer

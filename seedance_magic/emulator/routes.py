@@ -1,5 +1,5 @@
 """What the emulator answers: one function per route of fal's queue, storage and CDN
-APIs, plus the control API under /_emulator/. Each takes a parsed `Request` and returns
+APIs (the control API under /_emulator/ is in control.py). Each takes a parsed `Request` and returns
 a `Reply`; handler.py owns the sockets, fault injection and the SSE stream itself.
 
 Protocol choices where fal's behaviour is unconfirmed (spec/fal-queue-protocol.md):
@@ -10,73 +10,24 @@ cumulative log list (null when logs are off).
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from email.message import Message
+from dataclasses import dataclass
 from typing import Any
 
 from .. import endpoints as ep
 from . import inputs
-from .config import ERROR_TYPES, EmulatorConfig
-from .faults import Fault, FaultBook
-from .state import COMPLETED, IN_PROGRESS, IN_QUEUE, JobInfo, JobStore, pick_seed
-from .stats import StatsRecorder, UploadRecord
-from .storage import FileStore, safe_name
+from .config import ERROR_TYPES
+from .control import control
+from .faults import Fault
+from .job import COMPLETED, IN_PROGRESS, IN_QUEUE, JobInfo, pick_seed
+from .stats import UploadRecord
+from .storage import safe_name
+from .wire import Reply, Request, Services, json_reply, not_found
 
 QUEUE_PREFIX = f"/{ep.APP}/requests/"
 RUN_HOSTS = frozenset({"fal.run", "falrun.com"})
 ORIGIN_HEADER = "X-Seedance-Origin-Host"
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: Message
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body or b"null")
-
-    @property
-    def auth_scheme(self) -> str | None:
-        value = self.headers.get("Authorization")
-        return value.split(" ", 1)[0] if value else None
-
-
-@dataclass
-class Reply:
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    stream: str | None = None
-    """A request id: answer with its SSE status stream instead of `body`."""
-
-
-def json_reply(status: int, data: Any, headers: dict[str, str] | None = None) -> Reply:
-    return Reply(status, json.dumps(data).encode(), {"Content-Type": "application/json", **(headers or {})})
-
-
-def not_found(what: str) -> Reply:
-    return json_reply(404, {"detail": f"{what} not found"})
-
-
-@dataclass
-class Services:
-    """Everything a route may touch; owned by the Emulator."""
-
-    base_url: str
-    netlocs: frozenset[str]
-    store: JobStore
-    files: FileStore
-    stats: StatsRecorder
-    faults: FaultBook
-    config: EmulatorConfig
-    stopped: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass(frozen=True)
@@ -130,7 +81,7 @@ class Routes:
     def match(self, method: str, path: str) -> Route | Reply:
         """The route for a request, or the 404/405 reply when there is none."""
         if path.startswith("/_emulator/"):
-            return Route("control", self._control)
+            return Route("control", lambda req, fault: control(self.s, req))
         if path.startswith(QUEUE_PREFIX):
             m = re.fullmatch(r"([^/]+)(/status|/status/stream|/cancel)?", path[len(QUEUE_PREFIX) :])
             if m is None:
@@ -310,37 +261,3 @@ class Routes:
         if stored is None:
             return not_found("File")
         return Reply(200, stored.data, {"Content-Type": stored.content_type, "Accept-Ranges": "bytes"})
-
-    # ----------------------------------------------------------------- control API
-    def _control(self, req: Request, fault: Fault | None) -> Reply:
-        name = req.path[len("/_emulator/") :]
-        try:
-            data = req.json() if req.body else None
-        except ValueError:
-            return json_reply(400, {"detail": "Expected a JSON body"})
-        try:
-            if (req.method, name) == ("GET", "stats"):
-                return json_reply(200, self.s.stats.snapshot().to_json())
-            if (req.method, name) == ("GET", "jobs"):
-                return json_reply(200, {rid: i.to_json() for rid, i in self.s.store.all().items()})
-            if (req.method, name) == ("GET", "faults"):
-                return json_reply(200, [f.to_json() for f in self.s.faults.pending()])
-            if (req.method, name) == ("POST", "faults"):
-                rules = [Fault.from_json(r) for r in (data if isinstance(data, list) else [data])]
-                for rule in rules:
-                    self.s.faults.add(rule)
-                return json_reply(200, {"added": len(rules)})
-            if (req.method, name) == ("DELETE", "faults"):
-                self.s.faults.clear()
-                return json_reply(200, {"cleared": True})
-            if (req.method, name) == ("GET", "config"):
-                return json_reply(200, self.s.config.to_json())
-            if (req.method, name) == ("POST", "config"):
-                self.s.config = self.s.config.updated(data if isinstance(data, dict) else {})
-                return json_reply(200, self.s.config.to_json())
-            if (req.method, name) == ("POST", "release"):
-                rid = data.get("request_id") if isinstance(data, dict) else None
-                return json_reply(200, {"released": self.s.store.release(rid)})
-        except ValueError as exc:
-            return json_reply(400, {"detail": str(exc)})
-        return not_found(f"Control route {req.method} {name!r}")

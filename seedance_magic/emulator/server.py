@@ -24,10 +24,12 @@ from ..video import require_video_extra
 from .config import EmulatorConfig
 from .faults import Fault, FaultBook
 from .handler import Handler, OnRequest
-from .routes import Routes, Services
-from .state import JobInfo, JobStore
+from .job import JobInfo
+from .routes import Routes
+from .state import JobStore
 from .stats import Stats, StatsRecorder
 from .storage import FileStore
+from .wire import Services
 
 HOST = "127.0.0.1"
 

@@ -12,102 +12,24 @@ from __future__ import annotations
 
 import concurrent.futures
 import math
-import random
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from dataclasses import replace
 from typing import Any
 
 from .config import ERROR_TYPES, EmulatorConfig
 from .inputs import Plan
+from .job import CANCELLED_TYPE, COMPLETED, IN_PROGRESS, IN_QUEUE, Job, JobInfo, iso, log_schedule
 from .storage import FileStore
 from .synth import RenderAborted, RenderSpec, render_cached
-
-IN_QUEUE, IN_PROGRESS, COMPLETED = "IN_QUEUE", "IN_PROGRESS", "COMPLETED"
-CANCELLED_TYPE = "client_cancelled"
-
-
-def iso(wall: float) -> str:
-    """An ISO 8601 UTC timestamp with milliseconds and a Z, as fal writes log times."""
-    return datetime.fromtimestamp(wall, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-@dataclass(frozen=True)
-class JobInfo:
-    """A snapshot of one job (`Emulator.jobs`, `GET /_emulator/jobs`). Times are wall
-    clock seconds (time.time())."""
-
-    request_id: str
-    endpoint_id: str
-    arguments: dict[str, Any]
-    seed: int
-    state: str
-    queue_position: int
-    held: bool
-    submitted_at: float
-    width: int
-    height: int
-    duration: int
-    aspect_ratio: str
-    webhook: str | None = None
-    start_timeout: float | None = None
-    """X-Fal-Request-Timeout: seconds the job may wait before it starts running."""
-    started_at: float | None = None
-    completed_at: float | None = None
-    logs: tuple[dict[str, str], ...] = ()
-    error: str | None = None
-    error_type: str | None = None
-    result: dict[str, Any] | None = None
-    inference_time: float | None = None
-    version: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        data["logs"] = list(self.logs)
-        return data
-
-
-@dataclass
-class _Job:
-    info: JobInfo
-    plan: Plan
-    timing: EmulatorConfig
-    fail_with: str | None
-    wall0: float
-    mono0: float
-    queue_from: float
-    schedule: list[tuple[float, str, str]]
-    run_from: float = 0.0
-    clip: bytes | None = None
-    render_error: BaseException | None = None
-    rendered: bool = False
-
-    def wall(self, mono: float) -> float:
-        return self.wall0 + (mono - self.mono0)
-
-
-def _schedule(plan: Plan, timing: EmulatorConfig) -> list[tuple[float, str, str]]:
-    """(offset from run start, level, message) of the log lines a running job writes."""
-    spec = plan.spec
-    slots = max(4, int(timing.run_seconds / timing.log_interval))
-    step = min(timing.log_interval, timing.run_seconds / slots)
-    frames = spec.duration * 24
-    steps = slots - 3
-    generating = [f"Generating frames {round(frames * (i + 1) / steps)}/{frames}" for i in range(steps)]
-    messages = ["Loading Seedance 2.0 weights", f"Encoding prompt ({len(spec.prompt)} characters)"]
-    messages += [*generating, "Decoding video"]
-    lines = [(0.0, "WARN", w) for w in plan.warnings]
-    lines += [(i * step, "INFO", m) for i, m in enumerate(messages)]
-    return sorted(lines, key=lambda line: line[0])
 
 
 class JobStore:
     def __init__(self, files: FileStore, base_url: Callable[[], str], workers: int) -> None:
         self._cond = threading.Condition(threading.RLock())
-        self._jobs: dict[str, _Job] = {}
+        self._jobs: dict[str, Job] = {}
         self._files = files
         self._base_url = base_url
         self._stopping = False
@@ -149,7 +71,7 @@ class JobStore:
             webhook=webhook,
             start_timeout=start_timeout,
         )
-        job = _Job(info, plan, timing, fail_with, wall, now, now, _schedule(plan, timing))
+        job = Job(info, plan, timing, fail_with, wall, now, now, log_schedule(plan, timing))
         with self._cond:
             self._jobs[request_id] = job
             self._cond.notify_all()
@@ -260,10 +182,10 @@ class JobStore:
                     self._cond.notify_all()
                 self._cond.wait(None if due == math.inf else max(0.0, due - time.monotonic()))
 
-    def _change(self, job: _Job, **changes: Any) -> None:
+    def _change(self, job: Job, **changes: Any) -> None:
         job.info = replace(job.info, version=job.info.version + 1, **changes)
 
-    def _advance(self, job: _Job, now: float) -> bool:
+    def _advance(self, job: Job, now: float) -> bool:
         """Bring `job` up to time `now`; True if anything a client sees changed."""
         version, timing = job.info.version, job.timing
         deadline = self._start_deadline(job)
@@ -290,7 +212,7 @@ class JobStore:
                 self._finish(job, now, failure)
         return job.info.version != version
 
-    def _next_due(self, job: _Job, now: float) -> float:
+    def _next_due(self, job: Job, now: float) -> float:
         timing = job.timing
         if job.info.state == IN_QUEUE:
             if job.info.held:
@@ -304,14 +226,14 @@ class JobStore:
             times.append(job.run_from + timing.run_seconds)
         return min(times, default=math.inf)
 
-    def _start_deadline(self, job: _Job) -> float:
+    def _start_deadline(self, job: Job) -> float:
         timeout = job.info.start_timeout
         return math.inf if timeout is None else job.mono0 + timeout
 
-    def _log(self, job: _Job, mono: float, level: str, message: str) -> dict[str, str]:
+    def _log(self, job: Job, mono: float, level: str, message: str) -> dict[str, str]:
         return {"message": message, "level": level, "source": "USER", "timestamp": iso(job.wall(mono))}
 
-    def _finish(self, job: _Job, now: float, error_type: str | None) -> None:
+    def _finish(self, job: Job, now: float, error_type: str | None) -> None:
         spec, info = job.plan.spec, job.info
         logs = list(info.logs)
         changes: dict[str, Any] = {"state": COMPLETED, "completed_at": job.wall(now), "queue_position": 0}
@@ -340,9 +262,3 @@ class JobStore:
                 logs.append(self._log(job, now, "ERROR", message))
             changes.update(error=message, error_type=error_type)
         self._change(job, logs=tuple(logs), **changes)
-
-
-def pick_seed(args: dict[str, Any]) -> int:
-    """The seed a job uses: the one asked for, else a random one in [0, 2**31)."""
-    seed = args.get("seed")
-    return seed if isinstance(seed, int) and not isinstance(seed, bool) else random.randrange(2**31)
