@@ -201,6 +201,19 @@ def test_player_view_on_its_own() -> None:
 
 
 # ------------------------------------------------------------------- comm traffic
+def test_a_new_view_opens_with_its_values_and_sends_no_update(comms: CommRecorder) -> None:
+    view = view_of(FakeJob(snapshot(State.QUEUED, queue_position=2, emulated=True)))
+    assert comms.count() == 0
+    opened = {c.comm_id: c.opened_with["state"] for c in comms.comms if c.opened_with}
+    assert opened[view._status.model_id]["value"] == "queued · position 2 · 0:12"
+    assert "seedance-emulated" in opened[view.model_id]["_dom_classes"]
+    job = FakeJob(snapshot(State.RUNNING))
+    view = view_of(job)
+    before = comms.count()
+    job.publish(State.COMPLETED, result=result())
+    assert comms.count() - before == 1  # the children; the player opens with its video
+
+
 def test_a_burst_of_unchanged_snapshots_sends_next_to_nothing(comms: CommRecorder) -> None:
     job = FakeJob(snapshot(State.QUEUED, queue_position=3))
     view_of(job)
@@ -272,3 +285,49 @@ def test_no_ticker_without_a_running_loop() -> None:
     view = view_of(FakeJob(snapshot(State.RUNNING)), tick=True)
     assert view._ticker is None
     view.close()
+
+
+@pytest.mark.kernel
+def test_in_a_kernel_the_cell_returns_and_the_view_ticks_afterwards(tmp_path: Path) -> None:
+    """The view made in a cell keeps ticking on the kernel's loop after the cell ended,
+    and turns into the player when a background task completes the job."""
+    jupyter_client = pytest.importorskip("jupyter_client")
+    root = Path(__file__).resolve().parents[1]
+    code = f"""
+import sys; sys.path[:0] = [{str(root)!r}, {str(root / "tests")!r}]
+import asyncio, time
+from widget_utils import FakeJob, result, snapshot
+from seedance_magic.engine import State
+from seedance_magic.ui.progress import JobView
+job = FakeJob(snapshot(State.RUNNING, started=time.monotonic()))
+view = JobView(job, tick_interval=0.5)
+async def finish():
+    await asyncio.sleep(2.6)
+    job.publish(State.COMPLETED, result=result(), finished=time.monotonic())
+task = asyncio.ensure_future(finish())
+view
+"""
+    manager, client = jupyter_client.manager.start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    events: list[tuple[str, Any]] = []
+    try:
+        client.execute(code)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any("children" in str(e) for e in events):
+            try:
+                msg = client.get_iopub_msg(timeout=1)
+            except Exception:  # queue.Empty: nothing yet
+                continue
+            content = msg["content"]
+            if msg["msg_type"] == "status":
+                events.append(("status", content["execution_state"]))
+            elif msg["msg_type"] == "comm_msg":
+                events.append(("update", sorted(content["data"].get("state", {}))))
+            elif msg["msg_type"] == "error":
+                pytest.fail("\n".join(content["traceback"]))
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    idle = events.index(("status", "idle"))
+    after = events[idle + 1 :]
+    assert after.count(("update", ["value"])) >= 2, events  # ticks after the cell returned
+    assert ("update", ["children"]) in after, events  # then the player

@@ -47,11 +47,10 @@ class PlayerView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
     ) -> None:
         self.result = result
         self._html = result_html(result, embed=embed, src=src, poster=poster)
-        output = Output()
-        output.outputs = (display_data(result_text(result), self._html),)
+        output = Output(outputs=(display_data(result_text(result), self._html),))
+        kwargs.setdefault("_dom_classes", ("seedance-player-widget",))
         super().__init__(children=(output,), **kwargs)
         self.output = output
-        self.add_class("seedance-player-widget")
 
     @property
     def html(self) -> str:

@@ -38,8 +38,7 @@ def style_widget() -> HTML:
     """One hidden HTML widget carrying the stylesheet, shared by every view."""
     widget = _shared.get("style")
     if widget is None or widget.comm is None:
-        widget = HTML(value=style_tag(), layout=Layout(display="none"))
-        widget.add_class("seedance-style")
+        widget = HTML(value=style_tag(), layout=Layout(display="none"), _dom_classes=("seedance-style",))
         _shared["style"] = widget
     return widget
 
@@ -80,19 +79,40 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         tz: tzinfo | None = None,
         **kwargs: Any,
     ) -> None:
-        header, status, trouble, log_box = HTML(), HTML(), HTML(), HTML()
-        status.add_class("seedance-status")
-        trouble.add_class("seedance-trouble")
-        bar = FloatProgress(min=0.0, max=1.0, value=0.0, layout=Layout(width="220px"))
-        bar.add_class("seedance-bar")
-        cancel = Button(description="Cancel", tooltip="cancel this job at fal", layout=Layout(width="auto"))
-        cancel.add_class("seedance-cancel")
-        logs = Accordion(children=(log_box,), titles=("fal logs",), selected_index=None)
-        logs.add_class("seedance-logs")
-        row = HBox((bar, status, cancel), layout=Layout(align_items="center"))
-        row.add_class("seedance-row")
+        snap: Snapshot = job.snapshot
+        prompt = str((getattr(getattr(job, "spec", None), "arguments", None) or {}).get("prompt", ""))
+        # The widgets open with the first render's values, so showing them sends nothing more.
+        first = progress_model(snap, clock())
+        header = HTML(header_html(snap, prompt), _dom_classes=("seedance-header",))
+        status = HTML(esc(first.status), _dom_classes=("seedance-status",))
+        trouble = HTML(layout=Layout(display="none"), _dom_classes=("seedance-trouble",))
+        bar = FloatProgress(
+            value=first.bar or 0.0,
+            min=0.0,
+            max=1.0,
+            bar_style=first.bar_style,
+            layout=Layout(width="220px"),
+            _dom_classes=("seedance-bar",) + ((INDETERMINATE,) if first.bar is None else ()),
+        )
+        cancel = Button(
+            description=first.cancel_label,
+            disabled=first.cancel_disabled,
+            tooltip="cancel this job at fal",
+            layout=Layout(width="auto"),
+            _dom_classes=("seedance-cancel",),
+        )
+        log_box = HTML()
+        logs = Accordion(
+            (log_box,),
+            titles=("fal logs",),
+            selected_index=None,
+            layout=Layout(display="none"),
+            _dom_classes=("seedance-logs",),
+        )
+        row = HBox((bar, status, cancel), layout=Layout(align_items="center"), _dom_classes=("seedance-row",))
+        classes = ("seedance-job", "seedance-emulated") if snap.emulated else ("seedance-job",)
+        kwargs.setdefault("_dom_classes", classes)
         super().__init__(children=(style_widget(), header, row, trouble, logs), **kwargs)
-        self.add_class("seedance-job")
         self.job = job
         self.player: PlayerView | None = None
         self._header, self._status, self._bar, self._cancel = header, status, bar, cancel
@@ -102,8 +122,8 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._tz = tz
         self._tick_interval = tick_interval
         self._min_interval = min_interval
-        self._prompt = str((getattr(getattr(job, "spec", None), "arguments", None) or {}).get("prompt", ""))
-        self._snap: Snapshot = job.snapshot
+        self._prompt = prompt
+        self._snap = snap
         self._lines: list[str] = []
         self._log_count = 0
         self._last_render = 0.0
@@ -113,8 +133,6 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._saw_cancelling = False
         self._finished = False
         self._unsubscribe: Callable[[], None] | None = None
-        if self._snap.emulated:
-            self.add_class("seedance-emulated")
         cancel.on_click(self._on_cancel)
         self._render()
         if not self._finished:

@@ -65,7 +65,17 @@ CSS = f"""
 }}
 .seedance-job.seedance-emulated {{ border-left-color: {BADGE_BG}; }}
 .seedance-job .seedance-status .widget-html-content {{ font-variant-numeric: tabular-nums; }}
-.seedance-job .seedance-trouble .widget-html-content {{ color: {WARN}; font-size: 12px; }}
+.seedance-job .seedance-header > .widget-html-content,
+.seedance-job .seedance-trouble > .widget-html-content,
+.seedance-job .seedance-outcome > .widget-html-content,
+.seedance-job .seedance-logs .widget-html-content {{ line-height: 1.45; }}
+.seedance-job .seedance-logs .jupyter-widget-Collapse-header {{
+  font-weight: normal;
+  font-size: 12px;
+  white-space: nowrap;
+  overflow: hidden;
+  text-overflow: ellipsis;
+}}
 .seedance-job .seedance-row {{ gap: 10px; }}
 .seedance-job .seedance-bar .progress {{ overflow: hidden; border-radius: 3px; }}
 .seedance-job .seedance-indeterminate .progress-bar {{
