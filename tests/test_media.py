@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from PIL import Image
 from test_media_files import jpeg, mp4, png, png_bytes, wav
 
 from seedance_magic import plan
-from seedance_magic.errors import InvalidRequest
+from seedance_magic.errors import InvalidRequest, MissingDependency
 from seedance_magic.media import Inputs, resolve_inputs
 from seedance_magic.media_probe import sniff
 from seedance_magic.request import GenerationRequest, parse_cell
@@ -350,3 +351,22 @@ def test_end_image(tmp_path: Path) -> None:
     inputs = resolve_inputs(i2v("x/d.png", end_image=png(tmp_path / "end.png")))
     assert [(i.field, i.index) for i in inputs] == [("image_url", None), ("end_image_url", None)]
     assert inputs.names == {"image_url": "x/d.png", "end_image_url": str(tmp_path / "end.png")}
+
+
+# ------------------------------------------------------------ optional packages
+def test_video_without_pyav_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mp4(tmp_path / "v.mp4", 640, 640, 2.0)
+    monkeypatch.setitem(sys.modules, "av", None)  # import av now fails
+    with pytest.raises(MissingDependency) as caught:
+        resolve_inputs(r2v("@Video1", ref_videos=("v.mp4",)))
+    assert 'pip install "seedance-magic[video]"' in str(caught.value)
+
+
+def test_images_without_pillow_are_sent_unmeasured(monkeypatch: pytest.MonkeyPatch) -> None:
+    array = np.zeros((4, 4, 3), np.uint8)
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    monkeypatch.setitem(sys.modules, "PIL.Image", None)
+    item = one(resolve_inputs(i2v("x/d.png")))
+    assert (item.format, item.width, item.thumbnail) == ("png", None, None) and item.digest
+    with pytest.raises(MissingDependency, match=r"^A numpy image input needs Pillow"):
+        resolve_inputs(i2v(array))
