@@ -16,7 +16,7 @@ from .endpoints import ASPECT_RATIOS, DURATIONS, RESOLUTIONS, STANDARD_ONLY_RESO
 from .settings import Settings, from_environment
 
 
-class Seedance(Configurable):  # type: ignore[misc]
+class Seedance(Configurable):
     """Defaults for %%seedance. Example: %config Seedance.tier = "fast" """
 
     tier = Enum(

@@ -72,7 +72,8 @@ class JobSpec:
     timeout: float | None = None
     caption: Mapping[str, Any] = field(default_factory=dict)
     input_video_seconds: float = 0.0
-    prepare: Callable[[Backend], Any] | None = None  # async: uploads inputs, returns final arguments
+    # async (backend, job) -> final arguments: uploads the inputs before the submit
+    prepare: Callable[[Backend, Job], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class Job:
         self._cancel_requested = False
         self._cancel_reason = "cancelled"
         self._typical_run: float | None = None
+        self._refetch: Result | None = None
         self._rt.register(self)
 
     # ----------------------------------------------------------------- public
@@ -177,7 +179,8 @@ class Job:
     async def _wait_async(self) -> Result:
         self.start()
         assert self._task is not None
-        await asyncio.shield(self._task)
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(self._task)
         return self._outcome()
 
     def wait(self, timeout: float | None = None) -> Result:
@@ -193,6 +196,8 @@ class Job:
             nest_asyncio.apply(loop)
         try:
             loop.run_until_complete(asyncio.wait_for(asyncio.shield(self._task), timeout))
+        except asyncio.CancelledError:
+            pass  # the job was cancelled: _outcome() says so
         except asyncio.TimeoutError:
             raise errors.JobTimeout(
                 f"the job is still {self.status.value} after {timeout} s",
@@ -217,6 +222,7 @@ class Job:
             self._loop.create_task(self._cancel_at_fal())
         elif self._snap.state == State.PENDING and self._task is not None:
             self._task.cancel()
+            self._end(State.CANCELLED, "cancelled before it was sent: nothing was charged")
         else:
             self._publish(cancelling=True)  # submitting: cancelled as soon as fal answers
 
@@ -237,12 +243,15 @@ class Job:
         if self._snap.result is not None:
             return self._snap.result
         assert self._task is not None
-        exc = self._task.exception() if self._task.done() and not self._task.cancelled() else None
+        if not self._task.done():
+            raise errors.JobCancelled(self._snap.error or "the job was cancelled", request_id=self.request_id)
+        exc = None if self._task.cancelled() else self._task.exception()
         if exc is not None:
             raise exc
         raise errors.JobCancelled(self._snap.error or "the job was cancelled", request_id=self.request_id)
 
     def _publish(self, **changes: Any) -> None:
+        changes.setdefault("new_logs", ())
         self._snap = replace(self._snap, **changes)
         for callback in list(self._subscribers):
             try:
@@ -260,16 +269,35 @@ class Job:
     def backend(self) -> Backend:
         return self._rt.backend(self._target)
 
+    @property
+    def runtime(self) -> Runtime:
+        return self._rt
+
+    @property
+    def target(self) -> Target:
+        return self._target
+
+    def upload_progress(self, name: str, status: str) -> None:
+        """One line per input file while uploading: `cat.png: uploaded 1.2 MB`."""
+        lines = [line for line in self._snap.uploads if not line.startswith(f"{name}: ")]
+        self._publish(uploads=(*lines, f"{name}: {status}"))
+
     async def _main(self) -> Result:
+        timer = None
+        if self.spec.timeout is not None:
+            timer = asyncio.get_running_loop().call_later(
+                self.spec.timeout, self.cancel, f"timed out after {self.spec.timeout:g} s"
+            )
         try:
+            if self._refetch is not None:
+                return await self._refetch_main(self._refetch)
             if self._handle is None:
                 await self._submit()
             update = await self._follow()
             return await self._finish(update)
         except asyncio.CancelledError:
-            if self._handle is None:
+            if self._handle is None and not self.done:
                 self._end(State.CANCELLED, "cancelled before it was sent: nothing was charged")
-                raise errors.JobCancelled("cancelled before it was sent", request_id=None) from None
             raise
         except errors.SubmitOutcomeUnknown as exc:
             self._end(State.UNKNOWN, str(exc))
@@ -281,6 +309,8 @@ class Job:
                 self._end(State.FAILED, str(exc), journal_state=None if self._handle else State.FAILED)
             raise
         finally:
+            if timer is not None:
+                timer.cancel()
             self._rt.active.discard(self)
 
     def _end(self, state: State, message: str, *, journal_state: State | None = None) -> None:
@@ -301,7 +331,8 @@ class Job:
         )
         arguments = dict(self.spec.arguments)
         if self.spec.prepare is not None:
-            arguments = await self.spec.prepare(self.backend)
+            self._publish(state=State.PENDING, uploads=())
+            arguments = await self.spec.prepare(self.backend, self)
             self._journal(arguments=arguments)
         self._publish(state=State.SUBMITTING)
         self._journal(State.SUBMITTING)
@@ -357,11 +388,6 @@ class Job:
             return None
         return min(0.97, (time.monotonic() - snap.running_since) / self._typical_run)
 
-    def _check_deadline(self) -> None:
-        timeout = self.spec.timeout
-        if timeout is not None and not self._cancel_requested and self._snap.elapsed > timeout:
-            self.cancel(reason=f"timed out after {timeout:g} s")
-
     async def _follow(self) -> StatusUpdate:
         """Follow the status to COMPLETED: the SSE stream while the server offers it,
         else polling with an interval that grows while nothing changes."""
@@ -370,11 +396,9 @@ class Job:
         stream_failures = 0
         while settings.use_stream and stream_failures < 3:
             try:
-                async for update in self.backend.stream(self._handle):
-                    self._apply(update)
-                    self._check_deadline()
-                    if update.state == "COMPLETED":
-                        return update
+                final = await self._read_stream()
+                if final is not None:
+                    return final
                 stream_failures += 1
             except StreamUnavailable:
                 break
@@ -382,6 +406,28 @@ class Job:
                 stream_failures += 1
                 self._publish(trouble=f"status stream interrupted ({exc.message}); reconnecting")
         return await self._poll()
+
+    async def _read_stream(self) -> StatusUpdate | None:
+        """One connection to the status stream; the COMPLETED update, or None if the
+        stream ended without one. After COMPLETED the stream is read to its end (the
+        server closes it), so that no half-read response is left for the garbage
+        collector to close after the loop is gone."""
+        assert self._handle is not None
+        updates = self.backend.stream(self._handle)
+        final: StatusUpdate | None = None
+        try:
+            while True:
+                try:
+                    next_update = updates.__anext__()
+                    update = await (next_update if final is None else asyncio.wait_for(next_update, 5.0))
+                except (StopAsyncIteration, asyncio.TimeoutError):
+                    return final
+                if final is None:
+                    self._apply(update)
+                    if update.state == "COMPLETED":
+                        final = update
+        finally:
+            await updates.aclose()
 
     async def _poll(self) -> StatusUpdate:
         assert self._handle is not None
@@ -400,7 +446,6 @@ class Job:
             failures = 0
             before = (self._snap.state, len(self._snap.logs), self._snap.queue_position)
             self._apply(update)
-            self._check_deadline()
             if update.state == "COMPLETED":
                 return update
             changed = before != (self._snap.state, len(self._snap.logs), self._snap.queue_position)
@@ -523,6 +568,32 @@ class Job:
             emulated=result.emulated,
         )
         return job
+
+    @classmethod
+    def refetch(cls, spec: JobSpec, result: Result, runtime: Runtime | None = None) -> Job:
+        """A cached result whose file is gone: download it again from its URL, no submit."""
+        job = cls(spec, runtime)
+        job._refetch = result
+        job._snap = replace(job._snap, request_id=result.request_id, emulated=result.emulated)
+        return job
+
+    async def _refetch_main(self, cached: Result) -> Result:
+        self._publish(state=State.DOWNLOADING)
+        dest = cached.path or output_path(
+            self._rt.settings.output_dir, cached.arguments, cached.seed, self.request_id
+        )
+        try:
+            path = await self.backend.download(cached.video_url, dest, attempts=2, request_id=self.request_id)
+        except errors.DownloadFailed as exc:
+            message = (
+                f"the cached video {dest} is gone and its URL no longer works ({exc.message}); "
+                "run the cell with --no-cache to make it again"
+            )
+            self._end(State.FAILED, message, journal_state=None)
+            raise errors.DownloadFailed(message, request_id=self.request_id) from None
+        result = replace(cached, path=path)
+        self._publish(state=State.COMPLETED, result=result, finished=time.monotonic())
+        return result
 
     @classmethod
     def resume(cls, record: JobRecord, runtime: Runtime | None = None) -> Job:

@@ -149,6 +149,12 @@ class Runtime:
             self._backends[key] = backend
         return backend
 
+    async def aclose_loop(self) -> None:
+        """Close the clients bound to the running loop (before an asyncio.run() ends)."""
+        loop_id = id(asyncio.get_running_loop())
+        for key in [k for k in self._backends if k[0] == loop_id]:
+            await self._backends.pop(key).aclose()
+
     def register(self, job: Job) -> None:
         self.jobs[job.key] = job
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -42,7 +42,7 @@ class Backend(Protocol):
 
     async def status(self, handle: Handle) -> StatusUpdate: ...
 
-    def stream(self, handle: Handle) -> AsyncIterator[StatusUpdate]: ...
+    def stream(self, handle: Handle) -> AsyncGenerator[StatusUpdate, None]: ...
 
     async def result(self, handle: Handle) -> dict[str, Any]: ...
 

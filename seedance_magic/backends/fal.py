@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -239,7 +240,7 @@ class FalBackend:
             metrics=status.metrics or {},
         )
 
-    async def stream(self, handle: Handle) -> AsyncIterator[StatusUpdate]:
+    async def stream(self, handle: Handle) -> AsyncGenerator[StatusUpdate, None]:
         """Status updates from fal's SSE status stream; raises StreamUnavailable at once
         when the server does not offer it (the caller then polls)."""
         from httpx_sse import aconnect_sse
@@ -260,9 +261,10 @@ class FalBackend:
                     await source.response.aread()
                     raise _http_error(source.response)
                 self._stream_supported = True
-                async for event in source.aiter_sse():
-                    if event.data:
-                        yield _status_update(json.loads(event.data))
+                async with aclosing(source.aiter_sse()) as events:
+                    async for event in events:
+                        if event.data:
+                            yield _status_update(json.loads(event.data))
         except StreamUnavailable:
             raise
         except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
@@ -317,7 +319,7 @@ class FalBackend:
                 timeout=httpx.Timeout(60.0, connect=30.0),
                 follow_redirects=True,
             )
-        part = dest.with_name(dest.name + ".part")
+        part = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part")
         dest.parent.mkdir(parents=True, exist_ok=True)
         total = expected_size
         delay = 0.25

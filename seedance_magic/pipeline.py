@@ -1,0 +1,171 @@
+"""From a checked request to a running job: plan, guard (budget, cache), launch.
+
+    request -> plan (inputs probed, arguments, estimate, cache key, reproduce cell)
+            -> guard (budget check; a cache hit replays the stored result for $0)
+            -> launch (a Job whose first step uploads the inputs, then submits)
+
+Shared by the magic, the Python API, grids and the studio, so each behaves the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import plan as planning
+from .endpoints import CostEstimate
+from .engine import Job, JobSpec
+from .errors import BudgetExceeded
+from .request import DEFAULTS, Defaults, GenerationRequest
+from .result import Result
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .backends.base import Backend
+    from .runtime import Runtime
+    from .settings import Settings
+    from .store import JobRecord
+
+
+def _has_media(request: GenerationRequest) -> bool:
+    return any((request.image, request.end_image, request.ref_images, request.ref_videos, request.ref_audios))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything known about a request before anything is sent."""
+
+    request: GenerationRequest
+    endpoint_id: str
+    arguments: Mapping[str, Any]
+    estimate: CostEstimate
+    cache_key: str | None
+    reproduce: str
+    inputs: Any = None  # media.Inputs when the request has inputs
+    caption: Mapping[str, Any] | None = None
+
+    @property
+    def code(self) -> str:
+        """The same request as plain fal_client code (for --dry-run)."""
+        return planning.fal_client_code(self.endpoint_id, self.arguments)
+
+
+def make_plan(
+    request: GenerationRequest,
+    *,
+    defaults: Defaults = DEFAULTS,
+    cwd: Path | None = None,
+    caption: Mapping[str, Any] | None = None,
+) -> Plan:
+    """Probe and check the inputs, then compute arguments, estimate and cache key."""
+    inputs = None
+    digests: Mapping[str, str] = {}
+    names: Mapping[str, Any] | None = None
+    video_seconds = 0.0
+    if _has_media(request):
+        from .media import resolve_inputs
+
+        inputs = resolve_inputs(request, cwd=cwd)
+        digests, names, video_seconds = inputs.digests, inputs.names, inputs.input_video_seconds
+    endpoint_id = request.endpoint.id
+    arguments = planning.arguments(request)
+    return Plan(
+        request=request,
+        endpoint_id=endpoint_id,
+        arguments=arguments,
+        estimate=planning.estimate(request, video_seconds),
+        cache_key=planning.cache_key(endpoint_id, arguments, digests),
+        reproduce=planning.reproduce_cell(endpoint_id, arguments, request.seed, names, defaults=defaults),
+        inputs=inputs,
+        caption=caption,
+    )
+
+
+def check_budget(
+    estimate: CostEstimate, settings: Settings, runtime: Runtime, *, yes: bool, what: str = "run"
+) -> None:
+    """Refuse a run whose estimate is above the per-run limit or the session budget."""
+    if yes:
+        return
+    if estimate.high > settings.max_usd_per_run:
+        raise BudgetExceeded(
+            f"this {what} is estimated at {estimate}, "
+            f"above Seedance.max_usd_per_run = ${settings.max_usd_per_run:.2f}",
+            hint=f"Add --yes to run it anyway, or raise the limit: %config Seedance.max_usd_per_run = "
+            f"{max(10, int(estimate.high) + 1)}",
+        )
+    budget = settings.session_budget_usd
+    if budget is not None and runtime.spent_usd + estimate.high > budget:
+        raise BudgetExceeded(
+            f"this {what} (est. {estimate}) would take this kernel's spending to "
+            f"${runtime.spent_usd + estimate.high:.2f}, above Seedance.session_budget_usd = ${budget:.2f}",
+            hint="Add --yes to run it anyway, or raise Seedance.session_budget_usd",
+        )
+
+
+def cache_hit(plan: Plan, settings: Settings, runtime: Runtime) -> JobRecord | None:
+    """The earlier successful job this request would repeat, under the cache policy."""
+    request = plan.request
+    if request.no_cache or plan.cache_key is None or settings.cache == "never":
+        return None
+    if settings.cache == "seeded" and request.seed is None:
+        return None
+    return runtime.journal.cached(plan.cache_key)
+
+
+def _replay(plan: Plan, record: JobRecord, runtime: Runtime) -> Job:
+    spec = _spec(plan)
+    result = Result.build(
+        endpoint=record.endpoint,
+        arguments=record.arguments,
+        request_id=record.request_id,
+        data=record.result or {"seed": record.seed, "video": {"url": record.video_url}},
+        path=Path(record.path) if record.path else None,
+        emulated=record.emulated,
+        timings={"total_s": 0.0},
+        reproduce=record.reproduce,
+        inputs=plan.inputs.thumbnails() if plan.inputs is not None else (),
+        cached=True,
+    )
+    result = replace(result, cost_usd=record.cost_usd or result.cost_usd, created_at=record.created_at)
+    if result.path is not None and result.path.exists():
+        return Job.replay(spec, result, runtime)
+    return Job.refetch(spec, result, runtime)
+
+
+def _spec(plan: Plan) -> JobSpec:
+    inputs = plan.inputs
+
+    async def prepare(backend: Backend, job: Job) -> dict[str, Any]:
+        from .media import upload_inputs
+
+        target = backend_target_key(job)
+        urls = await upload_inputs(inputs, backend, job.runtime.journal, target, progress=job.upload_progress)
+        return planning.arguments(plan.request, urls)
+
+    return JobSpec(
+        endpoint_id=plan.endpoint_id,
+        arguments=dict(plan.arguments),
+        estimate=plan.estimate,
+        cache_key=plan.cache_key,
+        reproduce=plan.reproduce,
+        inputs=tuple(inputs.thumbnails()) if inputs is not None else (),
+        timeout=plan.request.timeout,
+        caption=dict(plan.caption or {}),
+        input_video_seconds=inputs.input_video_seconds if inputs is not None else 0.0,
+        prepare=prepare if inputs is not None and inputs.needs_upload else None,
+    )
+
+
+def backend_target_key(job: Job) -> str:
+    """The upload cache's name for where a job's files go."""
+    return job.target.base_url or "fal"
+
+
+def launch(plan: Plan, runtime: Runtime, *, start: bool = True) -> Job:
+    """The job for a plan: a replay when the cache has it, else a new job (started)."""
+    record = cache_hit(plan, runtime.settings, runtime)
+    job = _replay(plan, record, runtime) if record is not None else Job(_spec(plan), runtime)
+    return job.start() if start else job
