@@ -24,9 +24,21 @@ from . import media_probe as mp
 from .errors import InvalidRequest
 from .media_check import amount, check_items, reference_check, short
 from .media_sources import expand
+from .media_upload import SharedUpload, upload_inputs, upload_target
 from .request import GenerationRequest
 
-__all__ = ["FIELDS", "InputField", "InputItem", "Inputs", "check_items", "reference_check", "resolve_inputs"]
+__all__ = [
+    "FIELDS",
+    "InputField",
+    "InputItem",
+    "Inputs",
+    "SharedUpload",
+    "check_items",
+    "reference_check",
+    "resolve_inputs",
+    "upload_inputs",
+    "upload_target",
+]
 
 Kind = Literal["image", "video", "audio"]
 
@@ -143,6 +155,11 @@ class Inputs:
     def input_video_seconds(self) -> float:
         """Seconds of reference video, for the cost estimate (URL videos unknown: 0)."""
         return sum(i.duration or 0.0 for i in self.items if i.kind == "video")
+
+    @property
+    def needs_upload(self) -> bool:
+        """True when some input is local content (a file, an object, a data: URI)."""
+        return any(i.url is None for i in self.items)
 
     @property
     def digests(self) -> dict[str, str]:

@@ -104,11 +104,16 @@ async def upload_inputs(
 async def _upload(
     item: InputItem, backend: Uploader, attempts: int, backoff: float, say: Callable[[str], None]
 ) -> str:
-    data = await asyncio.to_thread(item.read) if item.path is not None else item.read()
-    if item.path is not None and sha256_of(data) != item.digest:
-        raise errors.InvalidRequest(
-            f"{item.label}: the file changed after it was checked; run the cell again"
-        )
+    def read_unchanged() -> bytes:
+        data = item.read()
+        if sha256_of(data) != item.digest:
+            raise errors.InvalidRequest(
+                f"{item.label}: the file changed after it was checked; run the cell again"
+            )
+        return data
+
+    # A file is read and hashed off the event loop (a reference video can be 50 MB).
+    data = await asyncio.to_thread(read_unchanged) if item.path is not None else item.read()
     delay = backoff
     for attempt in range(1, max(1, attempts) + 1):
         say("uploading" if attempt == 1 else f"uploading (attempt {attempt} of {attempts})")

@@ -140,7 +140,7 @@ def test_http_url_passes_through_unread() -> None:
     image, video = inputs.items
     assert (image.url, image.digest, image.size, image.thumbnail) == (url, None, None, url)
     assert image.describe() == "URL, passed to fal unchecked"
-    assert video.thumbnail is None and inputs.digests == {}
+    assert video.thumbnail is None and inputs.digests == {} and not inputs.needs_upload
     assert inputs.warnings[1] == (
         "--ref-video HTTP://example.com/v.mp4: a URL is passed to fal unchecked; its duration "
         "is not in the limits checked here or in the cost estimate"
@@ -300,7 +300,7 @@ def test_inputs_for_plan_cost_and_player(tmp_path: Path) -> None:
         f"not named in the prompt: @Image2 ({shown}); write @Image1, @Video1, "
         "@Audio1 … in the prompt to say how each is used",
     )
-    assert inputs.input_video_seconds == 2.5
+    assert inputs.input_video_seconds == 2.5 and inputs.needs_upload
     assert set(inputs.digests) == {"image_urls.0", "image_urls.1", "video_urls.0", "audio_urls.0"}
     assert inputs.names == {
         "image_urls": ["a.png", shown],
