@@ -69,7 +69,15 @@ def _sources(option: str, value: Any, base: Path, repeatable: bool) -> list[Sour
     if isinstance(value, (bytes, bytearray, memoryview)):
         return [Source(f"bytes ({amount(len(value))})", data=bytes(value))]
     if mp.is_pil_image(value):
-        return [Source(f"PIL image {value.width}x{value.height}", data=mp.pil_to_png(value))]
+        name = f"PIL image {value.width}x{value.height}"
+        try:
+            data = mp.pil_to_png(value)
+        except Exception as exc:  # Pillow raises several kinds, e.g. for an image whose file closed
+            raise InvalidRequest(
+                f"{option} {name}: could not be encoded as PNG ({type(exc).__name__}); an image "
+                "opened in a `with` block must be loaded inside it (img.load() or img.copy())"
+            ) from None
+        return [Source(name, data=data)]
     if mp.is_array(value):
         try:
             data = mp.array_to_png(value)

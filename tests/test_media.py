@@ -93,6 +93,17 @@ def test_pil_image_is_encoded_as_png() -> None:
     assert decoded.getpixel((0, 0)) == (10, 200, 30)
 
 
+def test_pil_image_whose_file_was_closed(tmp_path: Path) -> None:
+    jpeg(tmp_path / "cat.jpg")
+    with Image.open(tmp_path / "cat.jpg") as closed:
+        pass
+    with pytest.raises(InvalidRequest, match=r"^-i/--image PIL image 64x48: could not be encoded as PNG \("):
+        resolve_inputs(i2v(closed))
+    with Image.open(tmp_path / "cat.jpg") as opened:
+        loaded = opened.copy()
+    assert one(resolve_inputs(i2v(loaded))).format == "png"
+
+
 def test_pil_image_in_cmyk_is_converted() -> None:
     item = one(resolve_inputs(i2v(Image.new("CMYK", (8, 8)))))
     assert item.format == "png"
