@@ -11,7 +11,7 @@ import io
 import os
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .errors import MissingDependency
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 PIP_VIDEO = 'pip install "seedance-magic[video]"'
+Source: TypeAlias = "str | os.PathLike[str] | bytes"
+"""A media file: its path, or its bytes."""
 
 
 def require_video_extra(feature: str) -> None:
@@ -50,7 +52,7 @@ class VideoInfo:
     size_bytes: int
 
 
-def _open(source: str | os.PathLike[str] | bytes) -> Any:
+def _open(source: Source) -> Any:
     import av
 
     if isinstance(source, (bytes, bytearray, memoryview)):
@@ -58,7 +60,7 @@ def _open(source: str | os.PathLike[str] | bytes) -> Any:
     return av.open(os.fspath(source))
 
 
-def _size(source: str | os.PathLike[str] | bytes) -> int:
+def _size(source: Source) -> int:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return len(source)
     return os.path.getsize(source)
@@ -75,7 +77,7 @@ def _duration(container: Any) -> float:
     return best
 
 
-def probe(source: str | os.PathLike[str] | bytes) -> VideoInfo:
+def probe(source: Source) -> VideoInfo:
     """Size, duration, frame rate and codecs of a video file (a path or its bytes)."""
     require_video_extra("Probing a video")
     import av
@@ -101,7 +103,7 @@ def probe(source: str | os.PathLike[str] | bytes) -> VideoInfo:
         raise ValueError(f"not a readable video: {exc}") from exc
 
 
-def media_duration(source: str | os.PathLike[str] | bytes) -> float:
+def media_duration(source: Source) -> float:
     """Duration in seconds of an audio or video file (a path or its bytes)."""
     require_video_extra("Measuring a media file")
     import av
@@ -113,7 +115,7 @@ def media_duration(source: str | os.PathLike[str] | bytes) -> float:
         raise ValueError(f"not a readable audio or video file: {exc}") from exc
 
 
-def _frame_at(source: str | os.PathLike[str] | bytes, fraction: float) -> NDArray[np.uint8]:
+def _frame_at(source: Source, fraction: float) -> NDArray[np.uint8]:
     import av
 
     try:
@@ -137,13 +139,13 @@ def _frame_at(source: str | os.PathLike[str] | bytes, fraction: float) -> NDArra
         raise ValueError(f"not a readable video: {exc}") from exc
 
 
-def first_frame(source: str | os.PathLike[str] | bytes) -> NDArray[np.uint8]:
+def first_frame(source: Source) -> NDArray[np.uint8]:
     """The first frame of a video as an (height, width, 3) uint8 RGB array."""
     require_video_extra("Reading a video frame")
     return _frame_at(source, 0.0)
 
 
-def poster_png(source: str | os.PathLike[str] | bytes, max_width: int = 320) -> bytes:
+def poster_png(source: Source, max_width: int = 320) -> bytes:
     """A PNG of the frame about a third into the clip, at most `max_width` wide."""
     require_video_extra("Making a poster image")
     from PIL import Image
