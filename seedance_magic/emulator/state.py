@@ -75,7 +75,6 @@ class JobStore:
         with self._cond:
             self._jobs[request_id] = job
             self._cond.notify_all()
-        with self._cond:
             future = self._rendering.get(plan.spec)
             if future is None:
                 future = self._pool.submit(render_cached, plan.spec, lambda: self._stopping)
@@ -102,7 +101,7 @@ class JobStore:
         with self._cond:
             now, count = time.monotonic(), 0
             for job in self._jobs.values():
-                if job.info.held and request_id in (None, job.info.request_id):
+                if job.info.held and job.info.state == IN_QUEUE and request_id in (None, job.info.request_id):
                     job.queue_from = now
                     self._change(job, held=False)
                     count += 1
@@ -236,7 +235,12 @@ class JobStore:
     def _finish(self, job: Job, now: float, error_type: str | None) -> None:
         spec, info = job.plan.spec, job.info
         logs = list(info.logs)
-        changes: dict[str, Any] = {"state": COMPLETED, "completed_at": job.wall(now), "queue_position": 0}
+        changes: dict[str, Any] = {
+            "state": COMPLETED,
+            "completed_at": job.wall(now),
+            "queue_position": 0,
+            "held": False,
+        }
         if error_type is None and job.clip is not None:
             if spec.audio:
                 logs.append(self._log(job, now, "INFO", "Muxing audio"))
