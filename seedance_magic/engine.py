@@ -167,7 +167,7 @@ class Job:
 
     def start(self) -> Job:
         """Schedule the job on the runtime's loop and return at once."""
-        if self._task is None:
+        if self._task is None and not self.done:
             self._loop = self._rt.loop()
             self._task = self._loop.create_task(self._main(), name=self.key)
             self._rt.active.add(self)
@@ -178,7 +178,8 @@ class Job:
 
     async def _wait_async(self) -> Result:
         self.start()
-        assert self._task is not None
+        if self._task is None:
+            return self._outcome()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(self._task)
         return self._outcome()
@@ -188,7 +189,9 @@ class Job:
         scripts and, through nest_asyncio, inside a running kernel loop. Ctrl-C cancels
         the job at fal, then re-raises."""
         self.start()
-        assert self._task is not None and self._loop is not None
+        if self._task is None:  # a replayed result: nothing to run
+            return self._outcome()
+        assert self._loop is not None
         loop = self._loop
         if loop.is_running():
             import nest_asyncio
@@ -236,14 +239,26 @@ class Job:
 
         if self.result is not None:
             return self.result._repr_mimebundle_(include, exclude)
+        from .commands import widgets_usable
+
+        try:
+            from IPython import get_ipython
+
+            shell = get_ipython()
+        except ImportError:
+            shell = None
+        if widgets_usable(shell):
+            from .ui.progress import JobView
+
+            bundle: dict[str, Any] = JobView(self)._repr_mimebundle_(include, exclude)
+            return bundle
         return {"text/plain": status_line(self._snap)}
 
     # -------------------------------------------------------------- internals
     def _outcome(self) -> Result:
         if self._snap.result is not None:
             return self._snap.result
-        assert self._task is not None
-        if not self._task.done():
+        if self._task is None or not self._task.done():
             raise errors.JobCancelled(self._snap.error or "the job was cancelled", request_id=self.request_id)
         exc = None if self._task.cancelled() else self._task.exception()
         if exc is not None:

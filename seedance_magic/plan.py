@@ -86,7 +86,7 @@ def arguments(
         args["end_user_id"] = request.end_user_id
     for field in ep.MODE_FIELDS[request.mode]:
         raw = getattr(request, INPUT_FIELDS[field][0])
-        if raw is None or raw == ():
+        if raw is None or (isinstance(raw, tuple) and not raw):
             continue
         if urls is None:
             args[field] = [placeholder(v) for v in raw] if isinstance(raw, tuple) else placeholder(raw)

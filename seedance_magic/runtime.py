@@ -169,9 +169,11 @@ class Runtime:
                 with contextlib.suppress(Exception):
                     loop.run_until_complete(backend.aclose())
         self._backends.clear()
-        if self._private_loop is not None and not self._private_loop.is_running():
-            self._private_loop.close()
-            self._private_loop = None
+        loop = self._private_loop
+        if loop is not None and not loop.is_running() and not loop.is_closed():
+            loop.run_until_complete(loop.shutdown_default_executor())
+            loop.close()
+        self._private_loop = None
         if self._emulator is not None:
             self._emulator.stop()
             self._emulator = None

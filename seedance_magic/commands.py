@@ -1,0 +1,281 @@
+"""What each magic command does, between the parser and the views: run a cell, price,
+list and cancel jobs, report the config, resume, show history. Kept apart from magic.py
+so the magic stays wiring only; every function here is callable without IPython magics."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import pipeline
+from .engine import Job, JobSpec, State
+from .errors import InvalidRequest
+from .settings import credentials_present
+
+if TYPE_CHECKING:
+    from .config import Seedance
+    from .request import Defaults, GenerationRequest
+    from .runtime import Runtime
+
+
+class Shown:
+    """Something with a text and an HTML form, for line magics' return values."""
+
+    def __init__(self, text: str, html: str | None = None) -> None:
+        self.text = text
+        self.html = html
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        bundle: dict[str, Any] = {"text/plain": self.text}
+        if self.html is not None:
+            bundle["text/html"] = self.html
+        return bundle
+
+
+def widgets_usable(shell: Any) -> bool:
+    """A kernel talking to a frontend (widgets can render), not terminal IPython."""
+    if shell is None or type(shell).__name__ not in ("ZMQInteractiveShell", "Shell"):
+        return False
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _display(obj: Any, **kwargs: Any) -> Any:
+    from IPython.display import display
+
+    return display(obj, **kwargs)
+
+
+def show_job(job: Job, shell: Any, runtime: Runtime, *, wait: bool) -> None:
+    """A live view of the job (a widget in a kernel, a text line elsewhere); when
+    waiting, block until it ends and leave the result's HTML as the cell's output."""
+    from .ui.html import should_embed
+
+    embed = should_embed(runtime.settings.embed)
+    handle = None
+    if widgets_usable(shell):
+        from .ui.progress import JobView
+
+        handle = _display(JobView(job, embed=embed), display_id=True)
+    else:
+        from .ui.text import TextProgress
+
+        TextProgress(job, sys.stderr)
+    if not wait:
+        return
+    result = job.wait()
+    if handle is not None:
+        handle.update(result)
+    else:
+        _display(result)
+
+
+def run_single(request: GenerationRequest, shell: Any, runtime: Runtime, defaults: Defaults) -> Job | None:
+    plan = pipeline.make_plan(request, defaults=defaults)
+    for warning in getattr(plan.inputs, "warnings", ()) or ():
+        print(f"seedance: {warning}", file=sys.stderr)
+    if request.dry_run:
+        _display(dry_run(plan))
+        return None
+    settings = runtime.settings
+    pipeline.check_budget(plan.estimate, settings, runtime, yes=request.yes)
+    job = pipeline.launch(plan, runtime)
+    if request.out:
+        shell.user_ns[request.out] = job
+    wait = request.wait or settings.wait or not runtime.loop_keeps_running()
+    show_job(job, shell, runtime, wait=wait)
+    return job
+
+
+def run_grid(request: GenerationRequest, shell: Any, runtime: Runtime, defaults: Defaults) -> Any:
+    from .grid import run_grid as grid
+
+    return grid(request, shell, runtime, defaults)
+
+
+def dry_run(plan: pipeline.Plan) -> Shown:
+    from .ui.html import dry_run_html
+
+    text = "\n".join(
+        [
+            f"endpoint: {plan.endpoint_id}",
+            f"estimate: {plan.estimate}" + (f" ({plan.estimate.note})" if plan.estimate.note else ""),
+            "arguments:",
+            json.dumps(dict(plan.arguments), indent=2, ensure_ascii=False),
+            "fal_client code:",
+            plan.code,
+            "nothing was sent (--dry-run)",
+        ]
+    )
+    return Shown(text, dry_run_html(plan.endpoint_id, dict(plan.arguments), plan.estimate, plan.code))
+
+
+def price(request: GenerationRequest, defaults: Defaults) -> Shown:
+    from .endpoints import frame_size
+    from .plan import estimate
+
+    est = estimate(request)
+    width, height = frame_size(request.resolution, request.aspect_ratio)
+    label = request.endpoint.label
+    what = f"{label} · {width}x{height} · duration {request.duration}"
+    if request.is_grid:
+        what += f" · {request.grid_size} videos"
+    note = f" ({est.note})" if est.note else ""
+    return Shown(f"est. {est}{note} · {what}")
+
+
+def _find_jobs(runtime: Runtime, target: str) -> list[Job]:
+    jobs = [job for job in list(runtime.jobs.values()) if not job.done]
+    if target == "all":
+        return jobs
+    return [j for j in jobs if (j.request_id or "").startswith(target) or j.key == target]
+
+
+def jobs_table(runtime: Runtime) -> Shown:
+    from .ui.html import esc
+    from .ui.text import status_text
+
+    jobs = sorted(runtime.jobs.values(), key=lambda j: j.snapshot.started)
+    if not jobs:
+        return Shown("no jobs in this kernel yet")
+    rows = [
+        (j.request_id or "(not sent)", status_text(j.snapshot), j.spec.arguments.get("prompt", ""))
+        for j in jobs
+    ]
+    text = "\n".join(f"{rid:38} {state:30} {str(prompt)[:50]}" for rid, state, prompt in rows)
+    html = (
+        "<table><tr><th>request id</th><th>state</th><th>prompt</th></tr>"
+        + "".join(
+            f"<tr><td><code>{esc(r)}</code></td><td>{esc(s)}</td><td>{esc(str(p)[:80])}</td></tr>"
+            for r, s, p in rows
+        )
+        + "</table>"
+    )
+    return Shown(text, html)
+
+
+def cancel(runtime: Runtime, target: str) -> Shown:
+    if not target:
+        raise InvalidRequest("%seedance cancel needs a request id (or its first characters) or all")
+    jobs = _find_jobs(runtime, target)
+    if not jobs:
+        raise InvalidRequest(f"no running job matches {target!r}; `%seedance jobs` lists them")
+    for job in jobs:
+        job.cancel()
+    return Shown(f"cancelling {len(jobs)} job(s): " + ", ".join(j.request_id or j.key for j in jobs))
+
+
+def _key_source() -> str:
+    if os.environ.get("FAL_KEY"):
+        return "present (FAL_KEY)"
+    if os.environ.get("FAL_KEY_ID") and os.environ.get("FAL_KEY_SECRET"):
+        return "present (FAL_KEY_ID / FAL_KEY_SECRET)"
+    return "present (Colab secret or fal login)" if credentials_present() else "absent"
+
+
+def config_report(runtime: Runtime, config: Seedance) -> Shown:
+    settings = runtime.settings
+    if settings.base_url:
+        where = f"the server at {settings.base_url}"
+    elif credentials_present():
+        where = "fal.ai"
+    else:
+        where = "the built-in emulator (no key found: nothing is charged)"
+    budget = "none" if settings.session_budget_usd is None else f"${settings.session_budget_usd:.2f}"
+    lines = [
+        f"requests go to: {where}",
+        f"fal key:        {_key_source()}" + (" via .env" if runtime.dotenv_names else ""),
+        f"spent here:     ${runtime.spent_usd:.2f} this kernel (emulator and cached runs are $0)",
+        f"limits:         ${settings.max_usd_per_run:.2f} per run, session budget {budget}",
+        f"cache:          {settings.cache}",
+        f"output folder:  {settings.output_dir}",
+        f"journal:        {settings.journal}",
+        f"defaults:       tier {config.tier}, {config.resolution}, duration {config.duration}, "
+        f"aspect {config.aspect_ratio}, audio {'on' if config.generate_audio else 'off'}",
+        f"wait:           {settings.wait}   embed: {settings.embed}   stream: {settings.use_stream}",
+    ]
+    return Shown("\n".join(lines))
+
+
+def resume(runtime: Runtime, request_id: str, shell: Any) -> Job:
+    """The job for a request id: a live one of this kernel, or reattached from the journal."""
+    for job in list(runtime.jobs.values()):
+        if job.request_id == request_id:
+            return job
+    record = runtime.journal.by_request_id(request_id)
+    if record is None:
+        raise InvalidRequest(
+            f"no job with request id {request_id} in the journal ({runtime.settings.journal})",
+            hint="`%seedance history` lists finished ones; check the id",
+        )
+    if record.state == "completed" and record.path and os.path.exists(record.path):
+        from .result import Result
+
+        result = Result.build(
+            endpoint=record.endpoint,
+            arguments=record.arguments,
+            request_id=record.request_id,
+            data=record.result or {},
+            path=Path(record.path),
+            emulated=record.emulated,
+            timings=record.timings,
+            reproduce=record.reproduce,
+            inputs=tuple(record.inputs or ()),
+        )
+        spec = JobSpec(record.endpoint, record.arguments, result_estimate(record))
+        return Job.replay(spec, result, runtime)
+    job = Job.resume(record, runtime).start()
+    if not runtime.loop_keeps_running():
+        show_job(job, shell, runtime, wait=True)
+    return job
+
+
+def result_estimate(record: Any) -> Any:
+    from .endpoints import CostEstimate
+
+    return CostEstimate(record.estimate_low or 0.0, record.estimate_high or 0.0)
+
+
+def history(runtime: Runtime, limit: int, search: str | None) -> Any:
+    from .gallery import history_view
+
+    return history_view(runtime, limit, search)
+
+
+def studio(runtime: Runtime) -> Any:
+    from .studio import Studio
+
+    return Studio(runtime)
+
+
+def announce(runtime: Runtime, shell: Any) -> None:
+    """Once, at %load_ext: where requests go when no key is set, and jobs a dead kernel
+    left unfinished."""
+    settings = runtime.settings
+    if not settings.base_url and not credentials_present():
+        print(
+            "seedance: no FAL_KEY found, so %%seedance runs on the built-in emulator "
+            "(offline, nothing is charged; every result is badged EMULATOR). "
+            "Set FAL_KEY (environment, a .env file, or a Colab secret) to use fal.ai.",
+            file=sys.stderr,
+        )
+    try:
+        orphans = runtime.journal.orphans()
+    except Exception:  # an unreadable journal must not break %load_ext
+        return
+    if orphans:
+        from .gallery import orphans_view
+
+        _display(orphans_view(runtime, orphans, shell))
+
+
+__all__ = ["Shown", "State", "run_single"]

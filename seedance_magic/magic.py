@@ -1,0 +1,124 @@
+"""`%%seedance` and `%seedance`: the IPython magics. Wiring only: parse, delegate to the
+pipeline, show a view. No network, no widget layout, no storage here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+
+from . import commands
+from .config import Seedance
+from .errors import InvalidRequest, SeedanceError
+from .options import seedance_arguments
+from .request import Defaults, GenerationRequest, parse_cell, parse_line_command
+from .runtime import get_runtime
+
+LINE_HELP = """
+Line magic:
+  %seedance jobs                 jobs of this kernel and their state
+  %seedance cancel ID|all        cancel a job (request id, its first characters, or all)
+  %seedance price [options]      the cost estimate for options, nothing sent
+  %seedance config               settings, where requests go, spending (the key: present/absent)
+  %seedance resume REQUEST_ID    reattach to a job submitted earlier (any kernel), no new submit
+  %seedance history [N] [--search TEXT]   past results with their seeds
+  %seedance studio               a form to generate, browse and compare without code
+"""
+
+
+def _with_line_help(func: Any) -> Any:
+    func.__doc__ = (func.__doc__ or "") + LINE_HELP
+    return func
+
+
+@magics_class
+class SeedanceMagics(Magics):
+    def __init__(self, shell: Any, config: Seedance) -> None:
+        super().__init__(shell)
+        self.seedance_config = config
+
+    @property
+    def namespace(self) -> dict[str, Any]:
+        return self.shell.user_ns if self.shell is not None else {}
+
+    def defaults(self) -> Defaults:
+        c = self.seedance_config
+        settings = c.settings()
+        return Defaults(
+            tier="fast" if c.tier == "fast" else "standard",
+            resolution=c.resolution,
+            duration=c.duration,
+            aspect_ratio=c.aspect_ratio,
+            generate_audio=c.generate_audio,
+            wait=settings.wait,
+            timeout=c.timeout,
+        )
+
+    @no_var_expand
+    @line_cell_magic
+    @_with_line_help
+    @seedance_arguments
+    def seedance(self, line: str, cell: str | None = None) -> Any:
+        """Make a video with ByteDance's Seedance 2.0 on fal.ai. The cell body is the prompt."""
+        try:
+            if cell is None:
+                return self._line(line)
+            return self._cell(line, cell)
+        except (InvalidRequest, SeedanceError) as exc:
+            raise UsageError(str(exc)) from None
+
+    # ---------------------------------------------------------------- cell
+    def _cell(self, line: str, cell: str) -> None:
+        request = parse_cell(line, cell, defaults=self.defaults(), namespace=self.namespace)
+        runtime = get_runtime()
+        if request.is_grid:
+            commands.run_grid(request, self.shell, runtime, self.defaults())
+            return
+        commands.run_single(request, self.shell, runtime, self.defaults())
+
+    # ---------------------------------------------------------------- line
+    def _line(self, line: str) -> Any:
+        command = parse_line_command(line, defaults=self.defaults(), namespace=self.namespace)
+        runtime = get_runtime()
+        if command.name == "help":
+            print(self.seedance.__doc__)
+            return None
+        if command.name == "price":
+            request = command.request or GenerationRequest(prompt="")
+            return commands.price(request, self.defaults())
+        if command.name == "jobs":
+            return commands.jobs_table(runtime)
+        if command.name == "cancel":
+            return commands.cancel(runtime, command.target or "")
+        if command.name == "config":
+            return commands.config_report(runtime, self.seedance_config)
+        if command.name == "resume":
+            return commands.resume(runtime, command.target or "", self.shell)
+        if command.name == "history":
+            return commands.history(runtime, command.limit or 12, command.search)
+        if command.name == "studio":
+            return commands.studio(runtime)
+        raise UsageError(f"unknown %seedance command {command.name!r}")
+
+
+_loaded: dict[int, SeedanceMagics] = {}
+
+
+def load(ip: Any) -> None:
+    """Register the magics and the Seedance configurable; say where requests will go."""
+    config = Seedance(parent=ip)
+    if config not in ip.configurables:
+        ip.configurables.append(config)
+    magics = SeedanceMagics(ip, config)
+    ip.register_magics(magics)
+    _loaded[id(ip)] = magics
+    runtime = get_runtime()
+    runtime.set_settings_source(config.settings)
+    commands.announce(runtime, ip)
+
+
+def unload(ip: Any) -> None:
+    magics = _loaded.pop(id(ip), None)
+    if magics is not None and magics.seedance_config in ip.configurables:
+        ip.configurables.remove(magics.seedance_config)
