@@ -86,7 +86,8 @@ def history(limit: int = 20, search: str | None = None) -> list[Result]:
     from .gallery import history_results
     from .runtime import get_runtime
 
-    return history_results(get_runtime(), limit, search)
+    results: list[Result] = history_results(get_runtime(), limit, search)
+    return results
 
 
 def studio() -> Any:

@@ -50,9 +50,10 @@ def widgets_usable(shell: Any) -> bool:
 
 
 def _display(obj: Any, **kwargs: Any) -> Any:
-    from IPython.display import display
+    from IPython import display as ipd
 
-    return display(obj, **kwargs)
+    show: Any = ipd.display  # untyped in IPython
+    return show(obj, **kwargs)
 
 
 def show_job(job: Job, shell: Any, runtime: Runtime, *, wait: bool) -> None:

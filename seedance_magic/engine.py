@@ -16,98 +16,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
-import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from enum import Enum
-from pathlib import Path
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import errors
-from .backends.base import Handle, StatusUpdate, StreamUnavailable
+from .backends.base import Handle
 from .endpoints import CostEstimate, estimate_cost, find_endpoint
+from .fetch import Fetching, output_path
+from .follow import Following
+from .jobstate import JobSpec, Snapshot, State
 from .result import Result
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Mapping
+    from collections.abc import Generator
 
     from .backends.base import Backend
     from .runtime import Runtime
     from .settings import Target
     from .store import JobRecord
 
-__all__ = ["Job", "JobSpec", "Result", "Snapshot", "State"]
+__all__ = ["Job", "JobSpec", "Result", "Snapshot", "State", "output_path"]
 
 log = logging.getLogger(__name__)
 
 
-class State(str, Enum):
-    PENDING = "pending"
-    SUBMITTING = "submitting"
-    QUEUED = "queued"
-    RUNNING = "running"
-    DOWNLOADING = "downloading"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    UNKNOWN = "unknown"
-
-    @property
-    def terminal(self) -> bool:
-        return self in (State.COMPLETED, State.FAILED, State.CANCELLED, State.UNKNOWN)
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """What to run: the endpoint, the exact JSON arguments, and what to show about it."""
-
-    endpoint_id: str
-    arguments: Mapping[str, Any]
-    estimate: CostEstimate
-    cache_key: str | None = None
-    reproduce: str | None = None
-    inputs: tuple[dict[str, Any], ...] = ()
-    timeout: float | None = None
-    caption: Mapping[str, Any] = field(default_factory=dict)
-    input_video_seconds: float = 0.0
-    # async (backend, job) -> final arguments: uploads the inputs before the submit
-    prepare: Callable[[Backend, Job], Any] | None = None
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything a view shows about a job at one moment."""
-
-    key: str
-    state: State
-    endpoint_id: str
-    estimate: CostEstimate
-    emulated: bool
-    request_id: str | None = None
-    queue_position: int | None = None
-    logs: tuple[dict[str, Any], ...] = ()
-    new_logs: tuple[dict[str, Any], ...] = ()
-    started: float = 0.0
-    running_since: float | None = None
-    finished: float | None = None
-    progress: float | None = None
-    downloaded: int = 0
-    download_total: int | None = None
-    cancelling: bool = False
-    trouble: str | None = None
-    error: str | None = None
-    result: Result | None = None
-    caption: Mapping[str, Any] = field(default_factory=dict)
-    uploads: tuple[str, ...] = ()
-
-    @property
-    def elapsed(self) -> float:
-        return (self.finished or time.monotonic()) - self.started
-
-
-class Job:
+class Job(Following, Fetching):
     """One generation at fal. Create with a JobSpec and `start()`, or `Job.resume()`."""
 
     def __init__(
@@ -250,7 +185,7 @@ class Job:
         if widgets_usable(shell):
             from .ui.progress import JobView
 
-            bundle: dict[str, Any] = JobView(self)._repr_mimebundle_(include, exclude)
+            bundle: dict[str, Any] = JobView(self)._repr_mimebundle_()
             return bundle
         return {"text/plain": status_line(self._snap)}
 
@@ -377,198 +312,6 @@ class Job:
             self._cancel_requested = False
 
     # ----------------------------------------------------------------- follow
-    def _apply(self, update: StatusUpdate) -> None:
-        snap = self._snap
-        logs = update.logs if len(update.logs) >= len(snap.logs) else snap.logs + update.logs
-        new = logs[len(snap.logs) :]
-        changes: dict[str, Any] = {"logs": logs, "new_logs": new, "trouble": None}
-        if update.state == "IN_QUEUE":
-            changes.update(state=State.QUEUED, queue_position=update.queue_position)
-        elif update.state in {"IN_PROGRESS", "COMPLETED"}:
-            if snap.state != State.RUNNING and snap.running_since is None:
-                changes["running_since"] = time.monotonic()
-                self._journal(State.RUNNING)
-            changes.update(state=State.RUNNING, queue_position=None, progress=self._progress(snap))
-        if any(snap.__getattribute__(k) != v for k, v in changes.items()):
-            self._publish(**changes)
-
-    def _progress(self, snap: Snapshot) -> float | None:
-        if self._typical_run is None:
-            args = self.spec.arguments
-            runs = self._rt.journal.run_durations(
-                self.spec.endpoint_id, str(args.get("resolution", "720p")), str(args.get("duration", "auto"))
-            )
-            self._typical_run = statistics.median(runs) if runs else 0.0
-        if not self._typical_run or snap.running_since is None:
-            return None
-        return min(0.97, (time.monotonic() - snap.running_since) / self._typical_run)
-
-    async def _follow(self) -> StatusUpdate:
-        """Follow the status to COMPLETED: the SSE stream while the server offers it,
-        else polling with an interval that grows while nothing changes."""
-        assert self._handle is not None
-        settings = self._rt.settings
-        stream_failures = 0
-        while settings.use_stream and stream_failures < 3:
-            try:
-                final = await self._read_stream()
-                if final is not None:
-                    return final
-                stream_failures += 1
-            except StreamUnavailable:
-                break
-            except (errors.Unavailable, errors.RateLimited) as exc:
-                stream_failures += 1
-                self._publish(trouble=f"status stream interrupted ({exc.message}); reconnecting")
-        return await self._poll()
-
-    async def _read_stream(self) -> StatusUpdate | None:
-        """One connection to the status stream; the COMPLETED update, or None if the
-        stream ended without one. After COMPLETED the stream is read to its end (the
-        server closes it), so that no half-read response is left for the garbage
-        collector to close after the loop is gone."""
-        assert self._handle is not None
-        updates = self.backend.stream(self._handle)
-        final: StatusUpdate | None = None
-        try:
-            while True:
-                try:
-                    next_update = updates.__anext__()
-                    update = await (next_update if final is None else asyncio.wait_for(next_update, 5.0))
-                except (StopAsyncIteration, asyncio.TimeoutError):
-                    return final
-                if final is None:
-                    self._apply(update)
-                    if update.state == "COMPLETED":
-                        final = update
-        finally:
-            await updates.aclose()
-
-    async def _poll(self) -> StatusUpdate:
-        assert self._handle is not None
-        settings = self._rt.settings
-        interval = settings.poll_initial
-        failures = 0
-        while True:
-            try:
-                update = await self.backend.status(self._handle)
-            except (errors.Unavailable, errors.RateLimited) as exc:
-                failures += 1
-                delay = min(30.0, settings.poll_initial * 2**failures)
-                self._publish(trouble=f"{exc.message}; retrying in {delay:.0f} s (attempt {failures})")
-                await asyncio.sleep(delay)
-                continue
-            failures = 0
-            before = (self._snap.state, len(self._snap.logs), self._snap.queue_position)
-            self._apply(update)
-            if update.state == "COMPLETED":
-                return update
-            changed = before != (self._snap.state, len(self._snap.logs), self._snap.queue_position)
-            interval = settings.poll_initial if changed and before[0] != self._snap.state else interval
-            await asyncio.sleep(self._next_poll(interval))
-            interval = min(interval * settings.poll_factor, settings.poll_max)
-
-    def _next_poll(self, interval: float) -> float:
-        """Poll sooner when past jobs say this one is about to finish."""
-        snap = self._snap
-        if self._typical_run and snap.running_since is not None:
-            remaining = self._typical_run - (time.monotonic() - snap.running_since)
-            if 0 < remaining < interval:
-                return max(0.2, remaining)
-        return interval
-
-    # ----------------------------------------------------------------- finish
-    async def _finish(self, update: StatusUpdate) -> Result:
-        assert self._handle is not None
-        if update.error or update.error_type:
-            if update.error_type == "client_cancelled" or self._cancel_requested:
-                message = f"{self._cancel_reason} at fal"
-                self._end(State.CANCELLED, message)
-                if self._cancel_reason.startswith("timed out"):
-                    raise errors.JobTimeout(message, request_id=self.request_id)
-                raise errors.JobCancelled(message, request_id=self.request_id)
-            message = f"fal reports the job failed: {update.error or update.error_type}"
-            self._journal(error_type=update.error_type)
-            self._end(State.FAILED, message)
-            raise errors.JobFailed(
-                message,
-                request_id=self.request_id,
-                error_type=update.error_type,
-                hint="Failed jobs are not charged by fal; run the cell again to retry",
-            )
-        data = await self._fetch_result()
-        self._journal(result=data, seed=data.get("seed"), video_url=(data.get("video") or {}).get("url"))
-        return await self._download(data, update)
-
-    async def _fetch_result(self) -> dict[str, Any]:
-        assert self._handle is not None
-        delay = 0.5
-        for attempt in range(1, 9):
-            try:
-                return await self.backend.result(self._handle)
-            except (errors.Unavailable, errors.RateLimited) as exc:
-                if attempt == 8:
-                    raise errors.Unavailable(
-                        f"fal finished the video but the result could not be fetched: {exc.message}",
-                        request_id=self.request_id,
-                        hint=f"Nothing is lost: `%seedance resume {self.request_id}` fetches it later",
-                    ) from exc
-                self._publish(trouble=f"fetching the result: {exc.message}; retrying")
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-        raise AssertionError("unreachable")
-
-    async def _download(self, data: dict[str, Any], update: StatusUpdate) -> Result:
-        video = data.get("video") or {}
-        url = video.get("url")
-        if not url:
-            raise errors.JobFailed("fal's result has no video URL", request_id=self.request_id)
-        self._publish(state=State.DOWNLOADING, progress=1.0)
-        self._journal(State.DOWNLOADING)
-        dest = output_path(
-            self._rt.settings.output_dir, self.spec.arguments, data.get("seed"), self.request_id
-        )
-        downloaded = time.monotonic()
-
-        def progress(have: int, total: int | None) -> None:
-            self._publish(downloaded=have, download_total=total)
-
-        path = await self.backend.download(
-            url,
-            dest,
-            expected_size=video.get("file_size"),
-            attempts=self._rt.settings.download_attempts,
-            progress=progress,
-            request_id=self.request_id,
-        )
-        now = time.monotonic()
-        snap = self._snap
-        timings = {
-            "queued_s": round((snap.running_since or now) - snap.started, 3),
-            "running_s": round(downloaded - (snap.running_since or downloaded), 3),
-            "download_s": round(now - downloaded, 3),
-            "total_s": round(now - snap.started, 3),
-        }
-        result = Result.build(
-            endpoint=self.spec.endpoint_id,
-            arguments=dict(self.spec.arguments),
-            request_id=self.request_id,
-            data=data,
-            path=path,
-            emulated=self._target.emulated,
-            timings=timings,
-            input_video_seconds=self.spec.input_video_seconds,
-            reproduce=self.spec.reproduce,
-            inputs=self.spec.inputs,
-            inference_time=update.metrics.get("inference_time"),
-        )
-        self._journal(State.COMPLETED, path=str(path), cost_usd=result.cost_usd, timings=timings)
-        if not result.emulated:
-            self._rt.record_spend(result.cost_usd)
-        self._publish(state=State.COMPLETED, result=result, finished=now, trouble=None, cancelling=False)
-        return result
-
-    # ------------------------------------------------------------------ other
     @classmethod
     def replay(cls, spec: JobSpec, result: Result, runtime: Runtime | None = None) -> Job:
         """A job that is already complete: a cached result shown again, for $0."""
@@ -591,24 +334,6 @@ class Job:
         job._refetch = result
         job._snap = replace(job._snap, request_id=result.request_id, emulated=result.emulated)
         return job
-
-    async def _refetch_main(self, cached: Result) -> Result:
-        self._publish(state=State.DOWNLOADING)
-        dest = cached.path or output_path(
-            self._rt.settings.output_dir, cached.arguments, cached.seed, self.request_id
-        )
-        try:
-            path = await self.backend.download(cached.video_url, dest, attempts=2, request_id=self.request_id)
-        except errors.DownloadFailed as exc:
-            message = (
-                f"the cached video {dest} is gone and its URL no longer works ({exc.message}); "
-                "run the cell with --no-cache to make it again"
-            )
-            self._end(State.FAILED, message, journal_state=None)
-            raise errors.DownloadFailed(message, request_id=self.request_id) from None
-        result = replace(cached, path=path)
-        self._publish(state=State.COMPLETED, result=result, finished=time.monotonic())
-        return result
 
     @classmethod
     def resume(cls, record: JobRecord, runtime: Runtime | None = None) -> Job:
@@ -653,14 +378,3 @@ class Job:
         job._snap = replace(job._snap, state=State.QUEUED, request_id=record.request_id)
         rt.journal.adopt(record.id)
         return job
-
-
-_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def output_path(folder: Path, arguments: Mapping[str, Any], seed: Any, request_id: str | None) -> Path:
-    """seedance_outputs/20261122-143005_hummingbird-at-a-neon_s42_1a2b3c4d.mp4"""
-    slug = _SLUG.sub("-", str(arguments.get("prompt", "")).lower())[:40].strip("-") or "video"
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    rid = (request_id or "local").replace("-", "")[:8]
-    return Path(folder) / f"{stamp}_{slug}_s{seed}_{rid}.mp4"

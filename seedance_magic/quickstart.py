@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 
 def main(argv: list[str]) -> int:
@@ -15,12 +16,14 @@ def main(argv: list[str]) -> int:
         print("usage: python -m seedance_magic.quickstart NOTEBOOK.ipynb", file=sys.stderr)
         return 2
     try:
-        import nbformat
+        import nbformat as nbformat_module
         from nbclient import NotebookClient
     except ImportError:
         print('seedance: this needs nbclient: pip install "seedance-magic[notebook]"', file=sys.stderr)
         return 2
     from .video import probe
+
+    nbformat: Any = nbformat_module  # untyped
 
     path = Path(argv[0]).resolve()
     os.environ["SEEDANCE_WAIT"] = "1"
