@@ -79,7 +79,9 @@ class Seedance(Configurable):
     poll_initial = Float(0.5, help="First polling interval in seconds when polling.").tag(config=True)
     poll_max = Float(2.5, help="Longest polling interval in seconds.").tag(config=True)
     emulator = Dict(
-        {}, help="Built-in emulator timing, e.g. {'queue_seconds': 1, 'run_seconds': 4, 'log_interval': 0.5}."
+        {},
+        help="Built-in emulator pace, e.g. {'queue_seconds': 1, 'run_seconds': 4, 'log_interval': 0.5} "
+        "(env SEEDANCE_EMULATOR as JSON).",
     ).tag(config=True)
 
     @validate("concurrency")
@@ -113,5 +115,5 @@ class Seedance(Configurable):
             use_stream=self.use_stream,
             poll_initial=self.poll_initial,
             poll_max=max(self.poll_max, self.poll_initial),
-            emulator=dict(self.emulator),
+            emulator=dict(self.emulator) or None,
         )

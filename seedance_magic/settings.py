@@ -19,6 +19,7 @@ ENV_BASE_URL = "SEEDANCE_FAL_BASE_URL"
 ENV_OUTPUT_DIR = "SEEDANCE_OUTPUT_DIR"
 ENV_JOURNAL = "SEEDANCE_JOURNAL"
 ENV_WAIT = "SEEDANCE_WAIT"
+ENV_EMULATOR = "SEEDANCE_EMULATOR"
 CREDENTIAL_VARS = ("FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET")
 EMULATOR_KEY = "emulator-no-credentials"
 
@@ -72,8 +73,29 @@ def from_environment(**overrides: Any) -> Settings:
         env["journal_path"] = Path(journal).expanduser()
     if _truthy(os.environ.get(ENV_WAIT)):
         env["wait"] = True
+    if pace := os.environ.get(ENV_EMULATOR, "").strip():
+        env["emulator"] = _emulator_pace(pace)
     env.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**env)
+
+
+def _emulator_pace(text: str) -> dict[str, Any]:
+    """SEEDANCE_EMULATOR: the built-in emulator's pace as JSON, e.g.
+    {"queue_seconds": 1, "run_seconds": 4, "log_interval": 0.5}."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        from .errors import InvalidRequest
+
+        raise InvalidRequest(
+            f"{ENV_EMULATOR} must be a JSON object such as "
+            '{"queue_seconds": 1, "run_seconds": 4}, not ' + repr(text[:60])
+        )
+    return value
 
 
 def load_dotenv_credentials(directory: Path | None = None) -> list[str]:
