@@ -286,7 +286,7 @@ _DECLARATION: tuple[str | tuple[str, str, str], ...] = (
     ("--wait", "", "block until the video is ready"),
     ("--no-wait", "", "return at once (overrides a waiting default)"),
     ("--dry-run", "", "show arguments, cost and fal_client code; send nothing"),
-    ("--timeout", "SECONDS", "give up waiting after this many seconds"),
+    ("--timeout", "SECONDS", "cancel the job at fal if it is not done after SECONDS"),
     ("--no-cache", "", "generate anew even if a cached result exists"),
     ("--yes", "", "accept a cost above the budget"),
     "grid",
