@@ -40,8 +40,8 @@ class UploadCache(Protocol):
 
 
 def upload_target(target: Target) -> str:
-    """The name uploads are cached under: "fal", or the base URL of another server."""
-    return target.base_url or "fal"
+    """The name uploads are cached under: "fal", or another server (and its run)."""
+    return target.upload_scope
 
 
 async def upload_inputs(

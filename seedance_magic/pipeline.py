@@ -161,7 +161,7 @@ def _spec(plan: Plan) -> JobSpec:
 
 def backend_target_key(job: Job) -> str:
     """The upload cache's name for where a job's files go."""
-    return job.target.base_url or "fal"
+    return job.target.upload_scope
 
 
 def launch(plan: Plan, runtime: Runtime, *, start: bool = True) -> Job:

@@ -38,14 +38,16 @@ if TYPE_CHECKING:
 DEMO_EMULATOR: dict[str, Any] = {"queue_seconds": 1.5, "run_seconds": 5.0, "log_interval": 0.8}
 
 
-def _probe_emulator(base_url: str) -> bool:
-    """Whether the server at base_url is a seedance emulator (it answers /_emulator/stats)."""
+def _probe_emulator(base_url: str) -> str | None:
+    """The run id of the seedance emulator at base_url, or None if it is not one."""
     import httpx
 
     try:
-        return httpx.get(base_url.rstrip("/") + "/_emulator/stats", timeout=2.0).status_code == 200
-    except httpx.HTTPError:
-        return False
+        response = httpx.get(base_url.rstrip("/") + "/_emulator/info", timeout=2.0)
+        info = response.json() if response.status_code == 200 else {}
+    except (httpx.HTTPError, ValueError):
+        return None
+    return str(info["instance"]) if isinstance(info, dict) and info.get("emulator") else None
 
 
 class Runtime:
@@ -93,11 +95,16 @@ class Runtime:
 
     def _resolve_target(self, base: str | None, has_key: bool) -> Target:
         if base:
-            return Target(base, emulated=_probe_emulator(base), key=None if has_key else EMULATOR_KEY)
+            instance = _probe_emulator(base)
+            return Target(
+                base, emulated=instance is not None, key=None if has_key else EMULATOR_KEY, instance=instance
+            )
         if has_key:
             return Target(None)
         emulator = self.emulator()
-        return Target(emulator.url, emulated=True, embedded=True, key=EMULATOR_KEY)
+        return Target(
+            emulator.url, emulated=True, embedded=True, key=EMULATOR_KEY, instance=emulator.instance
+        )
 
     def target_for(self, base_url: str | None, emulated: bool) -> Target:
         """Where a journalled job went: fal itself, or the server at its base URL."""
@@ -105,7 +112,13 @@ class Runtime:
             return Target(None)
         if self._emulator is not None and self._emulator.url == base_url:
             return self.target()
-        return Target(base_url, emulated=emulated, key=None if credentials_present() else EMULATOR_KEY)
+        instance = _probe_emulator(base_url) if emulated else None
+        return Target(
+            base_url,
+            emulated=emulated,
+            key=None if credentials_present() else EMULATOR_KEY,
+            instance=instance,
+        )
 
     def emulator(self) -> Emulator:
         """The built-in emulator, started in this process on first use."""

@@ -140,6 +140,13 @@ class Target:
     emulated: bool = False
     embedded: bool = False
     key: str | None = None
+    instance: str | None = None  # an emulator's run id: its uploads die with it
+
+    @property
+    def upload_scope(self) -> str:
+        """The name uploads are cached under: "fal", or this server (and run)."""
+        scope = self.base_url or "fal"
+        return f"{scope}#{self.instance}" if self.instance else scope
 
     def describe(self) -> str:
         if self.embedded:

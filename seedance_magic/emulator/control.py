@@ -1,6 +1,7 @@
 """The control API under /_emulator/, for tests and demos (works on a standalone
 emulator too):
 
+    GET    /_emulator/info      {"emulator": "seedance-magic", "instance": id of this server run}
     GET    /_emulator/stats     counts by kind and by request id, requests, uploads
     GET    /_emulator/jobs      every job's snapshot
     GET    /_emulator/faults    the fault rules still armed
@@ -24,6 +25,8 @@ def control(services: Services, req: Request) -> Reply:
     except ValueError:
         return json_reply(400, {"detail": "Expected a JSON body"})
     try:
+        if (req.method, name) == ("GET", "info"):
+            return json_reply(200, {"emulator": "seedance-magic", "instance": services.instance})
         if (req.method, name) == ("GET", "stats"):
             return json_reply(200, services.stats.snapshot().to_json())
         if (req.method, name) == ("GET", "jobs"):

@@ -143,6 +143,11 @@ class Emulator:
         return self._services
 
     @property
+    def instance(self) -> str:
+        """An id for this run of the server (uploads from another run are not here)."""
+        return self._live().instance
+
+    @property
     def url(self) -> str:
         """The base URL, e.g. http://127.0.0.1:8765 (no trailing slash)."""
         return self._live().base_url

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
@@ -63,3 +64,5 @@ class Services:
     faults: FaultBook
     config: EmulatorConfig
     stopped: threading.Event = field(default_factory=threading.Event)
+    # Names this server's lifetime: files uploaded to another instance are gone here.
+    instance: str = field(default_factory=lambda: uuid.uuid4().hex)
