@@ -16,7 +16,6 @@ import sys
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import endpoints as ep
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
     from .engine import Job
     from .request import GenerationRequest
     from .runtime import Runtime
-    from .store import JobRecord
     from .ui.studio_view import Card, StudioPanel
 
 __all__ = ["FormValues", "Studio", "estimate_line", "form_from_arguments", "request_from_form"]
@@ -149,27 +147,6 @@ def estimate_line(values: FormValues) -> tuple[str, bool]:
     return SEP.join(parts) + (f" ({cost.note})" if cost.note else ""), True
 
 
-def result_of(record: JobRecord) -> Result:
-    """A completed journal row as a Result, without reading the video file."""
-    data = record.result or {}
-    video = data.get("video") or {}
-    return Result(
-        endpoint=record.endpoint,
-        arguments=dict(record.arguments),
-        request_id=record.request_id,
-        seed=record.seed if record.seed is not None else data.get("seed"),
-        video_url=str(video.get("url") or record.video_url or ""),
-        path=Path(record.path) if record.path else None,
-        cost_usd=record.cost_usd or 0.0,
-        emulated=record.emulated,
-        width=video.get("width"),
-        height=video.get("height"),
-        reproduce=record.reproduce,
-        inputs=tuple(record.inputs or ()),
-        created_at=record.created_at,
-    )
-
-
 class Studio:
     """The studio panel: display it (it shows as its widget, `studio.widget`).
 
@@ -261,7 +238,9 @@ class Studio:
         except Exception as exc:  # an unreadable journal leaves the studio usable
             self.panel.say(f"the history could not be read: {exc}", error=True)
             records = []
-        past = [result_of(r) for r in records if r.request_id not in mine and r.cached_from is None]
+        from .gallery import result_from
+
+        past = [result_from(r) for r in records if r.request_id not in mine and r.cached_from is None]
         self.panel.set_past(past[: self.history])
 
     def selected(self) -> list[Result]:
