@@ -1,0 +1,38 @@
+"""A grid in a real Jupyter kernel: the cell returns at once with the grid widget, the
+four jobs run in parallel on the kernel's loop, and the cells turn into players."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from test_kernel import Kernel, drain, kernel
+
+pytestmark = [pytest.mark.kernel, pytest.mark.usefixtures(kernel.__name__)]
+
+
+def finished_after(k: Kernel, name: str, started: float, limit: float = 60) -> float:
+    while time.monotonic() - started < limit:
+        if k.value(f"{name}.done") == "True":
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise AssertionError(f"{name} did not finish in {limit} s")
+
+
+def test_a_grid_fills_in_the_background_in_about_the_time_of_one_job(kernel: Kernel) -> None:
+    kernel.execute("%load_ext seedance_magic")
+    kernel.execute(
+        "%config Seedance.emulator = {'queue_seconds': 0.2, 'run_seconds': 1.5, 'log_interval': 0.3}"
+    )
+    kernel.execute("%%seedance --seeds 9 -d 4 --fast -r 480p -o one\nA paper boat, a warm-up")
+    one = finished_after(kernel, "one", time.monotonic())
+    _, messages, took = kernel.execute("%%seedance --seeds 1-4 -d 4 --fast -r 480p -o g\nA paper boat drifts")
+    started = time.monotonic() - took
+    assert took < 2.0
+    (shown,) = [m["content"]["data"] for m in messages if m["msg_type"] == "display_data"]
+    assert "application/vnd.jupyter.widget-view+json" in shown
+    assert shown["text/plain"].startswith("seedance grid · 4 videos · est. $1.72")
+    four = finished_after(kernel, "g", started)
+    assert kernel.value("[r.seed for r in g.wait()]") == "[1, 2, 3, 4]"
+    assert four < 2.5 * one, (four, one)  # in parallel: not four times one job
+    drain(kernel)
