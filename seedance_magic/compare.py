@@ -23,6 +23,7 @@ from .endpoints import MODE_NAMES, find_endpoint
 from .errors import InvalidRequest
 from .result import Result
 from .ui import style
+from .ui.grid_view import NO_MATH
 from .ui.html import badge_html, esc, video_src
 from .ui.player import display_data
 from .ui.text import EMULATOR, SEP, result_line
@@ -177,7 +178,7 @@ def compare_html(results: Sequence[Result], *, embed: bool = False, uid: str | N
         f"0:00.0 / {total}</span></div>"
     )
     return (
-        f'<div id="{root}" class="sd-compare" style="{style.BOX}">'
+        f'<div id="{root}" class="sd-compare {NO_MATH}" style="{style.BOX}">'
         f'<div style="{style.LABEL};margin-bottom:4px">compare {len(results)} videos · muted · in sync</div>'
         f'<div style="display:grid;grid-template-columns:repeat({columns},minmax(0,1fr));gap:10px">'
         f"{''.join(figures)}</div>{controls}</div>"

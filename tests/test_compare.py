@@ -52,6 +52,7 @@ def test_the_controls_and_videos_carry_the_stable_hooks() -> None:
     (seek,) = page.with_class("sd-compare-seek")
     (clock,) = page.with_class("sd-compare-time")
     assert root["id"] == "sd-compare-abc"
+    assert {"mathjax_ignore", "tex2jax_ignore"} <= set((root["class"] or "").split())  # prices stay text
     assert play["onclick"] and seek["oninput"] and seek["type"] == "range"
     videos = page.videos()
     assert len(videos) == 3

@@ -156,6 +156,7 @@ def test_text_and_static_html_of_a_finished_grid() -> None:
     assert page.count("<video") == 1 and 'src="seedance_outputs/a%20b.mp4"' in page
     assert "seed 1</div>" in page and "seed 2</div>" in page and "grid-template-columns:repeat(2" in page
     assert "<script>" not in page and "&lt;script&gt;" in page
+    assert page.startswith('<div class="sd-grid mathjax_ignore tex2jax_ignore"')  # "$0 … $0.43" stays text
     bundle = GridView(group, tick=False)._repr_mimebundle_()
     assert bundle["text/plain"] == text and bundle["text/html"] == page
     assert "application/vnd.jupyter.widget-view+json" in bundle

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from ..pipeline import Plan
 
 WAITING = "waiting for a slot"
+# Classes MathJax skips (3: JupyterLab and Notebook 7; 2: nbconvert's HTML export), so that
+# two prices in one output ("$0 charged, fal would charge $0.43") are not typeset as math.
+NO_MATH = "mathjax_ignore tex2jax_ignore"
 PROMPT_CHARS = 120
 GRID_CSS = f"""
 .sd-grid {{ font-family: {style.FONT}; color: {style.TEXT}; max-width: 100%; }}
@@ -188,7 +191,7 @@ def grid_html(group: JobGroup, *, embed: bool = False) -> str:
     prompt = str(group.jobs[0].spec.arguments.get("prompt", "")) if group.jobs else ""
     cells = "".join(cell_html(s, c, embed=embed, waiting=w, prompt=prompt) for s, c, w in _cells(group))
     return (
-        f'<div class="sd-grid" style="{style.BOX}">{head_html(group)}'
+        f'<div class="sd-grid {NO_MATH}" style="{style.BOX}">{head_html(group)}'
         f'<div style="display:grid;grid-template-columns:repeat({columns},minmax(0,1fr));gap:10px;'
         f'margin-top:6px">{cells}</div></div>'
     )
@@ -223,7 +226,8 @@ def dry_run_grid(plans: Sequence[Plan], total: CostEstimate) -> Shown:
         )
     lines.append("nothing was sent (--dry-run)")
     html = (
-        f'<div class="seedance-dry-run" style="{style.BOX}"><div><span style="{style.TITLE}">dry run</span>'
+        f'<div class="seedance-dry-run {NO_MATH}" style="{style.BOX}">'
+        f'<div><span style="{style.TITLE}">dry run</span>'
         f"{SEP}nothing was sent{SEP}{esc(lines[0])}</div><table>"
         "<tr><th>#</th><th>cell</th><th>endpoint</th><th>estimate</th><th>arguments</th></tr>"
         f"{''.join(rows)}</table></div>"

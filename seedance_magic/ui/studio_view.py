@@ -34,6 +34,7 @@ from ipywidgets import (
 from .. import endpoints as ep
 from ..studio import MODES, FormValues
 from . import style
+from .grid_view import NO_MATH
 from .html import badge_html, copy_button, esc, video_html, video_src
 from .player import display_data
 from .progress import JobView, _set, _show, style_widget
@@ -86,7 +87,7 @@ def card_html(result: Result, *, embed: bool = False) -> str:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(result.created_at))
     badge = " " + badge_html() if result.emulated else ""
     return (
-        f'<figure class="sd-card-video" style="margin:0;min-width:0">'
+        f'<figure class="sd-card-video {NO_MATH}" style="margin:0;min-width:0">'
         f"{video_html(src, width=result.width, height=result.height, label=result.prompt)}"
         f'<figcaption style="font-size:12px;margin-top:4px">'
         f'<div title="{esc(result.prompt)}">{esc(prompt)}</div>'
@@ -111,7 +112,8 @@ def gallery_html(results: Sequence[Result | None], *, embed: bool = False) -> st
     done = [r for r in results if r is not None]
     cards = "".join(f'<div style="min-width:0">{card_html(r, embed=embed)}</div>' for r in done)
     return (
-        f'<div class="sd-studio-static" style="{style.BOX}"><div style="{style.TITLE}">seedance studio</div>'
+        f'<div class="sd-studio-static {NO_MATH}" style="{style.BOX}">'
+        f'<div style="{style.TITLE}">seedance studio</div>'
         f'<div style="{style.SUBTLE};font-size:12px">{len(done)} videos '
         "(the form works in a live notebook)</div>"
         f'<div style="display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:10px;margin-top:6px">'
@@ -234,7 +236,7 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.aspect_ratio = Dropdown(options=ep.ASPECT_RATIOS, description="aspect", layout=wide)
         self.audio = Checkbox(description="audio", indent=False, layout=wide)
         self.seed = IntText(description="seed", layout=Layout(width="230px"))
-        self.dice = Button(description="🎲", tooltip="a random seed", layout=Layout(width="3em"))
+        self.dice = Button(description="new seed", icon="random", tooltip="a random seed", layout=wide)
         self.yes = Checkbox(description="allow above the budget", indent=False, layout=wide)
         self.uploads = {
             name: FileUpload(accept=accept, multiple=several, description=label, layout=wide)
