@@ -92,6 +92,7 @@ def run_cell(shell: InteractiveShell, source: str) -> Ran:
 
 
 _RULE = "-" * 40
+_CELL_LINES = ("UsageError:", "seedance:")
 
 
 def split_server_noise(text: str) -> tuple[str, str]:
@@ -111,7 +112,8 @@ def split_server_noise(text: str) -> tuple[str, str]:
             end = i + 1
             while end < len(lines) and lines[end].rstrip("\n") != _RULE:
                 end += 1
-            noise += lines[i : end + 1]
+            for line in lines[i : end + 1]:  # the cell's own lines may land inside the block
+                (kept if line.startswith(_CELL_LINES) else noise).append(line)
             i = end + 1
             continue
         kept.append(lines[i])
