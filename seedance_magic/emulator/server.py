@@ -13,7 +13,9 @@ and the render pool, and joins their threads.
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from http.server import ThreadingHTTPServer
@@ -32,6 +34,7 @@ from .storage import FileStore
 from .wire import Services
 
 HOST = "127.0.0.1"
+log = logging.getLogger(__name__)
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
@@ -60,6 +63,16 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         finally:
             with self._lock:
                 self._open.pop(threading.current_thread(), None)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Never print to stderr: embedded in a kernel, that text would land in whatever
+        cell is running. Clients hanging up are normal; anything else is logged at INFO
+        (below the default stderr handler)."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            log.debug("client %s went away: %s", client_address, exc)
+        else:
+            log.info("emulator request from %s failed", client_address, exc_info=True)
 
     def close_connections(self, timeout: float = 5.0) -> None:
         """Shut every open connection and join the threads serving them."""
