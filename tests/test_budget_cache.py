@@ -47,7 +47,7 @@ def test_a_seeded_rerun_replays_for_nothing_and_sends_nothing(
     ran.ok()
     again = ip.user_ns["job"].result
     assert emulator.stats.counts == before  # not one request
-    assert again.cached and again.charged_usd == 0 and again.path == first.path
+    assert again.cached and again.charged_usd == 0 and again.path.resolve() == first.path.resolve()
     assert again.request_id == first.request_id and again.seed == 8
     assert "$0 (cached)" in ran.stderr + ran.stdout
 
@@ -104,7 +104,7 @@ def test_a_cached_entry_whose_file_is_gone_is_downloaded_again(
     first = go(ip, "--seed 8")
     first.path.unlink()
     again = go(ip, "--seed 8")
-    assert again.cached and again.path == first.path and first.path.exists()
+    assert again.cached and again.path.resolve() == first.path.resolve() and first.path.exists()
     assert emulator.stats.count("submit") == 1 and emulator.stats.count("download") == 2
 
 

@@ -68,7 +68,7 @@ def test_a_success_is_journalled_whole(ip: InteractiveShell, emulator: Emulator,
     assert record.request_id == result.request_id and record.status_url and record.cancel_url
     assert record.seed == 31 and record.result is not None and record.result["seed"] == 31
     assert record.video_url == record.result["video"]["url"] == result.video_url
-    assert record.path == str(result.path) and Path(record.path).exists()
+    assert record.path is not None and Path(record.path).resolve() == result.path.resolve()
     assert record.cost_usd == pytest.approx(result.cost_usd) and record.error is None
     assert record.timings is not None and record.timings["total_s"] > 0
     assert record.emulated and record.pid == os.getpid() and record.base_url == emulator.url

@@ -51,7 +51,6 @@ class Ran:
     stdout: str
     stderr: str
     bundles: list[dict[str, Any]] = field(default_factory=list)
-    server_noise: str = ""
 
     @property
     def usage_lines(self) -> list[str]:
@@ -60,7 +59,7 @@ class Ran:
     @property
     def everything(self) -> str:
         """Every text the user could see, for searching."""
-        parts = [self.stdout, self.stderr, self.server_noise, str(self.error or ""), repr(self.error or "")]
+        parts = [self.stdout, self.stderr, str(self.error or ""), repr(self.error or "")]
         parts += [str(value) for bundle in self.bundles for value in bundle.values()]
         return "\n".join(parts)
 
@@ -87,38 +86,7 @@ def run_cell(shell: InteractiveShell, source: str) -> Ran:
     if result.result is not None:
         data, _ = shell.display_formatter.format(result.result)
         bundles.append(dict(data))
-    stderr, noise = split_server_noise(captured.stderr)
-    return Ran(source, error, result.result, captured.stdout, stderr, bundles, noise)
-
-
-_RULE = "-" * 40
-_CELL_LINES = ("UsageError:", "seedance:")
-
-
-def split_server_noise(text: str) -> tuple[str, str]:
-    """Take out what the in-process emulator's socketserver prints when a client resets a
-    connection: it is the test's server talking, not the cell (see test_faults.py for
-    the built-in emulator, where it would reach the cell)."""
-    kept: list[str] = []
-    noise: list[str] = []
-    lines = text.splitlines(keepends=True)
-    i = 0
-    while i < len(lines):
-        if (
-            lines[i].rstrip("\n") == _RULE
-            and i + 1 < len(lines)
-            and "Exception occurred during" in lines[i + 1]
-        ):
-            end = i + 1
-            while end < len(lines) and lines[end].rstrip("\n") != _RULE:
-                end += 1
-            for line in lines[i : end + 1]:  # the cell's own lines may land inside the block
-                (kept if line.startswith(_CELL_LINES) else noise).append(line)
-            i = end + 1
-            continue
-        kept.append(lines[i])
-        i += 1
-    return "".join(kept), "".join(noise)
+    return Ran(source, error, result.result, captured.stdout, captured.stderr, bundles)
 
 
 def cell(options: str, prompt: str) -> str:

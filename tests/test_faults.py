@@ -245,12 +245,6 @@ def test_a_paid_video_that_failed_to_download_stays_resumable_in_the_journal(
     assert record.state == "downloading" and record.error is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the emulator's HTTP server prints socketserver's traceback to stderr when a client "
-    "resets a connection; with the built-in emulator that lands in the running cell "
-    "(see the report's emulator/server.py diff)",
-)
 def test_the_built_in_emulator_prints_nothing_when_a_client_resets(
     emulator: Emulator, capfd: pytest.CaptureFixture[str]
 ) -> None:
