@@ -1,0 +1,1 @@
+"""Performance benchmarks of seedance-magic against fal_client.subscribe (`benchmarks/run`)."""

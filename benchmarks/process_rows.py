@@ -1,0 +1,168 @@
+"""Rows measured in fresh child processes: `%load_ext` against `import fal_client`
+(row 7), notebook growth per video (row 8) and download memory (row 9).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .common import PEER_KEY, ROOT, EmulatorProcess, median, warm_render
+from .kernel_rows import kernel_env, ours_env
+
+# Both timings start from a process that already holds what a kernel holds: IPython's
+# shell and ipykernel's modules. Only the timed statement differs.
+_PRELUDE = (
+    "import json, sys, time\n"
+    "import ipykernel.ipkernel\n"
+    "from IPython.core.interactiveshell import InteractiveShell\n"
+    "shell = InteractiveShell.instance()\n"
+    "start = time.perf_counter()\n"
+)
+_REPORT = (
+    "seconds = time.perf_counter() - start\n"
+    "print(json.dumps({'seconds': seconds, 'loaded': sorted(m for m in ('fal_client', 'ipywidgets', 'av') "
+    "if m in sys.modules)}))\n"
+)
+LOAD_EXT = _PRELUDE + "shell.run_line_magic('load_ext', 'seedance_magic')\n" + _REPORT
+IMPORT_FAL = _PRELUDE + "import fal_client\n" + _REPORT
+
+
+def _run_json(command: list[str], env: dict[str, str], cwd: Path, timeout: float = 900) -> dict[str, Any]:
+    done = subprocess.run(
+        command, check=False, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:4])} failed:\n{done.stderr[-3000:]}")
+    data: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return data
+
+
+# ------------------------------------------------------------------ row 7
+@dataclass
+class ImportTimes:
+    load_ext: list[float]
+    import_fal: list[float]
+    loaded_by_load_ext: list[str]
+
+
+def import_times(emu: EmulatorProcess, runs: int, folder: Path) -> ImportTimes:
+    """`%load_ext seedance_magic` and `import fal_client`, each in fresh processes,
+    alternating, after one unmeasured run of each (the OS file cache, the journal)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    env = ours_env(emu, folder)
+    env.pop("PYTHONPATH", None)
+    ours: list[float] = []
+    theirs: list[float] = []
+    loaded: list[str] = []
+    for i in range(runs + 1):
+        first = _run_json([sys.executable, "-c", LOAD_EXT], env, folder)
+        second = _run_json([sys.executable, "-c", IMPORT_FAL], env, folder)
+        if i:
+            ours.append(first["seconds"])
+            theirs.append(second["seconds"])
+        loaded = first["loaded"]
+    return ImportTimes(ours, theirs, loaded)
+
+
+# ------------------------------------------------------------------ row 8
+def notebook_growth(emu: EmulatorProcess, cells: int, folder: Path) -> dict[str, float]:
+    """Bytes a saved notebook grows per generated video (per subscribe cell for the
+    peers): an executed notebook of `cells` cells against the same with empty cells."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ours = {**ours_env(emu, folder), "SEEDANCE_WAIT": "1"}
+    peer = kernel_env({"FAL_KEY": "benchmark-id:benchmark-secret"})
+
+    def size(kind: str, env: dict[str, str], blank: bool) -> int:
+        out = folder / f"{kind}{'-blank' if blank else ''}.ipynb"
+        command = [sys.executable, "-m", "benchmarks.probe_notebook", "--kind", kind]
+        command += ["--cells", str(cells), "--url", emu.url, "--out", str(out)]
+        return int(_run_json([*command, "--blank"] if blank else command, env, ROOT)["bytes"])
+
+    peer_blank = size("peer", peer, True)
+    return {
+        "ours": (size("ours", ours, False) - size("ours", ours, True)) / cells,
+        "subscribe": (size("peer", peer, False) - peer_blank) / cells,
+        "subscribe+logs": (size("peer-logs", peer, False) - peer_blank) / cells,
+    }
+
+
+# ------------------------------------------------------------------ row 9
+@dataclass
+class DownloadMemory:
+    file_bytes: int
+    rss: dict[str, float]  # median extra peak RSS, bytes
+    traced: dict[str, float]  # tracemalloc peak, bytes
+    large_bytes: int = 0
+    large_rss: dict[str, float] = field(default_factory=dict)  # the same for a large file
+
+
+def _probe_download(emu: EmulatorProcess, how: str, measure: str, *, url: str, size: int, out: Path) -> int:
+    command = [sys.executable, "-m", "benchmarks.probe_download", "--how", how, "--measure", measure]
+    command += [
+        "--url",
+        url,
+        "--warm",
+        f"{emu.url}/_emulator/config",
+        "--dest",
+        str(out),
+        "--size",
+        str(size),
+    ]
+    data = _run_json(command, kernel_env({}), ROOT)
+    if data["file_bytes"] != size:
+        raise RuntimeError(f"{how} wrote {data['file_bytes']} bytes of {size}")
+    out.unlink()
+    return int(data["extra_bytes"])
+
+
+def _stored_file(emu: EmulatorProcess, size: int) -> str:
+    """Put `size` random bytes into the emulator's storage (fal's CDN upload path)."""
+    with httpx.Client(timeout=120.0) as http:
+        auth = {"Authorization": f"Key {PEER_KEY}"}
+        token = http.post(f"{emu.url}/storage/auth/token", headers=auth, json={}).raise_for_status().json()
+        headers = {
+            "Authorization": f"Bearer {token['token']}",
+            "X-Fal-File-Name": "large.bin",
+            "Content-Type": "application/octet-stream",
+        }
+        upload = http.post(f"{token['base_url']}/files/upload", headers=headers, content=os.urandom(size))
+        return str(upload.raise_for_status().json()["access_url"])
+
+
+def download_memory(emu: EmulatorProcess, runs: int, folder: Path, large: int) -> DownloadMemory:
+    """Peak extra memory downloading the emulator's 15 s 720p clip: the engine's
+    download path against a whole-body httpx.get, each in fresh processes; then the
+    same once for a `large`-byte file, to show how each grows with the size."""
+    folder.mkdir(parents=True, exist_ok=True)
+    emu.configure(1.0)
+    clip = {
+        "prompt": "A harbour at dawn, seen from a drone",
+        "resolution": "720p",
+        "duration": "15",
+        "seed": 3,
+    }
+    result = warm_render(emu, clip)
+    url, size = result["video"]["url"], int(result["video"]["file_size"])
+    rss: dict[str, list[float]] = {"ours": [], "peer": []}
+    traced: dict[str, float] = {}
+    for how in ("ours", "peer"):
+        for i in range(runs):
+            out = folder / f"{how}-{i}.mp4"
+            rss[how].append(_probe_download(emu, how, "rss", url=url, size=size, out=out))
+        out = folder / f"{how}-traced.mp4"
+        traced[how] = _probe_download(emu, how, "tracemalloc", url=url, size=size, out=out)
+    found = DownloadMemory(size, {k: median(v) for k, v in rss.items()}, traced, large)
+    if large:
+        big = _stored_file(emu, large)
+        for how in ("ours", "peer"):
+            out = folder / f"{how}-large.bin"
+            found.large_rss[how] = _probe_download(emu, how, "rss", url=big, size=large, out=out)
+    return found
