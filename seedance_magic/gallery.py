@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 # A transition note (same state, this detail) marks a job that %load_ext has listed.
 ANNOUNCED = "listed as unfinished at %load_ext"
+DIED_SUBMITTING = "its kernel stopped while the submit was under way: the outcome is unknown"
 SEARCH_SCAN = 5000
 POSTER_WIDTH = 240
 
@@ -180,7 +181,10 @@ def unannounced(journal: Journal, orphans: Sequence[JobRecord]) -> list[Unfinish
         sent, announced = _sent_at(journal, record)
         if announced:
             continue
-        _mark_announced(journal, record)
+        if record.state == "submitting":  # its kernel died before fal's answer was journalled
+            journal.update(record.id, state="unknown", detail=ANNOUNCED, error=DIED_SUBMITTING)
+        else:
+            _mark_announced(journal, record)
         unknown = record.state in ("unknown", "submitting") or not record.request_id
         rows.append(Unfinished(replace(record, state="unknown") if unknown else record, sent))
     return rows

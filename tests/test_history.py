@@ -150,7 +150,7 @@ def test_unfinished_jobs_are_listed_once_at_load(ip: InteractiveShell, emulator:
     rid = held_job_of_a_dead_kernel(get_runtime(), emulator, EVIL)
     journal = get_runtime().journal
     _orphan(journal, "lost in the mail", "unknown", error="the submit's response was lost")
-    _orphan(journal, "died while sending", "submitting")
+    died = _orphan(journal, "died while sending", "submitting")
     run_cell(ip, "%unload_ext seedance_magic").ok()
     shown = run_cell(ip, "%load_ext seedance_magic")
     shown.ok()
@@ -161,6 +161,8 @@ def test_unfinished_jobs_are_listed_once_at_load(ip: InteractiveShell, emulator:
     assert text.count("outcome unknown") == 2 and "NOT sent again" in text
     assert "Nothing was charged" in text  # emulated: no dashboard to check
     assert "<script>" not in page and "&lt;script&gt;" in page
+    record = journal.get(died)
+    assert record is not None and record.state == "unknown" and "outcome is unknown" in (record.error or "")
     run_cell(ip, "%unload_ext seedance_magic").ok()
     again = run_cell(ip, "%load_ext seedance_magic")
     assert again.bundles == [] and again.stdout == ""
