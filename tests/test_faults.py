@@ -5,6 +5,7 @@ exactly one job at the emulator. (Engine-level retries are tested in test_engine
 
 from __future__ import annotations
 
+import signal
 import socket
 import struct
 import threading
@@ -252,3 +253,28 @@ def test_the_built_in_emulator_prints_nothing_when_a_client_resets(
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     emulator.stop()  # joins the thread that served the connection
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_ctrl_c_during_a_wait_cancels_at_fal_then_interrupts(
+    ip: InteractiveShell, emulator: Emulator
+) -> None:
+    """Interrupting a waiting cell (Ctrl-C, the kernel's stop button) cancels the job at
+    fal, so nothing is charged for a video nobody waits for, and Run All stops."""
+    emulator.configure(hold=True)  # the cell cannot end by itself: the signal lands in the wait
+    main = threading.main_thread()
+    assert threading.current_thread() is main
+
+    def interrupt() -> None:
+        wait_until(lambda: emulator.jobs, what="the job at the emulator")
+        signal.pthread_kill(main.ident or 0, signal.SIGINT)
+
+    interrupter = threading.Thread(target=interrupt)
+    interrupter.start()
+    try:
+        ran = run_cell(ip, cell(f"{CLIP} --seed 18 --wait", "a lighthouse in a storm"))
+    finally:
+        interrupter.join(30)
+    assert isinstance(ran.error, KeyboardInterrupt)
+    record = only_record()
+    assert record.state == "cancelled" and record.error == "cancelled at fal"
+    assert emulator.stats.count("cancel") == 1 and emulator.stats.count("submit") == 1
