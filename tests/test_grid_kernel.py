@@ -3,12 +3,31 @@ four jobs run in parallel on the kernel's loop, and the cells turn into players.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+import warnings
+from collections.abc import Iterator
 
 import pytest
 from test_kernel import Kernel, drain, kernel
 
 pytestmark = [pytest.mark.kernel, pytest.mark.usefixtures(kernel.__name__)]
+
+
+@pytest.fixture(autouse=True)
+def no_stale_event_loop() -> Iterator[None]:
+    """jupyter_client makes its own event loop the current one; a loop an earlier test
+    left current (asyncio.run once nest_asyncio is applied keeps its loop) would then be
+    dropped unclosed and warn in whichever test the collector runs next. Close it first."""
+    policy = asyncio.get_event_loop_policy()
+    with warnings.catch_warnings(), contextlib.suppress(RuntimeError):
+        warnings.simplefilter("ignore", DeprecationWarning)
+        loop = policy.get_event_loop()
+        if not loop.is_running():
+            loop.close()
+            policy.set_event_loop(None)
+    yield
 
 
 def finished_after(k: Kernel, name: str, started: float, limit: float = 60) -> float:
