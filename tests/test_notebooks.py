@@ -28,7 +28,8 @@ from nbclient import NotebookClient
 from seedance_magic.video import probe
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-NOTEBOOKS = sorted(path.name for path in NOTEBOOKS_DIR.glob("*.ipynb"))
+# The notebooks as stored (not an executed copy a headless run leaves beside them).
+NOTEBOOKS = sorted(p.name for p in NOTEBOOKS_DIR.glob("*.ipynb") if not p.name.endswith(".executed.ipynb"))
 PACE = {"queue_seconds": 0.2, "run_seconds": 0.3, "log_interval": 0.1}
 CELL_TIMEOUT = 120
 # A video's output in the saved notebook, without its input thumbnails (inline images of
@@ -85,7 +86,8 @@ def run_notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         if name not in done:
             home = tmp_path_factory.mktemp(name.removesuffix(".ipynb"))
             folder = home / "notebooks"
-            shutil.copytree(NOTEBOOKS_DIR, folder, ignore=shutil.ignore_patterns("seedance_outputs", ".*"))
+            leave_out = shutil.ignore_patterns("seedance_outputs", ".*", "*.executed.ipynb")
+            shutil.copytree(NOTEBOOKS_DIR, folder, ignore=leave_out)
             path = folder / name
             notebook = nbformat.read(path, as_version=4)
             client = NotebookClient(
