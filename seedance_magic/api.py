@@ -45,12 +45,13 @@ def options_line(**options: Any) -> tuple[str, dict[str, Any]]:
         words.extend([flag, "{{" + name + "}}"])
 
     for key, value in options.items():
+        if key == "generate_audio" and value is not None:
+            words.append("--audio" if value else "--no-audio")
+            continue
         if value is None or value is False:
             continue
         if key in _FLAGS:
             words.append(_FLAGS[key])
-        elif key == "generate_audio":
-            words.append("--audio" if value else "--no-audio")
         elif key in _VALUES:
             words.extend([_VALUES[key], shlex.quote(str(value))])
         elif key in _MEDIA:
@@ -93,13 +94,13 @@ def history(limit: int = 20, search: str | None = None) -> list[Result]:
 def studio() -> Any:
     """A widget panel to generate, browse, reload and compare without writing code."""
     from .runtime import get_runtime
-    from .studio import Studio
+    from .studio_panel import Studio
 
     return Studio(get_runtime())
 
 
 def compare(*results: Result | Job) -> Any:
     """Play two or more results side by side with one play/pause/seek for all."""
-    from .compare import compare_view
+    from .comparison import compare_view
 
     return compare_view(*results)

@@ -253,7 +253,7 @@ def history(runtime: Runtime, limit: int, search: str | None) -> Any:
 
 
 def studio(runtime: Runtime) -> Any:
-    from .studio import Studio
+    from .studio_panel import Studio
 
     return Studio(runtime)
 

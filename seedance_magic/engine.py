@@ -227,6 +227,10 @@ class Job(Following, Fetching):
     def target(self) -> Target:
         return self._target
 
+    def set_waiting(self, reason: str | None) -> None:
+        """Say why the job has not been sent yet (e.g. waiting for a grid slot)."""
+        self._publish(waiting=reason)
+
     def upload_progress(self, name: str, status: str) -> None:
         """One line per input file while uploading: `cat.png: uploaded 1.2 MB`."""
         lines = [line for line in self._snap.uploads if not line.startswith(f"{name}: ")]

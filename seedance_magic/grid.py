@@ -20,7 +20,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import errors, pipeline
-from . import plan as planning
 from .endpoints import CostEstimate
 from .engine import Job, State
 from .grid_expand import GridCell, expand, total_estimate
@@ -64,12 +63,14 @@ class SlotGate:
                 self._semaphore = asyncio.Semaphore(self.limit)  # made on the jobs' loop
             if self._semaphore.locked():
                 self.waiting.add(job)
+                job.set_waiting("waiting for a slot")
                 self._on_change()
             try:
                 await self._semaphore.acquire()
             finally:
                 if job in self.waiting:
                     self.waiting.discard(job)
+                    job.set_waiting(None)
                     self._on_change()
             self._holding.add(job)
             try:
@@ -258,29 +259,11 @@ def plan_cells(request: GenerationRequest, defaults: Defaults) -> list[pipeline.
     """A plan per cell of the grid; the inputs are resolved (read, probed) only once."""
     cells = expand(request)
     first = pipeline.make_plan(cells[0].request, defaults=defaults, caption=cells[0].caption)
-    inputs = first.inputs
-    if inputs is None:
-        rest = [pipeline.make_plan(c.request, defaults=defaults, caption=c.caption) for c in cells[1:]]
-        return [first, *rest]
-    plans = [first]
-    for cell in cells[1:]:  # every cell has the same inputs: only the swept fields differ
-        endpoint_id = cell.request.endpoint.id
-        arguments = planning.arguments(cell.request)
-        plans.append(
-            replace(
-                first,
-                request=cell.request,
-                endpoint_id=endpoint_id,
-                arguments=arguments,
-                estimate=planning.estimate(cell.request, inputs.input_video_seconds),
-                cache_key=planning.cache_key(endpoint_id, arguments, inputs.digests),
-                reproduce=planning.reproduce_cell(
-                    endpoint_id, arguments, cell.request.seed, inputs.names, defaults=defaults
-                ),
-                caption=cell.caption,
-            )
-        )
-    return plans
+    rest = [
+        pipeline.make_plan(c.request, defaults=defaults, caption=c.caption, inputs=first.inputs)
+        for c in cells[1:]
+    ]
+    return [first, *rest]
 
 
 def launch_group(plans: Sequence[pipeline.Plan], runtime: Runtime) -> JobGroup:

@@ -74,6 +74,7 @@ class Snapshot:
     result: Result | None = None
     caption: Mapping[str, Any] = field(default_factory=dict)
     uploads: tuple[str, ...] = ()
+    waiting: str | None = None  # why a pending job has not been sent yet
 
     @property
     def elapsed(self) -> float:

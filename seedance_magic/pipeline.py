@@ -58,16 +58,18 @@ def make_plan(
     defaults: Defaults = DEFAULTS,
     cwd: Path | None = None,
     caption: Mapping[str, Any] | None = None,
+    inputs: Any = None,
 ) -> Plan:
-    """Probe and check the inputs, then compute arguments, estimate and cache key."""
-    inputs = None
+    """Probe and check the inputs (unless `inputs` were resolved already, as for the
+    cells of a grid), then compute arguments, estimate and cache key."""
     digests: Mapping[str, str] = {}
     names: Mapping[str, Any] | None = None
     video_seconds = 0.0
     if _has_media(request):
-        from .media import resolve_inputs
+        if inputs is None:
+            from .media import resolve_inputs
 
-        inputs = resolve_inputs(request, cwd=cwd)
+            inputs = resolve_inputs(request, cwd=cwd)
         digests, names, video_seconds = inputs.digests, inputs.names, inputs.input_video_seconds
     endpoint_id = request.endpoint.id
     arguments = planning.arguments(request)

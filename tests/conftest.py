@@ -3,7 +3,10 @@ pointed at it, and guards that fail a test which leaks jobs, servers or threads.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,11 +39,24 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     yield
 
 
+def _close_leftover_loop() -> None:
+    """Once a test applied nest_asyncio (the --wait path), asyncio.run() leaves its loop
+    current and open; close it here so it is not dropped unclosed in a later test."""
+    policy = asyncio.get_event_loop_policy()
+    with warnings.catch_warnings(), contextlib.suppress(RuntimeError):
+        warnings.simplefilter("ignore", DeprecationWarning)
+        loop = policy.get_event_loop()
+        if not loop.is_running() and not loop.is_closed():
+            loop.close()
+        policy.set_event_loop(None)
+
+
 @pytest.fixture(autouse=True)
 def no_leaks() -> Iterator[None]:
     """Fail a test that leaves a server thread or a running job behind."""
     before = {t.ident for t in threading.enumerate()}
     yield
+    _close_leftover_loop()
     runtime = reset_runtime(None)
     if runtime is not None:
         running = [job for job in runtime.active if not job.done]

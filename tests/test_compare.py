@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from widget_utils import EVIL, FakeJob, comms, result, snapshot
 
-import seedance_magic.compare as cmp
+import seedance_magic.comparison as cmp
 from seedance_magic.engine import State
 from seedance_magic.errors import InvalidRequest
 

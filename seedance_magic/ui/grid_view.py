@@ -17,7 +17,7 @@ from ipywidgets import HTML, Button, GridBox, HBox, Layout, VBox
 
 from . import style
 from .html import badge_html, copy_button, esc, outcome_html, status_html, video_html, video_src
-from .progress import JobView, _set, _show, style_widget
+from .progress import JobView, set_trait, show, style_widget
 from .text import (
     EMULATOR,
     SEP,
@@ -37,9 +37,6 @@ if TYPE_CHECKING:
     from ..pipeline import Plan
 
 WAITING = "waiting for a slot"
-# Classes MathJax skips (3: JupyterLab and Notebook 7; 2: nbconvert's HTML export), so that
-# two prices in one output ("$0 charged, fal would charge $0.43") are not typeset as math.
-NO_MATH = "mathjax_ignore tex2jax_ignore"
 PROMPT_CHARS = 120
 GRID_CSS = f"""
 .sd-grid {{ font-family: {style.FONT}; color: {style.TEXT}; max-width: 100%; }}
@@ -191,7 +188,7 @@ def grid_html(group: JobGroup, *, embed: bool = False) -> str:
     prompt = str(group.jobs[0].spec.arguments.get("prompt", "")) if group.jobs else ""
     cells = "".join(cell_html(s, c, embed=embed, waiting=w, prompt=prompt) for s, c, w in _cells(group))
     return (
-        f'<div class="sd-grid {NO_MATH}" style="{style.BOX}">{head_html(group)}'
+        f'<div class="sd-grid {style.NO_MATH}" style="{style.BOX}">{head_html(group)}'
         f'<div style="display:grid;grid-template-columns:repeat({columns},minmax(0,1fr));gap:10px;'
         f'margin-top:6px">{cells}</div></div>'
     )
@@ -226,7 +223,7 @@ def dry_run_grid(plans: Sequence[Plan], total: CostEstimate) -> Shown:
         )
     lines.append("nothing was sent (--dry-run)")
     html = (
-        f'<div class="seedance-dry-run {NO_MATH}" style="{style.BOX}">'
+        f'<div class="seedance-dry-run {style.NO_MATH}" style="{style.BOX}">'
         f'<div><span style="{style.TITLE}">dry run</span>'
         f"{SEP}nothing was sent{SEP}{esc(lines[0])}</div><table>"
         "<tr><th>#</th><th>cell</th><th>endpoint</th><th>estimate</th><th>arguments</th></tr>"
@@ -296,13 +293,13 @@ class GridView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _render(self) -> None:
         group = self.group
-        _set(self._head, "value", head_html(group))
+        set_trait(self._head, "value", head_html(group))
         for index, note in enumerate(self._notes):
-            _show(note, group.waiting_for_slot(index) and not self._cancelled)
+            show(note, group.waiting_for_slot(index) and not self._cancelled)
         done = group.done
         label = "all ended" if done else "cancelling…" if self._cancelled else "Cancel all"
-        _set(self._cancel, "description", label)
-        _set(self._cancel, "disabled", done or self._cancelled)
+        set_trait(self._cancel, "description", label)
+        set_trait(self._cancel, "disabled", done or self._cancelled)
         if done and self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

@@ -122,7 +122,8 @@ def status_html(snapshot: Snapshot, now: float | None = None, *, prompt: str = "
     else:
         body = f'<div class="seedance-status">{esc(status_text(snapshot, now))}</div>'
         body += trouble_html(snapshot.trouble)
-    return f'<div class="seedance-job-static" style="{style.BOX}">{header_html(snapshot, prompt)}{body}</div>'
+    head = header_html(snapshot, prompt)
+    return f'<div class="seedance-job-static {style.NO_MATH}" style="{style.BOX}">{head}{body}</div>'
 
 
 # ------------------------------------------------------------------------ video
@@ -260,7 +261,7 @@ def result_html(
     cell = reproduce_text(result)
     location = str(result.path) if result.path is not None else result.video_url
     return (
-        f'<div class="seedance-player" style="{style.BOX}">'
+        f'<div class="seedance-player {style.NO_MATH}" style="{style.BOX}">'
         f'<div style="margin-bottom:4px">{title}</div>'
         + (
             f'<div class="seedance-prompt" style="{style.SUBTLE};font-size:12px;margin-bottom:6px">'
@@ -304,7 +305,7 @@ def dry_run_html(endpoint_id: str, arguments: Mapping[str, Any], estimate: CostE
         ]
     )
     return (
-        f'<div class="seedance-dry-run" style="{style.BOX}"><div>{head}</div>'
+        f'<div class="seedance-dry-run {style.NO_MATH}" style="{style.BOX}"><div>{head}</div>'
         f'<div style="{style.LABEL};margin-top:6px">endpoint</div>'
         f'<code style="font-family:{style.MONO}">{esc(endpoint_id)}</code>'
         f'<div style="{style.LABEL};margin-top:6px">arguments</div>'

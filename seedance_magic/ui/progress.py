@@ -43,14 +43,14 @@ def style_widget() -> HTML:
     return widget
 
 
-def _set(widget: Any, name: str, value: Any) -> None:
+def set_trait(widget: Any, name: str, value: Any) -> None:
     """Set a trait only when it changes: an unchanged value sends nothing."""
     if getattr(widget, name) != value:
         setattr(widget, name, value)
 
 
-def _show(widget: Any, visible: bool) -> None:
-    _set(widget.layout, "display", None if visible else "none")
+def show(widget: Any, visible: bool) -> None:
+    set_trait(widget.layout, "display", None if visible else "none")
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -218,18 +218,18 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             self._finish(snap)
             return
         model = progress_model(snap, self._clock(), cancel_requested=self._cancel_pending)
-        _set(self._header, "value", header_html(snap, self._prompt))
-        _set(self._status, "value", esc(model.status))
+        set_trait(self._header, "value", header_html(snap, self._prompt))
+        set_trait(self._status, "value", esc(model.status))
         if model.bar is None:
             self._bar.add_class(INDETERMINATE)
         else:
             self._bar.remove_class(INDETERMINATE)
-            _set(self._bar, "value", model.bar)
-        _set(self._bar, "bar_style", model.bar_style)
-        _set(self._cancel, "description", model.cancel_label)
-        _set(self._cancel, "disabled", model.cancel_disabled)
-        _set(self._trouble, "value", trouble_html(snap.trouble))
-        _show(self._trouble, bool(snap.trouble))
+            set_trait(self._bar, "value", model.bar)
+        set_trait(self._bar, "bar_style", model.bar_style)
+        set_trait(self._cancel, "description", model.cancel_label)
+        set_trait(self._cancel, "disabled", model.cancel_disabled)
+        set_trait(self._trouble, "value", trouble_html(snap.trouble))
+        show(self._trouble, bool(snap.trouble))
         self._render_logs(snap)
 
     def _render_logs(self, snap: Snapshot) -> None:
@@ -239,14 +239,14 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             self._lines.extend(log_lines(snap.logs[self._log_count :], self._tz))
             del self._lines[:-MAX_LOG_LINES]
             self._log_count = len(snap.logs)
-            _set(self._log_box, "value", logs_html(self._lines))
+            set_trait(self._log_box, "value", logs_html(self._lines))
             title = f"fal logs ({self._log_count}) · {self._lines[-1]}"
-            _set(
+            set_trait(
                 self._logs,
                 "titles",
                 (title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1] + "…",),
             )
-        _show(self._logs, bool(self._lines))
+        show(self._logs, bool(self._lines))
 
     def _finish(self, snap: Snapshot) -> None:
         """The job ended: become the player, or one line saying how it ended."""
@@ -259,7 +259,7 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             retired += [self._header, self._logs, self._log_box]
         else:
             self._render_logs(snap)
-            _set(self._header, "value", header_html(snap, self._prompt))
+            set_trait(self._header, "value", header_html(snap, self._prompt))
             outcome = HTML(outcome_html(snap))
             outcome.add_class("seedance-outcome")
             children = [style_widget(), self._header, outcome]

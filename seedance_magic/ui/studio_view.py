@@ -32,18 +32,17 @@ from ipywidgets import (
 )
 
 from .. import endpoints as ep
-from ..studio import MODES, FormValues
+from ..studio_panel import MODES, FormValues
 from . import style
-from .grid_view import NO_MATH
 from .html import badge_html, copy_button, esc, video_html, video_src
 from .player import display_data
-from .progress import JobView, _set, _show, style_widget
+from .progress import JobView, set_trait, show, style_widget
 from .text import SEP, cost_text, endpoint_label, reproduce_text, result_line
 
 if TYPE_CHECKING:
     from ..engine import Job, Snapshot
     from ..result import Result
-    from ..studio import Studio
+    from ..studio_panel import Studio
 
 PROMPT_CHARS = 140
 FIELDS = ("prompt", "mode", "tier", "resolution", "duration", "aspect_ratio", "audio", "yes")
@@ -87,7 +86,7 @@ def card_html(result: Result, *, embed: bool = False) -> str:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(result.created_at))
     badge = " " + badge_html() if result.emulated else ""
     return (
-        f'<figure class="sd-card-video {NO_MATH}" style="margin:0;min-width:0">'
+        f'<figure class="sd-card-video {style.NO_MATH}" style="margin:0;min-width:0">'
         f"{video_html(src, width=result.width, height=result.height, label=result.prompt)}"
         f'<figcaption style="font-size:12px;margin-top:4px">'
         f'<div title="{esc(result.prompt)}">{esc(prompt)}</div>'
@@ -112,7 +111,7 @@ def gallery_html(results: Sequence[Result | None], *, embed: bool = False) -> st
     done = [r for r in results if r is not None]
     cards = "".join(f'<div style="min-width:0">{card_html(r, embed=embed)}</div>' for r in done)
     return (
-        f'<div class="sd-studio-static {NO_MATH}" style="{style.BOX}">'
+        f'<div class="sd-studio-static {style.NO_MATH}" style="{style.BOX}">'
         f'<div style="{style.TITLE}">seedance studio</div>'
         f'<div style="{style.SUBTLE};font-size:12px">{len(done)} videos '
         "(the form works in a live notebook)</div>"
@@ -198,7 +197,7 @@ class Card(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             self._show_result()
 
     def _show_result(self) -> None:
-        _set(self.copy, "value", copy_html(self.reproduce))
+        set_trait(self.copy, "value", copy_html(self.reproduce))
         result = self.result
         if result is None:
             if self.view is None:
@@ -308,9 +307,9 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._quiet = True
         try:
             for name in FIELDS:
-                _set(getattr(self, name), "value", getattr(values, name))
+                set_trait(getattr(self, name), "value", getattr(values, name))
             if values.seed is not None:
-                _set(self.seed, "value", values.seed)
+                set_trait(self.seed, "value", values.seed)
             if not keep_files:
                 self.clear_files()
         finally:
@@ -319,7 +318,7 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def clear_files(self) -> None:
         for upload in self.uploads.values():
-            _set(upload, "value", ())
+            set_trait(upload, "value", ())
 
     def _on_change(self, _change: Any = None) -> None:
         if not self._quiet:
@@ -327,12 +326,12 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def show_estimate(self, text: str, ok: bool) -> None:
         colour = style.TEXT if ok else style.ERROR
-        _set(self.estimate, "value", f'<span style="color:{colour}">{esc(text)}</span>')
-        _set(self.generate, "disabled", not ok)
+        set_trait(self.estimate, "value", f'<span style="color:{colour}">{esc(text)}</span>')
+        set_trait(self.generate, "disabled", not ok)
 
     def say(self, text: str, *, error: bool) -> None:
         colour = style.ERROR if error else style.MUTED
-        _set(
+        set_trait(
             self.message,
             "value",
             f'<div style="color:{colour};font-size:12px">{esc(text)}</div>' if text else "",
@@ -358,4 +357,4 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         close = Button(description="close the comparison", layout=Layout(width="auto"))
         close.on_click(lambda _b: setattr(self.compare_area, "children", ()))
         self.compare_area.children = (close, view)
-        _show(self.compare_area, True)
+        show(self.compare_area, True)

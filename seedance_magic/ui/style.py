@@ -23,6 +23,9 @@ BADGE_BG = "#ffb300"
 BADGE_FG = "#1a1a1a"
 
 # Inline style strings for static HTML.
+# Classes MathJax skips (3: JupyterLab and Notebook 7; 2: nbconvert's HTML export), so that
+# two prices in one output ("$0 charged, fal would charge $0.43") are not typeset as math.
+NO_MATH = "mathjax_ignore tex2jax_ignore"
 BOX = f"font-family:{FONT};color:{TEXT};font-size:13px;line-height:1.45;max-width:100%"
 BADGE = (
     f"display:inline-block;background:{BADGE_BG};color:{BADGE_FG};font-weight:700;"

@@ -124,6 +124,8 @@ def status_text(snapshot: Snapshot, now: float | None = None) -> str:
         error = snapshot.error or ""
         return error if error.lower().startswith(state) else SEP.join(filter(None, [state, error]))
     parts = [state]
+    if state == "pending" and snapshot.waiting:
+        parts.append(snapshot.waiting)
     if state in ("pending", "submitting") and snapshot.uploads:
         parts.append("uploading " + ", ".join(snapshot.uploads))
     if state == "queued" and snapshot.queue_position is not None:

@@ -12,8 +12,6 @@ the journal, and opens the compare view. The widgets are ui/studio_view.py.
 from __future__ import annotations
 
 import random
-import sys
-import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -248,7 +246,7 @@ class Studio:
 
     def compare_selected(self) -> Any:
         """Open the compare view for the selected videos (two or more)."""
-        from .compare import compare_view
+        from .comparison import compare_view
 
         chosen = self.selected()
         if len(chosen) < 2:
@@ -272,14 +270,3 @@ class Studio:
         bundle["text/plain"] = repr(self)
         bundle["text/html"] = gallery_html([c.result for c in self.cards], embed=self.embed)
         return bundle
-
-
-class _CallableModule(types.ModuleType):
-    """Importing this module makes it the package's `studio` attribute, in place of the
-    function `seedance_magic.studio()` resolves to; calling it must still open one."""
-
-    def __call__(self) -> Studio:
-        return Studio()
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -11,8 +11,6 @@ The browser test finds the controls by their classes: `sd-compare`, `sd-compare-
 
 from __future__ import annotations
 
-import sys
-import types
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -23,7 +21,6 @@ from .endpoints import MODE_NAMES, find_endpoint
 from .errors import InvalidRequest
 from .result import Result
 from .ui import style
-from .ui.grid_view import NO_MATH
 from .ui.html import badge_html, esc, video_src
 from .ui.player import display_data
 from .ui.text import EMULATOR, SEP, result_line
@@ -178,7 +175,7 @@ def compare_html(results: Sequence[Result], *, embed: bool = False, uid: str | N
         f"0:00.0 / {total}</span></div>"
     )
     return (
-        f'<div id="{root}" class="sd-compare {NO_MATH}" style="{style.BOX}">'
+        f'<div id="{root}" class="sd-compare {style.NO_MATH}" style="{style.BOX}">'
         f'<div style="{style.LABEL};margin-bottom:4px">compare {len(results)} videos · muted · in sync</div>'
         f'<div style="display:grid;grid-template-columns:repeat({columns},minmax(0,1fr));gap:10px">'
         f"{''.join(figures)}</div>{controls}</div>"
@@ -218,14 +215,3 @@ def compare_view(*items: Any, embed: bool | None = None) -> CompareView:
 
         embed = should_embed(get_runtime().settings.embed)
     return CompareView(results, embed=embed)
-
-
-class _CallableModule(types.ModuleType):
-    """Importing this module makes it the package's `compare` attribute, in place of the
-    function `seedance_magic.compare(...)` resolves to; calling it must still compare."""
-
-    def __call__(self, *items: Any, embed: bool | None = None) -> CompareView:
-        return compare_view(*items, embed=embed)
-
-
-sys.modules[__name__].__class__ = _CallableModule
