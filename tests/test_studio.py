@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 import pytest
 from widget_utils import CommRecorder, comms
 
-import seedance_magic.studio_panel as st
 from seedance_magic.emulator import Emulator
 from seedance_magic.engine import State
 from seedance_magic.errors import InvalidRequest
