@@ -14,6 +14,7 @@ from . import pipeline
 from .engine import Job, JobSpec, State
 from .errors import InvalidRequest
 from .settings import credentials_present
+from .ui.style import NO_MATH
 
 if TYPE_CHECKING:
     from .config import Seedance
@@ -36,6 +37,11 @@ class Shown:
         if self.html is not None:
             bundle["text/html"] = self.html
         return bundle
+
+
+def live_widgets(shell: Any, runtime: Runtime) -> bool:
+    """Show a live widget: in a kernel with a frontend, unless the run is headless."""
+    return widgets_usable(shell) and not runtime.settings.headless
 
 
 def widgets_usable(shell: Any) -> bool:
@@ -63,7 +69,7 @@ def show_job(job: Job, shell: Any, runtime: Runtime, *, wait: bool) -> None:
 
     embed = should_embed(runtime.settings.embed)
     handle = None
-    if widgets_usable(shell):
+    if live_widgets(shell, runtime):
         from .ui.progress import JobView
 
         handle = _display(JobView(job, embed=embed), display_id=True)
@@ -154,7 +160,7 @@ def jobs_table(runtime: Runtime) -> Shown:
     ]
     text = "\n".join(f"{rid:38} {state:30} {str(prompt)[:50]}" for rid, state, prompt in rows)
     html = (
-        "<table><tr><th>request id</th><th>state</th><th>prompt</th></tr>"
+        f'<table class="{NO_MATH}"><tr><th>request id</th><th>state</th><th>prompt</th></tr>'
         + "".join(
             f"<tr><td><code>{esc(r)}</code></td><td>{esc(s)}</td><td>{esc(str(p)[:80])}</td></tr>"
             for r, s, p in rows
@@ -210,8 +216,8 @@ def config_report(runtime: Runtime, config: Seedance) -> Shown:
 def resume(runtime: Runtime, request_id: str, shell: Any) -> Job:
     """The job for a request id: a live one of this kernel, or reattached from the journal."""
     for job in list(runtime.jobs.values()):
-        if job.request_id == request_id:
-            return job
+        if job.request_id == request_id and (not job.done or job.result is not None):
+            return job  # a job of this kernel that ended without a video is resumed anew
     record = runtime.journal.by_request_id(request_id)
     if record is None:
         raise InvalidRequest(

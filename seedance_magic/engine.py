@@ -16,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -122,31 +124,35 @@ class Job(Following, Fetching):
     def wait(self, timeout: float | None = None) -> Result:
         """Block until the job ends and return its Result (or raise its error). Works in
         scripts and, through nest_asyncio, inside a running kernel loop. Ctrl-C cancels
-        the job at fal, then re-raises."""
+        the job at fal, then raises KeyboardInterrupt (here, never inside the job's code)."""
         self.start()
         if self._task is None:  # a replayed result: nothing to run
             return self._outcome()
         assert self._loop is not None
         loop = self._loop
         if loop.is_running():
-            import nest_asyncio
+            import nest_asyncio2 as nest_asyncio
 
             nest_asyncio.apply(loop)
-        try:
-            loop.run_until_complete(asyncio.wait_for(asyncio.shield(self._task), timeout))
-        except asyncio.CancelledError:
-            pass  # the job was cancelled: _outcome() says so
-        except asyncio.TimeoutError:
-            raise errors.JobTimeout(
-                f"the job is still {self.status.value} after {timeout} s",
-                request_id=self.request_id,
-                hint="It keeps running; call .wait() again or look at `%seedance jobs`",
-            ) from None
-        except KeyboardInterrupt:
-            self.cancel()
-            with contextlib.suppress(BaseException):
-                loop.run_until_complete(asyncio.wait_for(asyncio.shield(self._task), 15))
-            raise
+        waiter = loop.create_task(asyncio.wait_for(asyncio.shield(self._task), timeout))
+        with _sigint_stops(loop, waiter) as interrupted:
+            try:
+                loop.run_until_complete(waiter)
+            except asyncio.CancelledError:
+                pass  # the job was cancelled (_outcome() says so), or Ctrl-C (below)
+            except asyncio.TimeoutError:
+                if self._task.done():  # the job's own --timeout: JobTimeout is a TimeoutError too
+                    return self._outcome()
+                raise errors.JobTimeout(
+                    f"the job is still {self.status.value} after {timeout} s",
+                    request_id=self.request_id,
+                    hint="It keeps running; call .wait() again or look at `%seedance jobs`",
+                ) from None
+            if interrupted.is_set():
+                self.cancel()
+                with contextlib.suppress(BaseException):
+                    loop.run_until_complete(asyncio.wait_for(asyncio.shield(self._task), 15))
+                raise KeyboardInterrupt
         return self._outcome()
 
     def cancel(self, reason: str = "cancelled") -> None:
@@ -174,7 +180,7 @@ class Job(Following, Fetching):
 
         if self.result is not None:
             return self.result._repr_mimebundle_(include, exclude)
-        from .commands import widgets_usable
+        from .commands import live_widgets
 
         try:
             from IPython import get_ipython
@@ -182,7 +188,7 @@ class Job(Following, Fetching):
             shell = get_ipython()
         except ImportError:
             shell = None
-        if widgets_usable(shell):
+        if live_widgets(shell, self._rt):
             from .ui.progress import JobView
 
             bundle: dict[str, Any] = JobView(self)._repr_mimebundle_()
@@ -260,15 +266,19 @@ class Job(Following, Fetching):
             if exc.request_id is None and self.request_id:
                 exc.request_id = self.request_id
             if not self.done:
-                self._end(State.FAILED, str(exc), journal_state=None if self._handle else State.FAILED)
+                # Submitted: fal may still finish (or have finished) the job, so its row
+                # keeps its state for `%seedance resume` and the list of unfinished jobs.
+                self._end(State.FAILED, str(exc), record_state=self._handle is None)
             raise
         finally:
             if timer is not None:
                 timer.cancel()
             self._rt.active.discard(self)
 
-    def _end(self, state: State, message: str, *, journal_state: State | None = None) -> None:
-        self._journal(journal_state or state, detail=message, error=message)
+    def _end(self, state: State, message: str, *, record_state: bool = True) -> None:
+        """End the job in this process; with `record_state=False` the journal row keeps
+        its state and gets only the error."""
+        self._journal(state if record_state else None, detail=message, error=message)
         self._publish(state=state, error=message, finished=time.monotonic(), cancelling=False)
 
     async def _submit(self) -> None:
@@ -382,3 +392,25 @@ class Job(Following, Fetching):
         job._snap = replace(job._snap, state=State.QUEUED, request_id=record.request_id)
         rt.journal.adopt(record.id)
         return job
+
+
+@contextlib.contextmanager
+def _sigint_stops(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[Any]) -> Iterator[threading.Event]:
+    """While a job is waited for in the main thread, Ctrl-C (SIGINT) cancels `waiter` and
+    is noted, instead of raising KeyboardInterrupt wherever the loop happens to be: inside
+    the job's own code it would kill the job's task without cancelling it at fal."""
+    interrupted = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        interrupted.set()
+        waiter.cancel()
+        loop.call_soon_threadsafe(lambda: None)  # wake the loop from its select()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -41,7 +41,7 @@ class Fetching:
     def request_id(self) -> str | None: ...
     def _publish(self, **changes: Any) -> None: ...
     def _journal(self, state: State | None = None, detail: str | None = None, **fields: Any) -> None: ...
-    def _end(self, state: State, message: str, *, journal_state: State | None = None) -> None: ...
+    def _end(self, state: State, message: str, *, record_state: bool = True) -> None: ...
 
     async def _finish(self, update: StatusUpdate) -> Result:
         assert self._handle is not None
@@ -127,7 +127,7 @@ class Fetching:
             inputs=self.spec.inputs,
             inference_time=update.metrics.get("inference_time"),
         )
-        self._journal(State.COMPLETED, path=str(path), cost_usd=result.cost_usd, timings=timings)
+        self._journal(State.COMPLETED, path=str(path.resolve()), cost_usd=result.cost_usd, timings=timings)
         if not result.emulated:
             self._rt.record_spend(result.cost_usd)
         self._publish(state=State.COMPLETED, result=result, finished=now, trouble=None, cancelling=False)
@@ -147,7 +147,7 @@ class Fetching:
                 f"the cached video {dest} is gone and its URL no longer works ({exc.message}); "
                 "run the cell with --no-cache to make it again"
             )
-            self._end(State.FAILED, message, journal_state=None)
+            self._end(State.FAILED, message, record_state=False)
             raise errors.DownloadFailed(message, request_id=self.request_id) from None
         result = replace(cached, path=path)
         self._publish(state=State.COMPLETED, result=result, finished=time.monotonic())

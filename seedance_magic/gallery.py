@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .runtime import Runtime
     from .store import JobRecord, Journal
 
-__all__ = ["HistoryView", "OrphansView", "history_results", "history_view", "orphans_view", "poster_uri"]
+__all__ = ["HistoryView", "OrphansView", "history_results", "history_view", "orphans_view", "poster_src"]
 
 log = logging.getLogger(__name__)
 
@@ -90,32 +90,40 @@ def history_results(runtime: Runtime, limit: int = 20, search: str | None = None
     return [result_from(record) for record in _records(runtime.journal, limit, search)]
 
 
-def poster_uri(video: Path, width: int = POSTER_WIDTH) -> str | None:
-    """A small poster frame of `video` as a data: URI, cached as `NAME.poster.png` next
-    to the video (remade when the video is newer). None when the video is gone or cannot
-    be read (or PyAV is missing)."""
+def poster_src(video: Path, *, embed: bool = False, width: int = POSTER_WIDTH) -> str | None:
+    """A small poster frame of `video`, made once and kept as `NAME.poster.png` next to
+    it (remade when the video is newer): its relative URL, which Jupyter serves like the
+    video itself, or with `embed` (or a read-only folder) a data: URI. None when the
+    video is gone or cannot be read (or PyAV is missing)."""
+    from .ui.html import video_src
+
     cached = video.with_suffix(".poster.png")
     try:
         made = video.stat().st_mtime
     except OSError:
         return None
     try:
-        if cached.stat().st_mtime >= made:
-            return "data:image/png;base64," + base64.b64encode(cached.read_bytes()).decode("ascii")
+        fresh = cached.stat().st_mtime >= made
     except OSError:
-        pass
-    from .errors import MissingDependency
-    from .video import poster_png
+        fresh = False
+    png = None
+    if not fresh:
+        from .errors import MissingDependency
+        from .video import poster_png
 
-    try:
-        png = poster_png(video, max_width=width)
-    except (MissingDependency, ValueError, OSError):
-        return None
-    try:
-        cached.write_bytes(png)
-    except OSError:  # a read-only folder: show it anyway, make it again next time
-        log.debug("cannot keep the poster next to %s", video)
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        try:
+            png = poster_png(video, max_width=width)
+        except (MissingDependency, ValueError, OSError):
+            return None
+        try:
+            cached.write_bytes(png)
+            fresh = True
+        except OSError:  # a read-only folder: show it inline, make it again next time
+            log.debug("cannot keep the poster next to %s", video)
+    if fresh and not embed:
+        return video_src(cached)
+    data = png if png is not None else cached.read_bytes()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
 def _card(result: Result) -> Card:
@@ -124,7 +132,11 @@ def _card(result: Result) -> Card:
     path = result.path
     if path is None or not path.exists():
         return Card(result)
-    return Card(result, poster=poster_uri(path), src=video_src(path))
+    from .runtime import get_runtime
+    from .ui.html import should_embed
+
+    embed = should_embed(get_runtime().settings.embed)
+    return Card(result, poster=poster_src(path, embed=embed), src=video_src(path))
 
 
 class HistoryView:

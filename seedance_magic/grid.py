@@ -202,7 +202,7 @@ class JobGroup:
         self.start()
         loop = self.runtime.loop()
         if loop.is_running():
-            import nest_asyncio
+            import nest_asyncio2 as nest_asyncio
 
             nest_asyncio.apply(loop)
         try:
@@ -235,7 +235,7 @@ class JobGroup:
         return grid_text(self)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        from .commands import widgets_usable
+        from .commands import live_widgets
         from .ui.grid_view import grid_html
         from .ui.html import should_embed
 
@@ -246,7 +246,7 @@ class JobGroup:
             shell = get_ipython()
         except ImportError:
             shell = None
-        if widgets_usable(shell):
+        if live_widgets(shell, self.runtime):
             from .ui.grid_view import GridView
 
             bundle: dict[str, Any] = GridView(self, embed=embed)._repr_mimebundle_()
@@ -306,7 +306,7 @@ def run_grid(request: GenerationRequest, shell: Any, runtime: Runtime, defaults:
     running) block, then leave the static grid of videos as the cell's output."""
     from IPython import display as ipd
 
-    from .commands import widgets_usable
+    from .commands import live_widgets
     from .ui.html import should_embed
 
     display: Any = ipd.display  # untyped in IPython
@@ -330,7 +330,7 @@ def run_grid(request: GenerationRequest, shell: Any, runtime: Runtime, defaults:
     wait = request.wait or settings.wait or not runtime.loop_keeps_running()
     embed = should_embed(settings.embed)
     handle = None
-    if widgets_usable(shell):
+    if live_widgets(shell, runtime):
         from .ui.grid_view import GridView
 
         handle = display(GridView(group, embed=embed), display_id=True)

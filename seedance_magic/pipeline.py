@@ -114,7 +114,13 @@ def cache_hit(plan: Plan, settings: Settings, runtime: Runtime) -> JobRecord | N
         return None
     if settings.cache == "seeded" and request.seed is None:
         return None
-    return runtime.journal.cached(plan.cache_key)
+    record = runtime.journal.cached(plan.cache_key)
+    if record is None:
+        return None
+    target = runtime.target()
+    if record.emulated != target.emulated or (not target.emulated and record.base_url != target.base_url):
+        return None  # an emulator clip is no answer to a request for fal, nor the reverse
+    return record
 
 
 def _replay(plan: Plan, record: JobRecord, runtime: Runtime) -> Job:

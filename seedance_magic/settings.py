@@ -42,6 +42,9 @@ class Settings:
     output_dir: Path = Path("seedance_outputs")
     journal_path: Path | None = None
     wait: bool = False
+    # SEEDANCE_WAIT=1: a headless run (nbclient, papermill); no live widgets, whose
+    # saved state would grow the notebook, only text lines and the final HTML.
+    headless: bool = False
     embed: bool | str = "auto"
     cache: str = "seeded"
     concurrency: int = 4
@@ -72,7 +75,7 @@ def from_environment(**overrides: Any) -> Settings:
     if journal := os.environ.get(ENV_JOURNAL, "").strip():
         env["journal_path"] = Path(journal).expanduser()
     if _truthy(os.environ.get(ENV_WAIT)):
-        env["wait"] = True
+        env["wait"] = env["headless"] = True
     if pace := os.environ.get(ENV_EMULATOR, "").strip():
         env["emulator"] = _emulator_pace(pace)
     env.update({k: v for k, v in overrides.items() if v is not None})

@@ -233,6 +233,14 @@ class Journal:
             if state is not None:
                 db.execute("INSERT INTO transitions VALUES (?, ?, ?, ?)", (job_id, state, now, detail))
 
+    def note(self, job_id: str, detail: str) -> None:
+        """Record `detail` as a transition in the job's current state (the state stays)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO transitions SELECT id, state, ?, ? FROM jobs WHERE id = ?",
+                (time.time(), detail, job_id),
+            )
+
     def adopt(self, job_id: str) -> None:
         """This process now follows the job (after a resume)."""
         self.update(job_id, pid=os.getpid(), host=socket.gethostname())

@@ -254,12 +254,6 @@ def test_quickstart_shows_progress_then_plays_in_jupyterlab(page: Any, lab: Jupy
     assert not page.errors, page.errors
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Job.wait() in a kernel runs the loop again through nest_asyncio, which on ipykernel 7 "
-    "steps the next queued cell's task inside the Context the running cell holds ('cannot enter "
-    "context ... already entered'): that cell is dropped and Run All stops at the first .wait()",
-)
 def test_quickstart_runs_to_the_end_in_jupyterlab(page: Any, lab: JupyterServer) -> None:
     open_notebook(page, lab, copy_quickstart(lab, "quickstart-run-all.ipynb"))
     run_all(page)

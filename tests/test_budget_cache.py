@@ -124,11 +124,6 @@ def test_a_cached_entry_whose_file_and_url_are_gone_is_one_line(
         assert restarted.stats.count("submit") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline.cache_hit ignores where the cached job ran: an emulator clip would be "
-    "replayed for a request meant for fal (see the report's pipeline.py diff)",
-)
 def test_an_emulator_clip_is_not_replayed_for_a_real_request(
     emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -164,11 +164,6 @@ def test_timeout_cancels_at_fal_in_one_line(ip: InteractiveShell, emulator: Emul
     assert info.error_type == "client_cancelled"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Job.wait turns the job's own JobTimeout (a TimeoutError) into 'the job is still "
-    "cancelled after None s' (see the report's engine.py diff)",
-)
 def test_timeout_line_says_what_happened(ip: InteractiveShell, emulator: Emulator) -> None:
     emulator.configure(hold=True)
     ran = run_cell(ip, cell(f"{CLIP} --seed 13 --timeout 0.5 --wait", "a lighthouse in a storm"))
@@ -223,11 +218,6 @@ def fresh_runtime() -> None:
         previous.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="commands.resume returns this kernel's Job for the request id even when it has "
-    "ended with a local failure, so its error is raised again (see the report's commands.py diff)",
-)
 def test_resume_in_the_same_kernel_after_a_failed_download(ip: InteractiveShell, emulator: Emulator) -> None:
     emulator.inject(Fault(on="download", action="drop", times=None))
     run_cell(ip, cell(f"{CLIP} --seed 17 --wait", "a lighthouse in a storm")).one_clear_line()
@@ -237,12 +227,6 @@ def test_resume_in_the_same_kernel_after_a_failed_download(ip: InteractiveShell,
     assert ip.user_ns["result"].path.exists() and emulator.stats.count("submit") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.Job._main journals a local failure after the submit as 'failed' "
-    "(journal_state=None falls back to FAILED in _end): the row of a paid video that could "
-    "not be downloaded should stay resumable (see the report's engine.py diff)",
-)
 def test_a_paid_video_that_failed_to_download_stays_resumable_in_the_journal(
     ip: InteractiveShell, emulator: Emulator
 ) -> None:
@@ -312,11 +296,6 @@ os._exit(0)
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Job.wait lets KeyboardInterrupt land inside the job's own task, which then dies "
-    "without cancelling at fal (see the report's engine.py wait diff)",
-)
 def test_ctrl_c_while_the_job_s_code_runs_still_cancels_at_fal(emulator: Emulator, tmp_path: Path) -> None:
     emulator.configure(hold=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAL_", "SEEDANCE_"))}
@@ -335,11 +314,6 @@ def test_ctrl_c_while_the_job_s_code_runs_still_cancels_at_fal(emulator: Emulato
     assert emulator.stats.count("cancel") == 1 and outcome == {**outcome, "done": True, "state": "cancelled"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after Ctrl-C, Job.wait leaves its first waiter task unawaited: asyncio logs "
-    "'Task exception was never retrieved' into whatever cell runs next (see the report's engine.py diff)",
-)
 def test_ctrl_c_leaves_no_unretrieved_task(ip: InteractiveShell, emulator: Emulator) -> None:
     emulator.configure(hold=True)
     main = threading.main_thread()

@@ -81,7 +81,8 @@ def test_history_magic_shows_a_gallery_with_posters_and_reproduce_cells(ip: Inte
     page, text = bundle["text/html"], bundle["text/plain"]
     assert "<script>" not in page and "onerror=alert" not in page.replace("onerror=alert(1)&gt;", "")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert 'src="data:image/png;base64,' in page and "seedance-copy" in page
+    assert ".poster.png\"" in page and "data:image/png" not in page  # linked, not inlined
+    assert "seedance-copy" in page
     assert "%%seedance --fast -r 480p -d 4 --seed 5" in page and 'class="seedance-reproduce"' in page
     for fact in ("seed", "fast text-to-video", result.request_id, time.strftime("%Y-%m-%d"), "EMULATOR"):
         assert fact in page and fact in text
@@ -210,12 +211,6 @@ def test_resume_all_reattaches_without_submitting(ip: InteractiveShell, emulator
     assert view.resume_all() == view.jobs  # a second click resumes nothing new
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the journal keeps the video's path relative to the kernel's folder (fetch.py "
-    "journals str(path)), so another notebook folder sharing the journal finds it gone "
-    "(see the report's fetch.py diff)",
-)
 def test_a_notebook_in_another_folder_still_finds_the_video(
     ip: InteractiveShell, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -116,7 +116,7 @@ def test_seeded_rerun_is_replayed_for_nothing(ip: InteractiveShell, emulator: Em
     first = ip.user_ns["job"].result
     run(ip, cell)
     second = ip.user_ns["job"].result
-    assert second.cached and second.charged_usd == 0 and second.path == first.path
+    assert second.cached and second.charged_usd == 0 and second.path.resolve() == first.path.resolve()
     assert emulator.stats.counts["submit"] == 1
 
 

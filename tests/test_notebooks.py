@@ -158,11 +158,6 @@ def test_notebook_runs_on_the_emulator(name: str, run_notebook: Any) -> None:
 
 @pytest.mark.notebooks
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="a headless run stores every JobView and PlayerView's widget state in the notebook's "
-    "metadata (nbclient keeps closed widgets too): about 30 KB per video, where the goal is 10 KB",
-)
 def test_headless_quickstart_grows_little_per_video(run_notebook: Any) -> None:
     executed: Executed = run_notebook("quickstart.ipynb")
     growth = (executed.saved_bytes - executed.stored_bytes) / len(executed.video_outputs())

@@ -158,11 +158,6 @@ def test_the_key_is_never_shown_stored_or_logged(
             assert needle.encode() not in data, path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backends/fal.py translate() returns the CDN token request's httpx.HTTPStatusError "
-    "untranslated: a traceback instead of a retried upload (see the report's backends/fal.py diff)",
-)
 def test_a_failed_cdn_token_is_retried_and_never_falls_back_to_storage(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -135,6 +135,8 @@ def translate(
             hint="Set FAL_KEY (env, a .env file, or a Colab secret named FAL_KEY), or unset "
             "SEEDANCE_FAL_BASE_URL to use the built-in emulator",
         )
+    if isinstance(exc, httpx.HTTPStatusError):  # the CDN token request, made outside fal_client
+        return translate(_http_error(exc.response), request_id=request_id, doing=doing)
     if isinstance(exc, httpx.TimeoutException):
         return errors.Unavailable(
             f"fal did not answer in time while {doing}", request_id=request_id, hint=retry_hint
@@ -346,6 +348,7 @@ class FalBackend:
                     break
             except httpx.HTTPStatusError as exc:
                 if exc.response.status_code < 500 and exc.response.status_code != 429:
+                    part.unlink(missing_ok=True)
                     raise errors.DownloadFailed(
                         f"the video could not be downloaded ({exc.response.status_code}) from {url}",
                         request_id=request_id,
@@ -354,6 +357,7 @@ class FalBackend:
             except httpx.TransportError:
                 pass
             if attempt == attempts:
+                part.unlink(missing_ok=True)
                 raise errors.DownloadFailed(
                     f"the video download kept failing ({have} of {total or '?'} bytes) from {url}",
                     request_id=request_id,

@@ -178,7 +178,7 @@ def history_html(cards: Sequence[Card], *, search: str | None = None) -> str:
     head = esc(history_text(cards, search=search).splitlines()[0])
     body = "".join(card_html(card) for card in cards)
     return (
-        f'<div class="seedance-history" style="{style.BOX}">'
+        f'<div class="seedance-history {style.NO_MATH}" style="{style.BOX}">'
         f'<div style="{style.LABEL};margin-bottom:6px">{head}</div>'
         f'<div style="display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start">{body}</div></div>'
     )
@@ -259,7 +259,7 @@ def orphans_html(rows: Sequence[Unfinished], now: float | None = None) -> str:
     now = time.time() if now is None else now
     head = esc(orphans_text(rows, now).splitlines()[0].removeprefix("seedance: "))
     return (
-        f'<div class="seedance-orphans" style="{style.BOX};border-left:3px solid {style.WARN};'
+        f'<div class="seedance-orphans {style.NO_MATH}" style="{style.BOX};border-left:3px solid {style.WARN};'
         f'padding-left:8px"><div style="{style.TITLE}">{head}</div>'
         + "".join(_row_html(row, now) for row in rows)
         + "</div>"
