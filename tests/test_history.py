@@ -81,7 +81,7 @@ def test_history_magic_shows_a_gallery_with_posters_and_reproduce_cells(ip: Inte
     page, text = bundle["text/html"], bundle["text/plain"]
     assert "<script>" not in page and "onerror=alert" not in page.replace("onerror=alert(1)&gt;", "")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert ".poster.png\"" in page and "data:image/png" not in page  # linked, not inlined
+    assert '.poster.png"' in page and "data:image/png" not in page  # linked, not inlined
     assert "seedance-copy" in page
     assert "%%seedance --fast -r 480p -d 4 --seed 5" in page and 'class="seedance-reproduce"' in page
     for fact in ("seed", "fast text-to-video", result.request_id, time.strftime("%Y-%m-%d"), "EMULATOR"):

@@ -259,8 +259,8 @@ def orphans_html(rows: Sequence[Unfinished], now: float | None = None) -> str:
     now = time.time() if now is None else now
     head = esc(orphans_text(rows, now).splitlines()[0].removeprefix("seedance: "))
     return (
-        f'<div class="seedance-orphans {style.NO_MATH}" style="{style.BOX};border-left:3px solid {style.WARN};'
-        f'padding-left:8px"><div style="{style.TITLE}">{head}</div>'
+        f'<div class="seedance-orphans {style.NO_MATH}" '
+        f'style="{style.BOX};border-left:3px solid {style.WARN};padding-left:8px">'<div style="{style.TITLE}">{head}</div>'
         + "".join(_row_html(row, now) for row in rows)
         + "</div>"
     )
