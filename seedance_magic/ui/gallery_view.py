@@ -260,7 +260,6 @@ def orphans_html(rows: Sequence[Unfinished], now: float | None = None) -> str:
     head = esc(orphans_text(rows, now).splitlines()[0].removeprefix("seedance: "))
     return (
         f'<div class="seedance-orphans {style.NO_MATH}" '
-        f'style="{style.BOX};border-left:3px solid {style.WARN};padding-left:8px">'<div style="{style.TITLE}">{head}</div>'
-        + "".join(_row_html(row, now) for row in rows)
-        + "</div>"
+        f'style="{style.BOX};border-left:3px solid {style.WARN};padding-left:8px">'
+        f'<div style="{style.TITLE}">{head}</div>' + "".join(_row_html(row, now) for row in rows) + "</div>"
     )
