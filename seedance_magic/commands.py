@@ -264,25 +264,4 @@ def studio(runtime: Runtime) -> Any:
     return Studio(runtime)
 
 
-def announce(runtime: Runtime, shell: Any) -> None:
-    """Once, at %load_ext: where requests go when no key is set, and jobs a dead kernel
-    left unfinished."""
-    settings = runtime.settings
-    if not settings.base_url and not credentials_present():
-        print(
-            "seedance: no FAL_KEY found, so %%seedance runs on the built-in emulator "
-            "(offline, nothing is charged; every result is badged EMULATOR). "
-            "Set FAL_KEY (environment, a .env file, or a Colab secret) to use fal.ai.",
-            file=sys.stderr,
-        )
-    try:
-        orphans = runtime.journal.orphans()
-    except Exception:  # an unreadable journal must not break %load_ext
-        return
-    if orphans:
-        from .gallery import orphans_view
-
-        _display(orphans_view(runtime, orphans, shell))
-
-
 __all__ = ["Shown", "State", "run_single"]

@@ -3,17 +3,20 @@ pipeline, show a view. No network, no widget layout, no storage here."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
-from . import commands
 from .config import Seedance
-from .errors import InvalidRequest, SeedanceError
+from .errors import SeedanceError
 from .options import seedance_arguments
-from .request import Defaults, GenerationRequest, parse_cell, parse_line_command
-from .runtime import get_runtime
+
+if TYPE_CHECKING:
+    from .request import Defaults
+
+# Loading the extension registers the magics and checks the journal, nothing more: the
+# parser's rules, the pipeline, the engine and the widgets load when a magic first runs.
 
 LINE_HELP = """
 Line magic:
@@ -43,6 +46,8 @@ class SeedanceMagics(Magics):
         return self.shell.user_ns if self.shell is not None else {}
 
     def defaults(self) -> Defaults:
+        from .request import Defaults
+
         c = self.seedance_config
         settings = c.settings()
         return Defaults(
@@ -65,11 +70,15 @@ class SeedanceMagics(Magics):
             if cell is None:
                 return self._line(line)
             return self._cell(line, cell)
-        except (InvalidRequest, SeedanceError) as exc:
+        except SeedanceError as exc:
             raise UsageError(str(exc)) from None
 
     # ---------------------------------------------------------------- cell
     def _cell(self, line: str, cell: str) -> None:
+        from . import commands
+        from .request import parse_cell
+        from .runtime import get_runtime
+
         request = parse_cell(line, cell, defaults=self.defaults(), namespace=self.namespace)
         runtime = get_runtime()
         if request.is_grid:
@@ -79,6 +88,10 @@ class SeedanceMagics(Magics):
 
     # ---------------------------------------------------------------- line
     def _line(self, line: str) -> Any:
+        from . import commands
+        from .request import GenerationRequest, parse_line_command
+        from .runtime import get_runtime
+
         command = parse_line_command(line, defaults=self.defaults(), namespace=self.namespace)
         runtime = get_runtime()
         if command.name == "help":
@@ -113,12 +126,17 @@ def load(ip: Any) -> None:
     magics = SeedanceMagics(ip, config)
     ip.register_magics(magics)
     _loaded[id(ip)] = magics
-    runtime = get_runtime()
-    runtime.set_settings_source(config.settings)
-    commands.announce(runtime, ip)
+    from .announce import announce
+    from .settings import set_source
+
+    set_source(config.settings)
+    announce(config.settings(), ip)
 
 
 def unload(ip: Any) -> None:
+    from .settings import set_source
+
+    set_source(None)
     magics = _loaded.pop(id(ip), None)
     if magics is not None and magics.seedance_config in ip.configurables:
         ip.configurables.remove(magics.seedance_config)

@@ -23,7 +23,7 @@ from .settings import (
     Settings,
     Target,
     credentials_present,
-    from_environment,
+    current,
     load_dotenv_credentials,
 )
 from .store import Journal
@@ -52,7 +52,7 @@ def _probe_emulator(base_url: str) -> str | None:
 
 class Runtime:
     def __init__(self, settings: Callable[[], Settings] | None = None) -> None:
-        self._settings_source = settings or from_environment
+        self._settings_source = settings or current
         self._journal: Journal | None = None
         self._targets: dict[tuple[str | None, bool], Target] = {}
         self._backends: dict[tuple[int, Target], Backend] = {}
@@ -63,7 +63,7 @@ class Runtime:
         self.active: set[Job] = set()
         self.started_at = time.time()
         self.spent_usd = 0.0
-        self.dotenv_names = load_dotenv_credentials()
+        self.dotenv_names = load_dotenv_credentials()  # once per process
 
     # ----------------------------------------------------------------- settings
     @property

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 ENV_BASE_URL = "SEEDANCE_FAL_BASE_URL"
 ENV_OUTPUT_DIR = "SEEDANCE_OUTPUT_DIR"
@@ -34,9 +35,9 @@ def default_journal_path() -> Path:
     return user_data_path("seedance-magic", appauthor=False) / "journal.sqlite3"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything the engine needs to know that is not part of a request."""
+class Settings(NamedTuple):
+    """Everything the engine needs to know that is not part of a request (a NamedTuple:
+    immutable, and cheap to define at `%load_ext`)."""
 
     base_url: str | None = None
     output_dir: Path = Path("seedance_outputs")
@@ -55,10 +56,10 @@ class Settings:
     poll_max: float = 2.5
     poll_factor: float = 1.5
     download_attempts: int = 5
-    emulator: dict[str, Any] = field(default_factory=dict)
+    emulator: Mapping[str, Any] = MappingProxyType({})
 
     def with_(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
+        return self._replace(**changes)
 
     @property
     def journal(self) -> Path:
@@ -101,25 +102,43 @@ def _emulator_pace(text: str) -> dict[str, Any]:
     return value
 
 
+_dotenv_taken: list[str] | None = None
+
+
 def load_dotenv_credentials(directory: Path | None = None) -> list[str]:
     """Take FAL_KEY / FAL_KEY_ID / FAL_KEY_SECRET from a .env file (the kernel's cwd or
-    a parent) when the environment has none. Returns the names taken, never values."""
-    if any(os.environ.get(name) for name in CREDENTIAL_VARS):
-        return []
-    try:
-        from dotenv import dotenv_values, find_dotenv
-    except ImportError:
-        return []
-    start = directory or Path.cwd()
-    path = find_dotenv(str(start / ".env"), usecwd=True) if (start / ".env").exists() else ""
-    if not path:
-        return []
-    taken = []
-    for name, value in dotenv_values(path).items():
-        if name in CREDENTIAL_VARS and value:
-            os.environ[name] = value
-            taken.append(name)
+    a parent) when the environment has none, once per process. Returns the names taken,
+    never values."""
+    global _dotenv_taken
+    if _dotenv_taken is not None and directory is None:
+        return _dotenv_taken
+    taken: list[str] = []
+    start = (directory or Path.cwd()).resolve()
+    found = next((d / ".env" for d in (start, *start.parents) if (d / ".env").is_file()), None)
+    if found is not None and not any(os.environ.get(name) for name in CREDENTIAL_VARS):
+        from dotenv import dotenv_values
+
+        for name, value in dotenv_values(found).items():
+            if name in CREDENTIAL_VARS and value:
+                os.environ[name] = value
+                taken.append(name)
+    if directory is None:
+        _dotenv_taken = taken
     return taken
+
+
+_source: Callable[[], Settings] | None = None
+
+
+def set_source(source: Callable[[], Settings] | None) -> None:
+    """Where current() takes settings from: the magic's Configurable once loaded."""
+    global _source
+    _source = source
+
+
+def current() -> Settings:
+    """The settings now: the Configurable's when the extension is loaded, else the env."""
+    return (_source or from_environment)()
 
 
 def credentials_present() -> bool:
@@ -135,8 +154,7 @@ def credentials_present() -> bool:
     return (home / "auth0_token").is_file()
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """Where requests go: fal itself, or a fal-compatible server at base_url."""
 
     base_url: str | None

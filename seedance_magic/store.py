@@ -272,6 +272,7 @@ class Journal:
     def orphans(self) -> list[JobRecord]:
         """Jobs that were submitted but never finished, whose process is gone."""
         host = socket.gethostname()
+        # announce.py looks first with the same list of states, without opening a Journal.
         rows = self._read(
             "SELECT * FROM jobs WHERE state NOT IN ('completed', 'failed', 'cancelled', 'pending') "
             "ORDER BY created_at"

@@ -1,0 +1,60 @@
+"""What `%load_ext seedance_magic` says, once: where requests go when no key is set, and
+the jobs a dead kernel left unfinished. Kept light: the journal is opened only if it
+exists, and nothing of the engine is imported unless there is something to list."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from .settings import Settings, credentials_present, load_dotenv_credentials
+
+
+def _may_have_unfinished(journal: Path) -> bool:
+    """A cheap first look (read-only, no schema work): does the journal hold any job that
+    was sent and has not ended? Journal.orphans() then decides which ones are orphaned."""
+    if not journal.exists():
+        return False
+    import sqlite3
+
+    try:
+        db = sqlite3.connect(f"{journal.as_uri()}?mode=ro", uri=True, timeout=5.0)
+        try:
+            row = db.execute(f"SELECT 1 FROM jobs WHERE state NOT IN {_ENDED} LIMIT 1").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return True  # let the full look say what is wrong
+    return row is not None
+
+
+# The states store.Journal.orphans() leaves out: ended, or never sent.
+_ENDED = "('completed', 'failed', 'cancelled', 'pending')"
+
+
+def announce(settings: Settings, shell: Any) -> None:
+    load_dotenv_credentials()
+    if not settings.base_url and not credentials_present():
+        print(
+            "seedance: no FAL_KEY found, so %%seedance runs on the built-in emulator "
+            "(offline, nothing is charged; every result is badged EMULATOR). "
+            "Set FAL_KEY (environment, a .env file, or a Colab secret) to use fal.ai.",
+            file=sys.stderr,
+        )
+    if not _may_have_unfinished(settings.journal):
+        return
+    from .runtime import get_runtime
+
+    runtime = get_runtime()
+    try:
+        orphans = runtime.journal.orphans()
+    except Exception:  # an unreadable journal must not break %load_ext
+        return
+    if orphans:
+        from IPython import display
+
+        from .gallery import orphans_view
+
+        show: Any = display.display  # untyped in IPython
+        show(orphans_view(runtime, orphans, shell))
