@@ -9,6 +9,7 @@ for "when the kernel did it", free of this process's thread scheduling.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -17,8 +18,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import psutil
 from jupyter_client.manager import start_new_kernel
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process: psutil, else /proc/<pid>/stat."""
+    try:
+        import psutil
+    except ImportError:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of the whole line
+        return (utime + stime) / os.sysconf("SC_CLK_TCK")
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
 def stamp(value: Any) -> float:
@@ -81,8 +93,7 @@ class Kernel:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the kernel process (all its threads) so far."""
-        times = psutil.Process(self.pid).cpu_times()
-        return float(times.user + times.system)
+        return cpu_seconds(self.pid)
 
     def _read_iopub(self) -> None:
         while not self._stop.is_set():

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
+import sys
 from pathlib import Path
 
 import nbformat
@@ -32,6 +34,8 @@ def build(kind: str, cells: int, url: str, blank: bool) -> nbformat.NotebookNode
 
 
 def main() -> None:
+    # SIGTERM (the suite stopping) unwinds like an exception, so nbclient shuts its kernel down.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     parser = argparse.ArgumentParser()
     parser.add_argument("--kind", choices=("ours", "peer", "peer-logs"), required=True)
     parser.add_argument("--cells", type=int, required=True)

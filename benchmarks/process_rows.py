@@ -33,15 +33,30 @@ _REPORT = (
 )
 LOAD_EXT = _PRELUDE + "shell.run_line_magic('load_ext', 'seedance_magic')\n" + _REPORT
 IMPORT_FAL = _PRELUDE + "import fal_client\n" + _REPORT
+# For comparison: `import fal_client` as the first thing a bare interpreter does.
+IMPORT_FAL_BARE = "import json, sys, time\nstart = time.perf_counter()\nimport fal_client\n" + _REPORT
 
 
 def _run_json(command: list[str], env: dict[str, str], cwd: Path, timeout: float = 900) -> dict[str, Any]:
-    done = subprocess.run(
-        command, check=False, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    """Run a probe and read the JSON line it prints last. If anything goes wrong here
+    (a timeout, Ctrl-C), the probe gets SIGTERM first, so that it can shut down a kernel
+    it started, and SIGKILL only if it is still there 15 s later."""
+    process = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[:4])} failed:\n{done.stderr[-3000:]}")
-    data: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except BaseException:
+        process.terminate()
+        try:
+            process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+        raise
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:4])} failed:\n{err[-3000:]}")
+    data: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return data
 
 
@@ -50,26 +65,26 @@ def _run_json(command: list[str], env: dict[str, str], cwd: Path, timeout: float
 class ImportTimes:
     load_ext: list[float]
     import_fal: list[float]
+    import_fal_bare: list[float]
     loaded_by_load_ext: list[str]
 
 
 def import_times(emu: EmulatorProcess, runs: int, folder: Path) -> ImportTimes:
-    """`%load_ext seedance_magic` and `import fal_client`, each in fresh processes,
-    alternating, after one unmeasured run of each (the OS file cache, the journal)."""
+    """`%load_ext seedance_magic` and `import fal_client` (in a shell like a kernel's,
+    and bare), each in fresh processes, in turn, after one unmeasured run of each (the
+    OS file cache, the journal)."""
     folder.mkdir(parents=True, exist_ok=True)
     env = ours_env(emu, folder)
-    env.pop("PYTHONPATH", None)
-    ours: list[float] = []
-    theirs: list[float] = []
+    times: dict[str, list[float]] = {LOAD_EXT: [], IMPORT_FAL: [], IMPORT_FAL_BARE: []}
     loaded: list[str] = []
     for i in range(runs + 1):
-        first = _run_json([sys.executable, "-c", LOAD_EXT], env, folder)
-        second = _run_json([sys.executable, "-c", IMPORT_FAL], env, folder)
-        if i:
-            ours.append(first["seconds"])
-            theirs.append(second["seconds"])
-        loaded = first["loaded"]
-    return ImportTimes(ours, theirs, loaded)
+        for code, found in times.items():
+            data = _run_json([sys.executable, "-c", code], env, folder)
+            if i:
+                found.append(data["seconds"])
+            if code == LOAD_EXT:
+                loaded = data["loaded"]
+    return ImportTimes(times[LOAD_EXT], times[IMPORT_FAL], times[IMPORT_FAL_BARE], loaded)
 
 
 # ------------------------------------------------------------------ row 8
