@@ -470,17 +470,13 @@ GAPS = {
     "the latest line; opening fills the box), and when the ticker runs leave non-urgent changes to "
     "its next tick. A prototype measured 2.1-2.5 % against 2.85-2.9 % in the same conditions, and "
     "2.0 comm messages a second per job instead of 3.0.",
-    "7": "`%load_ext` imports most of the package: magic.py imports commands (and with it the "
-    "pipeline, plan, engine and request modules), options (to build the help text) and runtime "
-    "(the journal module) at the top; config.py imports the endpoint table for its Enum values; "
-    "announce() opens the journal through the store module; load_dotenv_credentials() imports "
-    "python-dotenv before looking for a .env file. What closes it: register `seedance` as a "
-    "callable whose help text is built when first read and whose pipeline imports happen in the "
-    "first cell; take the config's Enum values from a small module of option values that "
-    "endpoints.py re-exports; let announce() ask SQLite directly whether any job is unfinished "
-    "before it loads the journal module; import dotenv only when a .env file exists. A "
-    "prototype of exactly that measured 4.6 ms for %load_ext (27 ms before) against 34 ms for "
-    "import fal_client in the same shell: a ratio of 0.13.",
+    "7": "`%load_ext` still imports options.py and builds the magic's whole argparse help at "
+    "import time (the @seedance_arguments decorator on the Magics method): at 7-8 ms against "
+    "35 ms for import fal_client the ratio (0.2) has little room on a busy machine. What widens "
+    "it: register `seedance` as a callable (IPython's register_magic_function, marked "
+    "no_var_expand) whose `__doc__` is a property that builds the help when first read, so "
+    "options.py loads with the first cell. A prototype of that measured 4.5 ms (8.4 ms "
+    "without), a ratio of 0.13.",
 }
 
 
