@@ -6,17 +6,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from IPython.core.magic import no_var_expand
 
 from .config import Seedance
 from .errors import SeedanceError
-from .options import seedance_arguments
 
 if TYPE_CHECKING:
     from .request import Defaults
 
-# Loading the extension registers the magics and checks the journal, nothing more: the
-# parser's rules, the pipeline, the engine and the widgets load when a magic first runs.
+# Loading the extension registers the magic and checks the journal, nothing more: the
+# options and their help, the pipeline, the engine and the widgets load on first use.
 
 LINE_HELP = """
 Line magic:
@@ -30,16 +29,35 @@ Line magic:
 """
 
 
-def _with_line_help(func: Any) -> Any:
-    func.__doc__ = (func.__doc__ or "") + LINE_HELP
-    return func
+SUMMARY = "Make a video with ByteDance's Seedance 2.0 on fal.ai. The cell body is the prompt."
+_help: list[str] = []
 
 
-@magics_class
-class SeedanceMagics(Magics):
+def help_text() -> str:
+    """The options (from their magic_arguments declaration in options.py), examples and
+    line commands: what `%%seedance?` shows."""
+    if not _help:
+        from .options import seedance_arguments
+
+        def seedance(line: str, cell: str | None = None) -> None: ...
+
+        seedance.__doc__ = SUMMARY
+        _help.append((seedance_arguments(seedance).__doc__ or "") + LINE_HELP)
+    return _help[0]
+
+
+class SeedanceMagic:
+    """`seedance`, one line-and-cell magic: IPython calls it with (line) or (line, cell).
+    A callable rather than a Magics method, so that its help (`%%seedance?`) and the
+    options behind it are built when first read, not when the extension loads."""
+
     def __init__(self, shell: Any, config: Seedance) -> None:
-        super().__init__(shell)
+        self.shell = shell
         self.seedance_config = config
+
+    @property  # the help, built when first read
+    def __doc__(self) -> str:  # type: ignore[override]
+        return help_text()
 
     @property
     def namespace(self) -> dict[str, Any]:
@@ -60,12 +78,7 @@ class SeedanceMagics(Magics):
             timeout=c.timeout,
         )
 
-    @no_var_expand
-    @line_cell_magic
-    @_with_line_help
-    @seedance_arguments
-    def seedance(self, line: str, cell: str | None = None) -> Any:
-        """Make a video with ByteDance's Seedance 2.0 on fal.ai. The cell body is the prompt."""
+    def __call__(self, line: str, cell: str | None = None) -> Any:
         try:
             if cell is None:
                 return self._line(line)
@@ -95,7 +108,7 @@ class SeedanceMagics(Magics):
         command = parse_line_command(line, defaults=self.defaults(), namespace=self.namespace)
         runtime = get_runtime()
         if command.name == "help":
-            print(self.seedance.__doc__)
+            print(help_text())
             return None
         if command.name == "price":
             request = command.request or GenerationRequest(prompt="")
@@ -115,7 +128,7 @@ class SeedanceMagics(Magics):
         raise UsageError(f"unknown %seedance command {command.name!r}")
 
 
-_loaded: dict[int, SeedanceMagics] = {}
+_loaded: dict[int, SeedanceMagic] = {}
 
 
 def load(ip: Any) -> None:
@@ -123,9 +136,10 @@ def load(ip: Any) -> None:
     config = Seedance(parent=ip)
     if config not in ip.configurables:
         ip.configurables.append(config)
-    magics = SeedanceMagics(ip, config)
-    ip.register_magics(magics)
-    _loaded[id(ip)] = magics
+    magic = SeedanceMagic(ip, config)
+    # no_var_expand: the line as typed, for prompts hold {braces} and $signs
+    ip.register_magic_function(no_var_expand(magic), magic_kind="line_cell", magic_name="seedance")
+    _loaded[id(ip)] = magic
     from .announce import announce
     from .settings import set_source
 
@@ -137,6 +151,6 @@ def unload(ip: Any) -> None:
     from .settings import set_source
 
     set_source(None)
-    magics = _loaded.pop(id(ip), None)
-    if magics is not None and magics.seedance_config in ip.configurables:
-        ip.configurables.remove(magics.seedance_config)
+    magic = _loaded.pop(id(ip), None)
+    if magic is not None and magic.seedance_config in ip.configurables:
+        ip.configurables.remove(magic.seedance_config)

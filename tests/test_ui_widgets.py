@@ -92,11 +92,15 @@ def test_log_lines_are_appended_once_each() -> None:
     job.publish(progress=0.1)  # the engine keeps the last new_logs on unrelated changes
     job.publish(logs=(log(1), log(2), {"message": EVIL}), new_logs=({"message": EVIL},))
     assert view._logs.layout.display is None
+    assert view._logs.titles[0].startswith("fal logs (3) · ")
+    assert view._logs.selected_index is None  # collapsed until opened
+    assert view._log_box.value == ""  # closed, the lines are not sent
+    view._logs.selected_index = 0
     content = view._log_box.value
     assert content.count("step 1") == 1 and content.count("step 2") == 1
     assert "&lt;script&gt;" in content and "<script>" not in content
-    assert view._logs.titles[0].startswith("fal logs (3) · ")
-    assert view._logs.selected_index is None  # collapsed until opened
+    job.publish(logs=(log(1), log(2), {"message": EVIL}, log(4)), new_logs=(log(4),))
+    assert view._log_box.value.count("step 4") == 1  # open, new lines follow
 
 
 # ----------------------------------------------------------------------------- cancel

@@ -273,9 +273,16 @@ class FalBackend:
             raise translate(exc, request_id=handle.request_id, doing="following the status stream") from exc
 
     async def result(self, handle: Handle) -> dict[str, Any]:
+        """The result JSON of a job known to be COMPLETED: one GET of its response URL
+        (fal_client's handle.get() would first ask for the status once more)."""
         http = await self.client._client
         try:
-            data: dict[str, Any] = await self._fal_handle(handle, http).get(interval=0.5)
+            response = await http.get(handle.response_url, timeout=_HTTP_TIMEOUT)
+            if response.status_code >= 400:
+                raise _http_error(response)
+            data = response.json()
+            if not isinstance(data, dict):
+                raise ValueError("the result is not a JSON object")
         except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
             raise translate(exc, request_id=handle.request_id, doing="fetching the result") from exc
         return data

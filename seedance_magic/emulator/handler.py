@@ -41,6 +41,9 @@ OnRequest = Callable[[str, "str | None"], None]
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: without TCP_NODELAY every kept-alive request
+    # would wait ~40 ms for the client's delayed ACK, which fal's servers do not add.
+    disable_nagle_algorithm = True
     timeout = 120  # seconds an idle keep-alive connection is kept open
     server_version = "SeedanceEmulator"
     sys_version = ""

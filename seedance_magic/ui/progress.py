@@ -134,6 +134,7 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._finished = False
         self._unsubscribe: Callable[[], None] | None = None
         cancel.on_click(self._on_cancel)
+        logs.observe(self._on_logs_toggled, names="selected_index")
         self._render()
         if not self._finished:
             self._unsubscribe = job.subscribe(self._on_snapshot)
@@ -184,12 +185,18 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             or snap.cancelling != previous.cancelling
             or snap.trouble != previous.trouble
         )
+        if not urgent and self._ticker is not None and not self._ticker.done():
+            return  # the next tick (at most tick_interval away) shows it
         wait = self._min_interval - (time.monotonic() - self._last_render)
         loop = _running_loop()
         if urgent or wait <= 0 or loop is None:
             self._render()
         elif self._deferred is None:
             self._deferred = loop.call_later(wait, self._render)
+
+    def _on_logs_toggled(self, change: dict[str, Any]) -> None:
+        if change["new"] is not None:  # opened: fill in the lines kept while it was closed
+            set_trait(self._log_box, "value", logs_html(self._lines))
 
     def _on_cancel(self, _button: Any = None) -> None:
         if self._cancel_pending or self._finished:
@@ -239,7 +246,11 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             self._lines.extend(log_lines(snap.logs[self._log_count :], self._tz))
             del self._lines[:-MAX_LOG_LINES]
             self._log_count = len(snap.logs)
-            set_trait(self._log_box, "value", logs_html(self._lines))
+            # The lines go to the browser only while the logs are open (or the job has
+            # ended); closed, the title carries the latest line: a new line is then one
+            # small message, not the whole log again.
+            if self._logs.selected_index is not None or snap.state.terminal:
+                set_trait(self._log_box, "value", logs_html(self._lines))
             title = f"fal logs ({self._log_count}) · {self._lines[-1]}"
             set_trait(
                 self._logs,
