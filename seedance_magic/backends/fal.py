@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from ..endpoints import format_problems
 from ..routing import fal_transport, plain_transport
 from ..settings import Target
 from .base import Handle, StatusUpdate, StreamUnavailable
+from .download import download
 
 USER_AGENT = f"seedance-magic (fal-client/{fal_client.__version__})"
 _HTTP_TIMEOUT = httpx.Timeout(120.0, connect=30.0)
@@ -319,8 +319,7 @@ class FalBackend:
         progress: Callable[[int, int | None], None] | None = None,
         request_id: str | None = None,
     ) -> Path:
-        """Stream `url` to `dest` (via dest.part, resuming with Range after a dropped
-        connection), check the size, and return dest. Carries no fal credentials."""
+        """Stream the video to `dest` (see download.py); carries no fal credentials."""
         if self._downloads is None:
             self._downloads = httpx.AsyncClient(
                 transport=plain_transport(self.target.base_url),
@@ -328,57 +327,12 @@ class FalBackend:
                 timeout=httpx.Timeout(60.0, connect=30.0),
                 follow_redirects=True,
             )
-        part = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        total = expected_size
-        delay = 0.25
-        for attempt in range(1, attempts + 1):
-            have = part.stat().st_size if part.exists() else 0
-            headers = {"Range": f"bytes={have}-"} if have else {}
-            try:
-                async with self._downloads.stream("GET", url, headers=headers) as response:
-                    if response.status_code == 416 and total is not None and have == total:
-                        break
-                    response.raise_for_status()
-                    if response.status_code != 206:
-                        have = 0
-                    length = response.headers.get("content-length")
-                    if length is not None:
-                        total = have + int(length)
-                    with part.open("ab" if have else "wb") as out:
-                        async for chunk in response.aiter_bytes(256 * 1024):
-                            out.write(chunk)
-                            have += len(chunk)
-                            if progress is not None:
-                                progress(have, total)
-                if total is None or have == total:
-                    break
-            except httpx.HTTPStatusError as exc:
-                if exc.response.status_code < 500 and exc.response.status_code != 429:
-                    part.unlink(missing_ok=True)
-                    raise errors.DownloadFailed(
-                        f"the video could not be downloaded ({exc.response.status_code}) from {url}",
-                        request_id=request_id,
-                        hint="`%seedance resume ID` tries again while fal still keeps the file",
-                    ) from exc
-            except httpx.TransportError:
-                pass
-            if attempt == attempts:
-                part.unlink(missing_ok=True)
-                raise errors.DownloadFailed(
-                    f"the video download kept failing ({have} of {total or '?'} bytes) from {url}",
-                    request_id=request_id,
-                    hint="`%seedance resume ID` tries again while fal still keeps the file",
-                )
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-        size = part.stat().st_size
-        if expected_size is not None and size != expected_size:
-            part.unlink(missing_ok=True)
-            raise errors.DownloadFailed(
-                f"the downloaded video has {size} bytes, fal announced {expected_size}",
-                request_id=request_id,
-                hint="`%seedance resume ID` downloads it again",
-            )
-        part.replace(dest)
-        return dest
+        return await download(
+            self._downloads,
+            url,
+            dest,
+            expected_size=expected_size,
+            attempts=attempts,
+            progress=progress,
+            request_id=request_id,
+        )
