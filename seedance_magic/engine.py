@@ -16,10 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +26,7 @@ from .backends.base import Handle
 from .endpoints import CostEstimate, estimate_cost, find_endpoint
 from .fetch import Fetching, output_path
 from .follow import Following
+from .interrupts import sigint_stops
 from .jobstate import JobSpec, Snapshot, State
 from .result import Result
 
@@ -38,6 +37,31 @@ if TYPE_CHECKING:
     from .runtime import Runtime
     from .settings import Target
     from .store import JobRecord
+
+
+def spec_from_record(record: JobRecord) -> JobSpec:
+    """The JobSpec of a journalled job, its estimate recomputed from the arguments."""
+    endpoint = find_endpoint(record.endpoint)
+    args = record.arguments
+    estimate = (
+        estimate_cost(
+            endpoint,
+            resolution=str(args.get("resolution", "720p")),
+            aspect_ratio=str(args.get("aspect_ratio", "auto")),
+            duration=str(args.get("duration", "auto")),
+        )
+        if endpoint
+        else CostEstimate(record.estimate_low or 0.0, record.estimate_high or 0.0)
+    )
+    return JobSpec(
+        record.endpoint,
+        args,
+        estimate,
+        cache_key=record.cache_key,
+        reproduce=record.reproduce,
+        inputs=tuple(record.inputs or ()),
+    )
+
 
 __all__ = ["Job", "JobSpec", "Result", "Snapshot", "State", "output_path"]
 
@@ -135,7 +159,7 @@ class Job(Following, Fetching):
 
             nest_asyncio.apply(loop)
         waiter = loop.create_task(asyncio.wait_for(asyncio.shield(self._task), timeout))
-        with _sigint_stops(loop, waiter) as interrupted:
+        with sigint_stops(loop, waiter) as interrupted:
             try:
                 loop.run_until_complete(waiter)
             except asyncio.CancelledError:
@@ -355,26 +379,7 @@ class Job(Following, Fetching):
         from .runtime import get_runtime
 
         rt = runtime or get_runtime()
-        endpoint = find_endpoint(record.endpoint)
-        args = record.arguments
-        estimate = (
-            estimate_cost(
-                endpoint,
-                resolution=str(args.get("resolution", "720p")),
-                aspect_ratio=str(args.get("aspect_ratio", "auto")),
-                duration=str(args.get("duration", "auto")),
-            )
-            if endpoint
-            else CostEstimate(record.estimate_low or 0.0, record.estimate_high or 0.0)
-        )
-        spec = JobSpec(
-            record.endpoint,
-            args,
-            estimate,
-            cache_key=record.cache_key,
-            reproduce=record.reproduce,
-            inputs=tuple(record.inputs or ()),
-        )
+        spec = spec_from_record(record)
         if not record.request_id or not record.status_url:
             raise errors.InvalidRequest(
                 f"job {record.id} has no request id: its submit never reached fal or its outcome is unknown",
@@ -392,25 +397,3 @@ class Job(Following, Fetching):
         job._snap = replace(job._snap, state=State.QUEUED, request_id=record.request_id)
         rt.journal.adopt(record.id)
         return job
-
-
-@contextlib.contextmanager
-def _sigint_stops(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[Any]) -> Iterator[threading.Event]:
-    """While a job is waited for in the main thread, Ctrl-C (SIGINT) cancels `waiter` and
-    is noted, instead of raising KeyboardInterrupt wherever the loop happens to be: inside
-    the job's own code it would kill the job's task without cancelling it at fal."""
-    interrupted = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield interrupted
-        return
-
-    def on_sigint(signum: int, frame: Any) -> None:
-        interrupted.set()
-        waiter.cancel()
-        loop.call_soon_threadsafe(lambda: None)  # wake the loop from its select()
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        yield interrupted
-    finally:
-        signal.signal(signal.SIGINT, previous)
