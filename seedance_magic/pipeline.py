@@ -9,6 +9,8 @@ Shared by the magic, the Python API, grids and the studio, so each behaves the s
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -138,9 +140,27 @@ def _replay(plan: Plan, record: JobRecord, runtime: Runtime) -> Job:
         cached=True,
     )
     result = replace(result, cost_usd=record.cost_usd or result.cost_usd, created_at=record.created_at)
+    folder = runtime.settings.output_dir
     if result.path is not None and result.path.exists():
-        return Job.replay(spec, result, runtime)
-    return Job.refetch(spec, result, runtime)
+        return Job.replay(spec, replace(result, path=into_folder(result.path, folder)), runtime)
+    name = result.path.name if result.path is not None else None
+    return Job.refetch(spec, replace(result, path=folder / name if name else None), runtime)
+
+
+def into_folder(video: Path, folder: Path) -> Path:
+    """A cached video made for another notebook folder (the journal is shared), linked or
+    copied into this output folder, so that Jupyter serves it next to this notebook."""
+    target = folder / video.name
+    if target.resolve() == video.resolve():
+        return video
+    if target.exists() and target.stat().st_size == video.stat().st_size:
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(video, target)
+    except OSError:  # another file system, or no hard links here
+        shutil.copy2(video, target)
+    return target
 
 
 def _spec(plan: Plan) -> JobSpec:

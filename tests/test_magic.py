@@ -164,3 +164,26 @@ def test_import_and_load_ext_stay_light(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_replay_in_another_notebook_folder_is_served_from_that_folder(
+    ip: InteractiveShell, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The journal is shared by every notebook; a cached video made next to another
+    notebook is linked into this one's output folder, where Jupyter can serve it."""
+    cell = "%%seedance --fast -d 4 -r 480p --seed 21 --wait --out job\nA tram at night"
+    first_folder, second_folder = tmp_path / "a", tmp_path / "b"
+    first_folder.mkdir()
+    second_folder.mkdir()
+    monkeypatch.chdir(first_folder)
+    run(ip, cell)
+    made = ip.user_ns["job"].result.path.resolve()
+    monkeypatch.chdir(second_folder)
+    run(ip, cell)
+    replay = ip.user_ns["job"].result
+    assert replay.cached and emulator.stats.counts["submit"] == 1
+    assert replay.path.resolve().parent == second_folder / "seedance_outputs"
+    assert replay.path.read_bytes() == made.read_bytes()
+    from seedance_magic.ui.html import video_src
+
+    assert video_src(replay.path).startswith("seedance_outputs/")
