@@ -139,3 +139,17 @@ def test_lost_submit_through_fal_client_is_sent_once(emulator: Emulator) -> None
     with pytest.raises(errors.SubmitOutcomeUnknown):
         asyncio.run(main())
     assert emulator.stats.counts["submit"] == 1
+
+
+def test_a_refused_seed_is_explained() -> None:
+    from seedance_magic.backends.fal import translate
+
+    request = httpx.Request("POST", "https://queue.fal.run/bytedance/seedance-2.0/text-to-video")
+    detail = [{"loc": ["body", "seed"], "msg": "Extra inputs are not permitted", "type": "extra_forbidden"}]
+    response = httpx.Response(422, json={"detail": detail}, request=request)
+    error = translate(
+        fal_client.client.FalClientHTTPError(detail, 422, {}, response=response), doing="submitting"
+    )
+    assert isinstance(error, errors.Rejected)
+    assert "seed: Extra inputs are not permitted" in str(error) and "run without --seed" in str(error)
+    assert "[{" not in str(error)  # people read it, not a Python list

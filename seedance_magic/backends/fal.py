@@ -115,7 +115,16 @@ def translate(
         text = format_problems(detail) if isinstance(detail, list) else str(detail)[:300]
         kwargs: dict[str, Any] = {"request_id": request_id, "status_code": code, "error_type": exc.error_type}
         if code == 422:
-            return errors.Rejected(f"fal rejected the arguments while {doing}: {text}", **kwargs)
+            seed_refused = isinstance(detail, list) and any(
+                "seed" in map(str, d.get("loc", ())) for d in detail if isinstance(d, dict)
+            )
+            hint = (
+                "This endpoint no longer takes a seed (newer fal versions dropped it): run "
+                "without --seed; results are then not reproducible by seed"
+                if seed_refused
+                else "Nothing was queued or charged"
+            )
+            return errors.Rejected(f"fal rejected the arguments while {doing}: {text}", hint=hint, **kwargs)
         if code in (401, 403):
             return errors.AuthenticationFailed(
                 f"fal refused the credentials ({code})",
