@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import pipeline
-from .engine import Job, JobSpec, State
+from .engine import Job, State
 from .errors import InvalidRequest
 from .settings import credentials_present
 from .ui.style import NO_MATH
@@ -225,31 +224,14 @@ def resume(runtime: Runtime, request_id: str, shell: Any) -> Job:
             hint="`%seedance history` lists finished ones; check the id",
         )
     if record.state == "completed" and record.path and os.path.exists(record.path):
-        from .result import Result
+        from .engine import spec_from_record
+        from .gallery import result_from
 
-        result = Result.build(
-            endpoint=record.endpoint,
-            arguments=record.arguments,
-            request_id=record.request_id,
-            data=record.result or {},
-            path=Path(record.path),
-            emulated=record.emulated,
-            timings=record.timings,
-            reproduce=record.reproduce,
-            inputs=tuple(record.inputs or ()),
-        )
-        spec = JobSpec(record.endpoint, record.arguments, result_estimate(record))
-        return Job.replay(spec, result, runtime)
+        return Job.replay(spec_from_record(record), result_from(record), runtime)
     job = Job.resume(record, runtime).start()
     if not runtime.loop_keeps_running():
         show_job(job, shell, runtime, wait=True)
     return job
-
-
-def result_estimate(record: Any) -> Any:
-    from .endpoints import CostEstimate
-
-    return CostEstimate(record.estimate_low or 0.0, record.estimate_high or 0.0)
 
 
 def history(runtime: Runtime, limit: int, search: str | None) -> Any:

@@ -20,7 +20,6 @@ from .endpoints import CostEstimate
 from .engine import Job, JobSpec
 from .errors import BudgetExceeded
 from .request import DEFAULTS, Defaults, GenerationRequest
-from .result import Result
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -126,20 +125,15 @@ def cache_hit(plan: Plan, settings: Settings, runtime: Runtime) -> JobRecord | N
 
 
 def _replay(plan: Plan, record: JobRecord, runtime: Runtime) -> Job:
+    from .gallery import result_from
+
     spec = _spec(plan)
-    result = Result.build(
-        endpoint=record.endpoint,
-        arguments=record.arguments,
-        request_id=record.request_id,
-        data=record.result or {"seed": record.seed, "video": {"url": record.video_url}},
-        path=Path(record.path) if record.path else None,
-        emulated=record.emulated,
-        timings={"total_s": 0.0},
-        reproduce=record.reproduce,
-        inputs=plan.inputs.thumbnails() if plan.inputs is not None else (),
+    result = replace(
+        result_from(record),
         cached=True,
+        timings={"total_s": 0.0},
+        inputs=tuple(plan.inputs.thumbnails()) if plan.inputs is not None else (),
     )
-    result = replace(result, cost_usd=record.cost_usd or result.cost_usd, created_at=record.created_at)
     folder = runtime.settings.output_dir
     if result.path is not None and result.path.exists():
         return Job.replay(spec, replace(result, path=into_folder(result.path, folder)), runtime)

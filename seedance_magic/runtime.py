@@ -211,7 +211,3 @@ def reset_runtime(runtime: Runtime | None = None) -> Runtime | None:
     global _runtime
     previous, _runtime = _runtime, runtime
     return previous
-
-
-def describe_target(target: Target) -> dict[str, Any]:
-    return {"where": target.describe(), "emulated": target.emulated, "base_url": target.base_url}

@@ -168,11 +168,3 @@ class Target(NamedTuple):
         """The name uploads are cached under: "fal", or this server (and run)."""
         scope = self.base_url or "fal"
         return f"{scope}#{self.instance}" if self.instance else scope
-
-    def describe(self) -> str:
-        if self.embedded:
-            return "the built-in emulator (no FAL_KEY found: nothing is charged)"
-        if self.base_url:
-            kind = "the emulator" if self.emulated else "the fal-compatible server"
-            return f"{kind} at {self.base_url}"
-        return "fal.ai"
