@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .settings import Settings, credentials_present, load_dotenv_credentials
+from .settings import Settings, load_dotenv_credentials
 
 
 def _may_have_unfinished(journal: Path) -> bool:
@@ -35,11 +35,23 @@ _ENDED = "('completed', 'failed', 'cancelled', 'pending')"
 
 def announce(settings: Settings, shell: Any) -> None:
     load_dotenv_credentials()
-    if not settings.base_url and not credentials_present():
+    from .providers import DEFAULT, PROVIDERS, choose
+
+    chosen = choose(None, settings.provider)
+    keyed = chosen.has_credentials()
+    if not settings.base_url_for(chosen.name) and not keyed:
+        keys = " or ".join(var for p in PROVIDERS.values() for var in p.key_vars[:1])
         print(
-            "seedance: no FAL_KEY found, so %%seedance runs on the built-in emulator "
+            f"seedance: no {keys} found, so %%seedance runs on the built-in emulator "
             "(offline, nothing is charged; every result is badged EMULATOR). "
-            "Set FAL_KEY (environment, a .env file, or a Colab secret) to use fal.ai.",
+            "Set FAL_KEY (environment, a .env file, or a Colab secret) to use fal.ai, "
+            "or LUMENFALL_API_KEY to go through the Lumenfall gateway.",
+            file=sys.stderr,
+        )
+    elif keyed and chosen.name != DEFAULT and settings.provider == "auto":
+        print(
+            f"seedance: {', '.join(chosen.key_vars)} found and no fal key, so %%seedance runs "
+            f"via {chosen.label} (--provider fal, or Seedance.provider, to choose).",
             file=sys.stderr,
         )
     if not _may_have_unfinished(settings.journal):

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 _FLAGS = {"fast": "--fast", "no_audio": "--no-audio", "no_cache": "--no-cache", "yes": "--yes"}
 _VALUES = {
     "mode": "--mode",
+    "provider": "--provider",
     "resolution": "-r",
     "duration": "-d",
     "aspect_ratio": "-a",
@@ -69,7 +70,7 @@ def options_line(**options: Any) -> tuple[str, dict[str, Any]]:
 
 def generate(prompt: str, *, runtime: Runtime | None = None, **options: Any) -> Job:
     """Start a job (non-blocking) and return it; `.wait()` gives the Result. Options are
-    the magic's, as keywords: fast, mode, resolution, duration, aspect_ratio, seed,
+    the magic's, as keywords: provider, fast, mode, resolution, duration, aspect_ratio, seed,
     generate_audio, no_audio, end_user_id, image, end_image, ref_images, ref_videos,
     ref_audios, timeout, no_cache, yes. Cost limits and the cache apply as in the magic."""
     from .runtime import get_runtime
@@ -77,7 +78,7 @@ def generate(prompt: str, *, runtime: Runtime | None = None, **options: Any) -> 
     rt = runtime or get_runtime()
     line, namespace = options_line(**options)
     request = parse_cell(line, prompt, namespace=namespace)
-    plan = pipeline.make_plan(request)
+    plan = pipeline.make_plan(request, provider=rt.settings.provider)
     pipeline.check_budget(plan.estimate, rt.settings, rt, yes=request.yes)
     return pipeline.launch(plan, rt)
 

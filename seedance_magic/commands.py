@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 from . import pipeline
 from .engine import Job, State
 from .errors import InvalidRequest
-from .settings import credentials_present
 from .ui.style import NO_MATH
 
 if TYPE_CHECKING:
     from .config import Seedance
+    from .providers import Provider
     from .request import Defaults, GenerationRequest
     from .runtime import Runtime
 
@@ -86,7 +86,7 @@ def show_job(job: Job, shell: Any, runtime: Runtime, *, wait: bool) -> None:
 
 
 def run_single(request: GenerationRequest, shell: Any, runtime: Runtime, defaults: Defaults) -> Job | None:
-    plan = pipeline.make_plan(request, defaults=defaults)
+    plan = pipeline.make_plan(request, defaults=defaults, provider=runtime.settings.provider)
     for warning in getattr(plan.inputs, "warnings", ()) or ():
         print(f"seedance: {warning}", file=sys.stderr)
     if request.dry_run:
@@ -109,30 +109,38 @@ def run_grid(request: GenerationRequest, shell: Any, runtime: Runtime, defaults:
 
 
 def dry_run(plan: pipeline.Plan) -> Shown:
+    from .providers import get
     from .ui.html import dry_run_html
 
+    provider = get(plan.provider)
     text = "\n".join(
         [
-            f"endpoint: {plan.endpoint_id}",
+            f"endpoint: {plan.endpoint_id} via {provider.label}",
             f"estimate: {plan.estimate}" + (f" ({plan.estimate.note})" if plan.estimate.note else ""),
             "arguments:",
             json.dumps(dict(plan.arguments), indent=2, ensure_ascii=False),
-            "fal_client code:",
+            f"the same request to {provider.label} in Python:",
             plan.code,
             "nothing was sent (--dry-run)",
         ]
     )
-    return Shown(text, dry_run_html(plan.endpoint_id, dict(plan.arguments), plan.estimate, plan.code))
+    html = dry_run_html(plan.endpoint_id, dict(plan.arguments), plan.estimate, plan.code, provider.name)
+    return Shown(text, html)
 
 
-def price(request: GenerationRequest, defaults: Defaults) -> Shown:
+def price(request: GenerationRequest, defaults: Defaults, provider: str = "auto") -> Shown:
+    """The estimate of a request at the provider it would go to (refused, in one line,
+    if that provider cannot take it)."""
+    from . import providers
     from .endpoints import frame_size
-    from .plan import estimate
+    from .plan import arguments, estimate
 
+    chosen = providers.choose(request.provider, provider)
+    providers.check(chosen, request.endpoint, arguments(request))
     est = estimate(request)
     width, height = frame_size(request.resolution, request.aspect_ratio)
     label = request.endpoint.label
-    what = f"{label} · {width}x{height} · duration {request.duration}"
+    what = f"{label} · via {chosen.label} · {width}x{height} · duration {request.duration}"
     if request.is_grid:
         what += f" · {request.grid_size} videos"
     note = f" ({est.note})" if est.note else ""
@@ -180,26 +188,39 @@ def cancel(runtime: Runtime, target: str) -> Shown:
     return Shown(f"cancelling {len(jobs)} job(s): " + ", ".join(j.request_id or j.key for j in jobs))
 
 
-def _key_source() -> str:
-    if os.environ.get("FAL_KEY"):
-        return "present (FAL_KEY)"
-    if os.environ.get("FAL_KEY_ID") and os.environ.get("FAL_KEY_SECRET"):
-        return "present (FAL_KEY_ID / FAL_KEY_SECRET)"
-    return "present (Colab secret or fal login)" if credentials_present() else "absent"
+def _key_source(provider: Provider, dotenv_names: list[str]) -> str:
+    """Where a provider's key comes from, never the key: "present (FAL_KEY via .env)"."""
+    names = [n for n in provider.key_vars if os.environ.get(n)]
+    if provider.name == "fal" and len(names) > 1 and "FAL_KEY" in names:
+        names = ["FAL_KEY"]
+    if not names:
+        return "present (Colab secret or fal login)" if provider.has_credentials() else "absent"
+    dotenv = " via .env" if any(n in dotenv_names for n in names) else ""
+    return f"present ({' / '.join(names)}{dotenv})"
+
+
+def _where(provider: Provider, base_url: str | None) -> str:
+    """Where a provider's requests go, said without starting anything."""
+    if base_url:
+        return f"the server at {base_url}"
+    if provider.has_credentials():
+        return provider.default_base_url or "fal.ai"
+    return "the built-in emulator (no key found: nothing is charged)"
 
 
 def config_report(runtime: Runtime, config: Seedance) -> Shown:
+    from .providers import PROVIDERS
+
     settings = runtime.settings
-    if settings.base_url:
-        where = f"the server at {settings.base_url}"
-    elif credentials_present():
-        where = "fal.ai"
-    else:
-        where = "the built-in emulator (no key found: nothing is charged)"
+    chosen = runtime.provider()
+    how = "auto" if settings.provider == "auto" else f"Seedance.provider = {settings.provider!r}"
+    where = _where(chosen, settings.base_url_for(chosen.name))
     budget = "none" if settings.session_budget_usd is None else f"${settings.session_budget_usd:.2f}"
+    keys = [f"{(p.label + ' key:'):16}{_key_source(p, runtime.dotenv_names)}" for p in PROVIDERS.values()]
     lines = [
+        f"provider:       {chosen.label} ({how}; --provider picks another for one cell)",
         f"requests go to: {where}",
-        f"fal key:        {_key_source()}" + (" via .env" if runtime.dotenv_names else ""),
+        *keys,
         f"spent here:     ${runtime.spent_usd:.2f} this kernel (emulator and cached runs are $0)",
         f"limits:         ${settings.max_usd_per_run:.2f} per run, session budget {budget}",
         f"cache:          {settings.cache}",

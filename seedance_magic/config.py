@@ -1,8 +1,9 @@
 """`Seedance`: the traitlets Configurable behind `%config Seedance.<name> = value`.
 
 Every option of the magic has a default here. Traits that have an environment variable
-(base_url, output_dir, journal_path, wait) default to None, meaning "the environment
-decides"; setting them with %config wins over the environment.
+(provider, base_url, lumenfall_base_url, output_dir, journal_path, wait) default to
+None, meaning "the environment decides"; setting them with %config wins over the
+environment.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from traitlets import Bool, Dict, Enum, Float, Int, Unicode, validate
 from traitlets.config import Configurable
 
 from .endpoints import ASPECT_RATIOS, DURATIONS, RESOLUTIONS, STANDARD_ONLY_RESOLUTIONS
+from .providers import CHOICES
 from .settings import Settings, from_environment
 
 
@@ -56,6 +58,19 @@ class Seedance(Configurable):
         allow_none=True,
         help="Send every fal request to this base URL, e.g. http://127.0.0.1:8765 for a standalone emulator "
         "(env SEEDANCE_FAL_BASE_URL).",
+    ).tag(config=True)
+    lumenfall_base_url = Unicode(
+        None,
+        allow_none=True,
+        help="Send Lumenfall requests to this base URL instead of https://api.lumenfall.ai/v1 "
+        "(env SEEDANCE_LUMENFALL_BASE_URL).",
+    ).tag(config=True)
+    provider = Enum(
+        list(CHOICES),
+        default_value=None,
+        allow_none=True,
+        help="Who runs the model when --provider is not given: fal, lumenfall, or auto (fal, unless "
+        "only LUMENFALL_API_KEY is set) (env SEEDANCE_PROVIDER; default auto).",
     ).tag(config=True)
     embed = Enum(
         ["auto", True, False],
@@ -104,6 +119,8 @@ class Seedance(Configurable):
 
         return from_environment(
             base_url=self.base_url.rstrip("/") if self.base_url else None,
+            lumenfall_base_url=self.lumenfall_base_url.rstrip("/") if self.lumenfall_base_url else None,
+            provider=self.provider,
             output_dir=Path(self.output_dir).expanduser() if self.output_dir else None,
             journal_path=Path(self.journal_path).expanduser() if self.journal_path else None,
             wait=self.wait,

@@ -1,4 +1,4 @@
-"""The job engine: one `Job` takes one request through fal, start to finish.
+"""The job engine: one `Job` takes one request through its provider, start to finish.
 
     submit -> journal the request id -> follow (stream, else adaptive polling)
            -> fetch the result -> download the MP4 -> Result
@@ -60,6 +60,7 @@ def spec_from_record(record: JobRecord) -> JobSpec:
         cache_key=record.cache_key,
         reproduce=record.reproduce,
         inputs=tuple(record.inputs or ()),
+        provider=record.provider,
     )
 
 
@@ -69,7 +70,7 @@ log = logging.getLogger(__name__)
 
 
 class Job(Following, Fetching):
-    """One generation at fal. Create with a JobSpec and `start()`, or `Job.resume()`."""
+    """One generation at a provider. Create with a JobSpec and `start()`, or `Job.resume()`."""
 
     def __init__(
         self, spec: JobSpec, runtime: Runtime | None = None, *, target: Target | None = None
@@ -78,7 +79,7 @@ class Job(Following, Fetching):
 
         self.spec = spec
         self._rt = runtime or get_runtime()
-        self._target = target or self._rt.target()
+        self._target = target or self._rt.target(spec.provider)
         self.key = f"job-{id(self):x}"
         self.journal_id: str | None = None
         self._handle: Handle | None = None
@@ -88,6 +89,7 @@ class Job(Following, Fetching):
             endpoint_id=spec.endpoint_id,
             estimate=spec.estimate,
             emulated=self._target.emulated,
+            provider=self._target.provider,
             started=time.monotonic(),
             caption=spec.caption,
         )
@@ -148,7 +150,7 @@ class Job(Following, Fetching):
     def wait(self, timeout: float | None = None) -> Result:
         """Block until the job ends and return its Result (or raise its error). Works in
         scripts and, through nest_asyncio, inside a running kernel loop. Ctrl-C cancels
-        the job at fal, then raises KeyboardInterrupt (here, never inside the job's code)."""
+        the job at its provider, then raises KeyboardInterrupt (here, never inside the job's code)."""
         self.start()
         if self._task is None:  # a replayed result: nothing to run
             return self._outcome()
@@ -180,19 +182,19 @@ class Job(Following, Fetching):
         return self._outcome()
 
     def cancel(self, reason: str = "cancelled") -> None:
-        """Cancel at fal (or before sending, if not yet submitted)."""
+        """Cancel at the provider (or before sending, if not yet submitted)."""
         if self.done or self._cancel_requested:
             return
         self._cancel_requested = True
         self._cancel_reason = reason
         if self._handle is not None and self._loop is not None:
             self._publish(cancelling=True)
-            self._loop.create_task(self._cancel_at_fal())
+            self._loop.create_task(self._cancel_remote())
         elif self._snap.state == State.PENDING and self._task is not None:
             self._task.cancel()
             self._end(State.CANCELLED, "cancelled before it was sent: nothing was charged")
         else:
-            self._publish(cancelling=True)  # submitting: cancelled as soon as fal answers
+            self._publish(cancelling=True)  # submitting: cancelled as soon as the provider answers
 
     def __repr__(self) -> str:
         from .ui.text import status_line
@@ -290,7 +292,7 @@ class Job(Following, Fetching):
             if exc.request_id is None and self.request_id:
                 exc.request_id = self.request_id
             if not self.done:
-                # Submitted: fal may still finish (or have finished) the job, so its row
+                # Submitted: the provider may still finish (or have finished) the job, so its row
                 # keeps its state for `%seedance resume` and the list of unfinished jobs.
                 self._end(State.FAILED, str(exc), record_state=self._handle is None)
             raise
@@ -311,6 +313,7 @@ class Job(Following, Fetching):
             endpoint=self.spec.endpoint_id,
             arguments=self.spec.arguments,
             cache_key=self.spec.cache_key,
+            provider=target.provider,
             base_url=target.base_url,
             emulated=target.emulated,
             estimate=(self.spec.estimate.low, self.spec.estimate.high),
@@ -327,7 +330,7 @@ class Job(Following, Fetching):
         handle = await self.backend.submit(self.spec.endpoint_id, arguments)
         self._attach(handle)
         if self._cancel_requested:
-            await self._cancel_at_fal()
+            await self._cancel_remote()
 
     def _attach(self, handle: Handle) -> None:
         """Record the request id on disk (committed) before anything else happens."""
@@ -341,7 +344,7 @@ class Job(Following, Fetching):
         )
         self._publish(state=State.QUEUED, request_id=handle.request_id)
 
-    async def _cancel_at_fal(self) -> None:
+    async def _cancel_remote(self) -> None:
         assert self._handle is not None
         try:
             await self.backend.cancel(self._handle)
@@ -381,11 +384,15 @@ class Job(Following, Fetching):
         rt = runtime or get_runtime()
         spec = spec_from_record(record)
         if not record.request_id or not record.status_url:
+            from .providers import get
+
+            provider = get(record.provider)
             raise errors.InvalidRequest(
-                f"job {record.id} has no request id: its submit never reached fal or its outcome is unknown",
-                hint="Check https://fal.ai/dashboard for a request made at that time before running it again",
+                f"job {record.id} has no request id: its submit never reached {provider.label} "
+                "or its outcome is unknown",
+                hint=f"Check {provider.dashboard} for a request made at that time before running it again",
             )
-        job = cls(spec, rt, target=rt.target_for(record.base_url, record.emulated))
+        job = cls(spec, rt, target=rt.target_for(record.provider, record.base_url, record.emulated))
         job.journal_id = record.id
         job._handle = Handle(
             record.endpoint,

@@ -18,7 +18,7 @@
 
 Every message says what happened and what to do, and names the request id when there
 is one. Dependency errors (fal_client, httpx) are translated into this tree at one
-boundary, in backends/fal.py.
+boundary, in each backend (backends/fal.py, backends/lumenfall.py).
 """
 
 from __future__ import annotations
@@ -54,11 +54,11 @@ class MissingDependency(SeedanceError, ImportError):
 
 
 class CredentialsMissing(SeedanceError):
-    """No fal credentials were found where they are required."""
+    """No credentials for the provider were found where they are required."""
 
 
 class ServiceError(SeedanceError):
-    """fal, or the network to it, did not do what was asked."""
+    """The provider (fal, Lumenfall), or the network to it, did not do what was asked."""
 
     def __init__(
         self,
@@ -75,28 +75,28 @@ class ServiceError(SeedanceError):
 
 
 class SubmitOutcomeUnknown(ServiceError):
-    """The submit was sent but its response was lost: fal may have queued (and will
-    charge for) the job. It is never resubmitted automatically."""
+    """The submit was sent but its response was lost: the provider may have queued (and
+    will charge for) the job. It is never resubmitted automatically."""
 
 
 class RateLimited(ServiceError):
-    """fal answered 429 Too Many Requests, also after retrying."""
+    """The provider answered 429 Too Many Requests, also after retrying."""
 
 
 class Unavailable(ServiceError):
-    """fal answered 5xx, timed out or dropped the connection, also after retrying."""
+    """The provider answered 5xx, timed out or dropped the connection, also after retrying."""
 
 
 class Rejected(ServiceError):
-    """fal refused the request's arguments."""
+    """The provider refused the request's arguments (or an action it does not offer)."""
 
 
 class AuthenticationFailed(ServiceError):
-    """fal refused the credentials."""
+    """The provider refused the credentials."""
 
 
 class JobFailed(SeedanceError):
-    """The job ran at fal and ended with an error."""
+    """The job ran at the provider and ended with an error."""
 
     def __init__(
         self, message: str, *, request_id: str | None = None, hint: str = "", error_type: str | None = None

@@ -1,5 +1,5 @@
 """Turning a COMPLETED status into a Result: the failure and cancel outcomes, fetching
-fal's result JSON (retried: it is paid for), and the streamed download into the output
+the provider's result (retried: it is paid for), and the streamed download into the output
 folder. `Fetching` is a part of `Job` (engine.py).
 """
 
@@ -47,21 +47,23 @@ class Fetching:
         assert self._handle is not None
         if update.error or update.error_type:
             if update.error_type == "client_cancelled" or self._cancel_requested:
-                message = f"{self._cancel_reason} at fal"
+                message = f"{self._cancel_reason} at {self._target.label}"
                 self._end(State.CANCELLED, message)
                 if self._cancel_reason.startswith("timed out"):
                     raise errors.JobTimeout(message, request_id=self.request_id)
                 raise errors.JobCancelled(message, request_id=self.request_id)
-            message = f"fal reports the job failed: {update.error or update.error_type}"
+            message = f"{self._target.label} reports the job failed: {update.error or update.error_type}"
             self._journal(error_type=update.error_type)
             self._end(State.FAILED, message)
             raise errors.JobFailed(
                 message,
                 request_id=self.request_id,
                 error_type=update.error_type,
-                hint="Failed jobs are not charged by fal; run the cell again to retry",
+                hint="Failed jobs are not charged; run the cell again to retry",
             )
         data = await self._fetch_result()
+        if data.get("seed") is None and self.spec.arguments.get("seed") is not None:
+            data = {**data, "seed": self.spec.arguments["seed"]}  # a provider that does not echo it
         self._journal(result=data, seed=data.get("seed"), video_url=(data.get("video") or {}).get("url"))
         return await self._download(data, update)
 
@@ -73,8 +75,9 @@ class Fetching:
                 return await self.backend.result(self._handle)
             except (errors.Unavailable, errors.RateLimited) as exc:
                 if attempt == 8:
+                    label = self._target.label
                     raise errors.Unavailable(
-                        f"fal finished the video but the result could not be fetched: {exc.message}",
+                        f"{label} finished the video but the result could not be fetched: {exc.message}",
                         request_id=self.request_id,
                         hint=f"Nothing is lost: `%seedance resume {self.request_id}` fetches it later",
                     ) from exc
@@ -87,7 +90,9 @@ class Fetching:
         video = data.get("video") or {}
         url = video.get("url")
         if not url:
-            raise errors.JobFailed("fal's result has no video URL", request_id=self.request_id)
+            raise errors.JobFailed(
+                f"{self._target.label}'s result has no video URL", request_id=self.request_id
+            )
         self._publish(state=State.DOWNLOADING, progress=1.0)
         self._journal(State.DOWNLOADING)
         dest = output_path(
@@ -121,6 +126,7 @@ class Fetching:
             data=data,
             path=path,
             emulated=self._target.emulated,
+            provider=self._target.provider,
             timings=timings,
             input_video_seconds=self.spec.input_video_seconds,
             reproduce=self.spec.reproduce,

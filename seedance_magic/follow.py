@@ -1,4 +1,4 @@
-"""Following a submitted job's status to COMPLETED: fal's SSE status stream while the
+"""Following a submitted job's status to COMPLETED: the provider's status stream while the
 server offers it, else polling with an interval that grows while nothing changes and
 shrinks when past jobs say this one is about to finish. Status failures are retried
 with backoff for as long as the job may be running: the request id is safe on disk.

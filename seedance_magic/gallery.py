@@ -76,6 +76,7 @@ def result_from(record: JobRecord) -> Result:
         data=data,
         path=Path(record.path) if record.path else None,
         emulated=record.emulated,
+        provider=record.provider,
         timings=record.timings,
         reproduce=record.reproduce,
         inputs=tuple(record.inputs or ()),

@@ -255,12 +255,18 @@ class JobGroup:
 
 
 # ------------------------------------------------------------------- planning
-def plan_cells(request: GenerationRequest, defaults: Defaults) -> list[pipeline.Plan]:
+def plan_cells(
+    request: GenerationRequest, defaults: Defaults, provider: str | None = None
+) -> list[pipeline.Plan]:
     """A plan per cell of the grid; the inputs are resolved (read, probed) only once."""
     cells = expand(request)
-    first = pipeline.make_plan(cells[0].request, defaults=defaults, caption=cells[0].caption)
+    first = pipeline.make_plan(
+        cells[0].request, defaults=defaults, caption=cells[0].caption, provider=provider
+    )
     rest = [
-        pipeline.make_plan(c.request, defaults=defaults, caption=c.caption, inputs=first.inputs)
+        pipeline.make_plan(
+            c.request, defaults=defaults, caption=c.caption, inputs=first.inputs, provider=provider
+        )
         for c in cells[1:]
     ]
     return [first, *rest]
@@ -310,7 +316,7 @@ def run_grid(request: GenerationRequest, shell: Any, runtime: Runtime, defaults:
     from .ui.html import should_embed
 
     display: Any = ipd.display  # untyped in IPython
-    plans = plan_cells(request, defaults)
+    plans = plan_cells(request, defaults, runtime.settings.provider)
     for warning in getattr(plans[0].inputs, "warnings", ()) or ():
         print(f"seedance: {warning}", file=sys.stderr)
     settings = runtime.settings

@@ -47,6 +47,7 @@ class JobSpec:
     input_video_seconds: float = 0.0
     # async (backend, job) -> final arguments: uploads the inputs before the submit
     prepare: Callable[[Backend, Job], Any] | None = None
+    provider: str = "fal"
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Snapshot:
     endpoint_id: str
     estimate: CostEstimate
     emulated: bool
+    provider: str = "fal"
     request_id: str | None = None
     queue_position: int | None = None
     logs: tuple[dict[str, Any], ...] = ()

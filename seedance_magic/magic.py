@@ -112,7 +112,7 @@ class SeedanceMagic:
             return None
         if command.name == "price":
             request = command.request or GenerationRequest(prompt="")
-            return commands.price(request, self.defaults())
+            return commands.price(request, self.defaults(), runtime.settings.provider)
         if command.name == "jobs":
             return commands.jobs_table(runtime)
         if command.name == "cancel":

@@ -1,6 +1,7 @@
 """Uploading checked inputs: each local file (and each decoded data: URI) goes up once
 through the backend's upload, several in parallel, remembered by content digest and
-target so a re-run does not upload it again; http(s) URLs pass through.
+target so a re-run does not upload it again; http(s) URLs pass through. A backend whose
+provider takes files inline answers with a data: URI, which is not remembered.
 
 `upload_inputs` returns the URL mapping plan.arguments wants; `prepare_arguments` is the
 JobSpec.prepare hook built on it. The per-file progress callback gets lines like
@@ -87,9 +88,10 @@ async def upload_inputs(
             except Exception as exc:
                 say(f"failed: {exc}")
                 raise
-        if journal is not None:
+        inline = url[:5].lower() == "data:"  # a provider that takes files inline: nothing to remember
+        if journal is not None and not inline:
             journal.record_upload(first.digest, target, url, first.file_name, first.size or 0)
-        say(f"uploaded {amount(first.size or 0)}")
+        say(f"{'inlined' if inline else 'uploaded'} {amount(first.size or 0)}")
         return url
 
     digests = list(groups)

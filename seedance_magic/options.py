@@ -17,6 +17,7 @@ from typing import Any, NoReturn, TypeVar
 
 from . import endpoints as ep
 from .errors import InvalidRequest
+from .providers import NAMES as PROVIDER_NAMES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,6 +30,7 @@ MODE_ALIASES: dict[str, ep.Mode] = {mode: mode for mode in ep.MODES} | {
 # The name each option is shown with in messages, by argparse dest.
 SHOWN = {
     "mode": "--mode",
+    "provider": "--provider",
     "resolution": "-r/--resolution",
     "duration": "-d/--duration",
     "aspect_ratio": "-a/--aspect-ratio",
@@ -57,6 +59,7 @@ ALLOWED_OUT = "use a Python variable name such as clip or shot_2"
 ALLOWED_SWEEP = "use FIELD=v1,v2 with FIELD one of " + ", ".join(SWEEP_FIELDS)
 ALLOWED_TIER = "use fast or standard"
 ALLOWED_AUDIO = "use on or off"
+ALLOWED_PROVIDER = "use " + " or ".join(PROVIDER_NAMES)
 
 
 def show(value: str, limit: int = 60) -> str:
@@ -79,6 +82,7 @@ def allowed_for(what: str) -> str:
         "--seeds": ALLOWED_SEEDS,
         "-n": ALLOWED_N,
         "--mode": ALLOWED_MODE,
+        "--provider": ALLOWED_PROVIDER,
         "--timeout": ALLOWED_TIMEOUT,
         "-o/--out": ALLOWED_OUT,
         "--sweep": ALLOWED_SWEEP,
@@ -189,6 +193,13 @@ def check_timeout(text: str) -> float:
     return float(match[1])
 
 
+def check_provider(text: str) -> str:
+    value = text.strip().lower()
+    if value not in PROVIDER_NAMES:
+        reject("--provider", text, ALLOWED_PROVIDER)
+    return value
+
+
 def check_out(text: str) -> str:
     if text.isidentifier() and not keyword.iskeyword(text):
         return text
@@ -268,6 +279,7 @@ _DECLARATION: tuple[str | tuple[str, str, str], ...] = (
     ("--fast", "", "use the fast tier (cheaper, quicker)"),
     ("--standard", "", "use the standard tier (overrides a fast default)"),
     ("--mode", "MODE", "t2v, i2v or r2v; inferred from the inputs when absent"),
+    ("--provider", "NAME", "fal or lumenfall: who runs the model (default: Seedance.provider)"),
     ("-r --resolution", "RES", "480p or 720p; 1080p and 4k on the standard tier only"),
     ("-d --duration", "SECONDS", "auto or 4-15 seconds (6 or 6s)"),
     ("-a --aspect-ratio", "RATIO", "one of " + ", ".join(ep.ASPECT_RATIOS)),

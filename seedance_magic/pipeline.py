@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import plan as planning
+from . import providers
 from .endpoints import CostEstimate
 from .engine import Job, JobSpec
 from .errors import BudgetExceeded
@@ -46,11 +47,12 @@ class Plan:
     reproduce: str
     inputs: Any = None  # media.Inputs when the request has inputs
     caption: Mapping[str, Any] | None = None
+    provider: str = providers.DEFAULT
 
     @property
     def code(self) -> str:
-        """The same request as plain fal_client code (for --dry-run)."""
-        return planning.fal_client_code(self.endpoint_id, self.arguments)
+        """The same request as plain code for its provider (for --dry-run)."""
+        return providers.get(self.provider).code(self.endpoint_id, self.arguments)
 
 
 def make_plan(
@@ -60,9 +62,19 @@ def make_plan(
     cwd: Path | None = None,
     caption: Mapping[str, Any] | None = None,
     inputs: Any = None,
+    provider: str | None = None,
 ) -> Plan:
-    """Probe and check the inputs (unless `inputs` were resolved already, as for the
-    cells of a grid), then compute arguments, estimate and cache key."""
+    """Choose the provider (the request's, else `provider`, else the configured one) and
+    refuse what it cannot carry; probe and check the inputs (unless `inputs` were
+    resolved already, as for the cells of a grid); then compute arguments, estimate and
+    cache key."""
+    if provider is None:
+        from .settings import current
+
+        provider = current().provider
+    chosen = providers.choose(request.provider, provider)
+    arguments = chosen.complete(planning.arguments(request))
+    providers.check(chosen, request.endpoint, arguments)
     digests: Mapping[str, str] = {}
     names: Mapping[str, Any] | None = None
     video_seconds = 0.0
@@ -73,16 +85,18 @@ def make_plan(
             inputs = resolve_inputs(request, cwd=cwd)
         digests, names, video_seconds = inputs.digests, inputs.names, inputs.input_video_seconds
     endpoint_id = request.endpoint.id
-    arguments = planning.arguments(request)
     return Plan(
         request=request,
         endpoint_id=endpoint_id,
         arguments=arguments,
         estimate=planning.estimate(request, video_seconds),
-        cache_key=planning.cache_key(endpoint_id, arguments, digests),
-        reproduce=planning.reproduce_cell(endpoint_id, arguments, request.seed, names, defaults=defaults),
+        cache_key=planning.cache_key(endpoint_id, arguments, digests, chosen.name),
+        reproduce=planning.reproduce_cell(
+            endpoint_id, arguments, request.seed, names, defaults=defaults, provider=chosen.name
+        ),
         inputs=inputs,
         caption=caption,
+        provider=chosen.name,
     )
 
 
@@ -118,7 +132,7 @@ def cache_hit(plan: Plan, settings: Settings, runtime: Runtime) -> JobRecord | N
     record = runtime.journal.cached(plan.cache_key)
     if record is None:
         return None
-    target = runtime.target()
+    target = runtime.target(plan.provider)
     if record.emulated != target.emulated or (not target.emulated and record.base_url != target.base_url):
         return None  # an emulator clip is no answer to a request for fal, nor the reverse
     return record
@@ -165,9 +179,11 @@ def _spec(plan: Plan) -> JobSpec:
 
         target = backend_target_key(job)
         urls = await upload_inputs(inputs, backend, job.runtime.journal, target, progress=job.upload_progress)
-        return planning.arguments(plan.request, urls)
+        uploaded = planning.arguments(plan.request, urls)
+        return {**plan.arguments, **{f: uploaded[f] for f in planning.INPUT_FIELDS if f in uploaded}}
 
     return JobSpec(
+        provider=plan.provider,
         endpoint_id=plan.endpoint_id,
         arguments=dict(plan.arguments),
         estimate=plan.estimate,

@@ -113,11 +113,15 @@ def estimate(request: GenerationRequest, input_video_seconds: float = 0.0) -> ep
     )
 
 
-def cache_key(endpoint_id: str, arguments: Mapping[str, Any], input_digests: Mapping[str, str]) -> str:
+def cache_key(
+    endpoint_id: str, arguments: Mapping[str, Any], input_digests: Mapping[str, str], provider: str = "fal"
+) -> str:
     """A sha256 that is equal for requests that would make the same video: over the
-    endpoint and the arguments with API defaults filled in, keys sorted, end_user_id left
-    out, and each input replaced by its content digest. `input_digests` is keyed by the
-    input's place ("image_url", "image_urls.0") or by the URL itself."""
+    provider, the endpoint and the arguments with API defaults filled in, keys sorted,
+    end_user_id left out, and each input replaced by its content digest. `input_digests`
+    is keyed by the input's place ("image_url", "image_urls.0") or by the URL itself.
+    fal's keys are the ones made before there were other providers, so that videos
+    journalled then still replay."""
     normal: dict[str, Any] = dict(_API_DEFAULTS)
     normal.update({k: v for k, v in arguments.items() if k != "end_user_id" and v is not None})
     for field in INPUT_FIELDS:
@@ -126,9 +130,10 @@ def cache_key(endpoint_id: str, arguments: Mapping[str, Any], input_digests: Map
             normal[field] = [_digest(f"{field}.{i}", v, input_digests) for i, v in enumerate(value)]
         elif value is not None:
             normal[field] = _digest(field, value, input_digests)
-    text = json.dumps(
-        [_CACHE_VERSION, endpoint_id.strip("/"), normal], sort_keys=True, separators=(",", ":"), default=str
-    )
+    parts: list[Any] = [_CACHE_VERSION, endpoint_id.strip("/"), normal]
+    if provider != "fal":
+        parts.append({"provider": provider})
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -148,15 +153,19 @@ def reproduce_cell(
     names: Mapping[str, str | Sequence[str]] | None = None,
     *,
     defaults: Defaults | None = None,
+    provider: str = "fal",
 ) -> str:
     """The `%%seedance` cell (options line, newline, prompt) that makes these arguments
     again with this seed. Only options that differ from `defaults` (the API's when None)
-    are written; inputs appear by their names in `names` (by field) or as their URLs."""
+    are written; inputs appear by their names in `names` (by field) or as their URLs; a
+    provider other than fal is named (--provider lumenfall)."""
     endpoint = ep.find_endpoint(endpoint_id)
     if endpoint is None:
         raise ValueError(f"unknown endpoint {endpoint_id!r}")
     base = defaults or Defaults()
     words = ["%%seedance"]
+    if provider != "fal":
+        words += ["--provider", provider]
     if endpoint.tier != base.tier:
         words.append(f"--{endpoint.tier}")
     inputs = [f for f in INPUT_FIELDS if arguments.get(f)]

@@ -57,6 +57,7 @@ class GenerationRequest:
     generate_audio: bool = ep.DEFAULT_GENERATE_AUDIO
     seed: int | None = None
     end_user_id: str | None = None
+    provider: str | None = None  # None: the configured provider (Seedance.provider)
     image: Any = None
     end_image: Any = None
     ref_images: tuple[Any, ...] = ()

@@ -24,6 +24,7 @@ class Result:
     cost_usd: float
     emulated: bool
     cached: bool = False
+    provider: str = "fal"
     width: int | None = None
     height: int | None = None
     duration_s: float | None = None
@@ -47,7 +48,7 @@ class Result:
         """The %%seedance cell that makes this video again (seed included)."""
         from .plan import reproduce_cell
 
-        return reproduce_cell(self.endpoint, dict(self.arguments), self.seed)
+        return reproduce_cell(self.endpoint, dict(self.arguments), self.seed, provider=self.provider)
 
     @classmethod
     def build(
@@ -59,6 +60,7 @@ class Result:
         data: dict[str, Any],
         path: Path | None,
         emulated: bool,
+        provider: str = "fal",
         timings: Mapping[str, float] | None = None,
         input_video_seconds: float = 0.0,
         reproduce: str | None = None,
@@ -66,7 +68,7 @@ class Result:
         inference_time: float | None = None,
         cached: bool = False,
     ) -> Result:
-        """From fal's result JSON and the downloaded file (probed when PyAV is present)."""
+        """From the result JSON (fal's shape) and the downloaded file (probed when PyAV is present)."""
         width = height = None
         duration = has_audio = None
         if path is not None and path.exists():
@@ -95,6 +97,7 @@ class Result:
             path=path,
             cost_usd=cost,
             emulated=emulated,
+            provider=provider,
             cached=cached,
             width=width,
             height=height,

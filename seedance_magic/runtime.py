@@ -1,10 +1,10 @@
 """The process-wide pieces a job needs: settings, journal, target, loop and backend.
 
-One `Runtime` per process. It resolves where requests go (fal, a base URL, or the
-built-in emulator when there is no key), keeps one backend per event loop (fal_client's
-clients are bound to their loop), and knows which loop jobs run on: the kernel's own
-running loop, or, where none keeps running (a script, terminal IPython), a private loop
-that `Job.wait()` drives.
+One `Runtime` per process. It resolves where requests go (a provider's own service, a
+base URL, or the built-in emulator when the provider has no key), keeps one backend per
+target and event loop (their HTTP clients are bound to their loop), and knows which loop
+jobs run on: the kernel's own running loop, or, where none keeps running (a script,
+terminal IPython), a private loop that `Job.wait()` drives.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import providers
 from .settings import (
     EMULATOR_KEY,
     Settings,
     Target,
-    credentials_present,
     current,
     load_dotenv_credentials,
 )
@@ -54,7 +54,7 @@ class Runtime:
     def __init__(self, settings: Callable[[], Settings] | None = None) -> None:
         self._settings_source = settings or current
         self._journal: Journal | None = None
-        self._targets: dict[tuple[str | None, bool], Target] = {}
+        self._targets: dict[tuple[str, str | None, bool], Target] = {}
         self._backends: dict[tuple[int, Target], Backend] = {}
         self._private_loop: asyncio.AbstractEventLoop | None = None
         self._emulator: Emulator | None = None
@@ -84,40 +84,62 @@ class Runtime:
             return self._journal
 
     # ------------------------------------------------------------------- target
-    def target(self) -> Target:
-        base = self.settings.base_url
-        has_key = credentials_present()
-        key = (base, has_key)
+    def provider(self, name: str | None = None) -> providers.Provider:
+        """The provider called `name`, else the configured one (auto: see providers.choose)."""
+        return providers.choose(name, self.settings.provider)
+
+    def target(self, provider: str | None = None) -> Target:
+        """Where a request for `provider` (None: the configured one) goes now."""
+        chosen = self.provider(provider)
+        base = self.settings.base_url_for(chosen.name)
+        has_key = chosen.has_credentials()
+        key = (chosen.name, base, has_key)
         with self._lock:
             if key not in self._targets:
-                self._targets[key] = self._resolve_target(base, has_key)
+                self._targets[key] = self._resolve_target(chosen, base, has_key)
             return self._targets[key]
 
-    def _resolve_target(self, base: str | None, has_key: bool) -> Target:
+    def _resolve_target(self, provider: providers.Provider, base: str | None, has_key: bool) -> Target:
+        name = provider.name
         if base:
             instance = _probe_emulator(base)
             return Target(
-                base, emulated=instance is not None, key=None if has_key else EMULATOR_KEY, instance=instance
+                base,
+                emulated=instance is not None,
+                key=None if has_key else EMULATOR_KEY,
+                instance=instance,
+                provider=name,
             )
         if has_key:
-            return Target(None)
-        emulator = self.emulator()
-        return Target(
-            emulator.url, emulated=True, embedded=True, key=EMULATOR_KEY, instance=emulator.instance
-        )
+            return Target(provider.default_base_url, provider=name)
+        return self._embedded(provider)
 
-    def target_for(self, base_url: str | None, emulated: bool) -> Target:
-        """Where a journalled job went: fal itself, or the server at its base URL."""
-        if base_url is None:
-            return Target(None)
-        if self._emulator is not None and self._emulator.url == base_url:
-            return self.target()
-        instance = _probe_emulator(base_url) if emulated else None
+    def target_for(self, provider: str, base_url: str | None, emulated: bool) -> Target:
+        """Where a journalled job went: its provider's service, or the server at its base URL."""
+        chosen = providers.get(provider)
+        if base_url == chosen.default_base_url and not emulated:
+            return Target(base_url, provider=chosen.name)
+        if self._emulator is not None and self._emulator.url + chosen.emulator_path == base_url:
+            return self._embedded(chosen)
+        instance = _probe_emulator(base_url) if emulated and base_url else None
         return Target(
             base_url,
             emulated=emulated,
-            key=None if credentials_present() else EMULATOR_KEY,
+            key=None if chosen.has_credentials() else EMULATOR_KEY,
             instance=instance,
+            provider=chosen.name,
+        )
+
+    def _embedded(self, provider: providers.Provider) -> Target:
+        """The built-in emulator, speaking this provider's API."""
+        emulator = self.emulator()
+        return Target(
+            emulator.url + provider.emulator_path,
+            emulated=True,
+            embedded=True,
+            key=EMULATOR_KEY,
+            instance=emulator.instance,
+            provider=provider.name,
         )
 
     def emulator(self) -> Emulator:
@@ -156,9 +178,7 @@ class Runtime:
         key = (id(loop), target)
         backend = self._backends.get(key)
         if backend is None:
-            from .backends.fal import FalBackend
-
-            backend = FalBackend(target)
+            backend = providers.get(target.provider).make_backend(target)
             self._backends[key] = backend
         return backend
 

@@ -3,25 +3,29 @@
 `Settings` is a frozen snapshot. The magic's traitlets Configurable (config.py) feeds it
 the user's `%config Seedance.*` values; outside IPython the environment and defaults
 apply. Credentials are never read into Settings: fal_client finds them itself (FAL_KEY,
-FAL_KEY_ID/FAL_KEY_SECRET, a Colab secret, a `fal auth login` token); we only ask
-whether one is present, to decide between fal and the built-in emulator.
+FAL_KEY_ID/FAL_KEY_SECRET, a Colab secret, a `fal auth login` token), the Lumenfall
+backend reads LUMENFALL_API_KEY when it builds its client; we only ask whether one is
+present, to choose the provider and between it and the built-in emulator.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 ENV_BASE_URL = "SEEDANCE_FAL_BASE_URL"
+ENV_LUMENFALL_BASE_URL = "SEEDANCE_LUMENFALL_BASE_URL"
+ENV_PROVIDER = "SEEDANCE_PROVIDER"
 ENV_OUTPUT_DIR = "SEEDANCE_OUTPUT_DIR"
 ENV_JOURNAL = "SEEDANCE_JOURNAL"
 ENV_WAIT = "SEEDANCE_WAIT"
 ENV_EMULATOR = "SEEDANCE_EMULATOR"
 CREDENTIAL_VARS = ("FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET")
+# Every provider's key variables (providers.py), taken from a .env file when unset.
+KEY_GROUPS = (CREDENTIAL_VARS, ("LUMENFALL_API_KEY",))
 EMULATOR_KEY = "emulator-no-credentials"
 
 
@@ -40,6 +44,8 @@ class Settings(NamedTuple):
     immutable, and cheap to define at `%load_ext`)."""
 
     base_url: str | None = None
+    lumenfall_base_url: str | None = None
+    provider: str = "auto"
     output_dir: Path = Path("seedance_outputs")
     journal_path: Path | None = None
     wait: bool = False
@@ -65,12 +71,20 @@ class Settings(NamedTuple):
     def journal(self) -> Path:
         return self.journal_path or default_journal_path()
 
+    def base_url_for(self, provider: str) -> str | None:
+        """Where this provider's requests go instead of its own hosts, if anywhere."""
+        return self.lumenfall_base_url if provider == "lumenfall" else self.base_url
+
 
 def from_environment(**overrides: Any) -> Settings:
     """Settings from SEEDANCE_* variables, then the given overrides (config values)."""
     env: dict[str, Any] = {}
     if base := os.environ.get(ENV_BASE_URL, "").strip():
         env["base_url"] = base.rstrip("/")
+    if base := os.environ.get(ENV_LUMENFALL_BASE_URL, "").strip():
+        env["lumenfall_base_url"] = base.rstrip("/")
+    if provider := os.environ.get(ENV_PROVIDER, "").strip().lower():
+        env["provider"] = _provider(provider)
     if out := os.environ.get(ENV_OUTPUT_DIR, "").strip():
         env["output_dir"] = Path(out).expanduser()
     if journal := os.environ.get(ENV_JOURNAL, "").strip():
@@ -81,6 +95,16 @@ def from_environment(**overrides: Any) -> Settings:
         env["emulator"] = _emulator_pace(pace)
     env.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**env)
+
+
+def _provider(text: str) -> str:
+    from .providers import CHOICES
+
+    if text not in CHOICES:
+        from .errors import InvalidRequest
+
+        raise InvalidRequest(f"{ENV_PROVIDER} must be one of {', '.join(CHOICES)}, not {text!r}")
+    return text
 
 
 def _emulator_pace(text: str) -> dict[str, Any]:
@@ -106,20 +130,22 @@ _dotenv_taken: list[str] | None = None
 
 
 def load_dotenv_credentials(directory: Path | None = None) -> list[str]:
-    """Take FAL_KEY / FAL_KEY_ID / FAL_KEY_SECRET from a .env file (the kernel's cwd or
-    a parent) when the environment has none, once per process. Returns the names taken,
-    never values."""
+    """Take a provider's key (FAL_KEY / FAL_KEY_ID / FAL_KEY_SECRET, LUMENFALL_API_KEY)
+    from a .env file (the kernel's cwd or a parent) when the environment has none for
+    that provider, once per process. Returns the names taken, never values."""
     global _dotenv_taken
     if _dotenv_taken is not None and directory is None:
         return _dotenv_taken
     taken: list[str] = []
     start = (directory or Path.cwd()).resolve()
     found = next((d / ".env" for d in (start, *start.parents) if (d / ".env").is_file()), None)
-    if found is not None and not any(os.environ.get(name) for name in CREDENTIAL_VARS):
+    missing = [group for group in KEY_GROUPS if not any(os.environ.get(name) for name in group)]
+    if found is not None and missing:
         from dotenv import dotenv_values
 
+        wanted = {name for group in missing for name in group}
         for name, value in dotenv_values(found).items():
-            if name in CREDENTIAL_VARS and value:
+            if name in wanted and value:
                 os.environ[name] = value
                 taken.append(name)
     if directory is None:
@@ -141,30 +167,28 @@ def current() -> Settings:
     return (_source or from_environment)()
 
 
-def credentials_present() -> bool:
-    """Whether fal_client will find a credential, without any network call."""
-    if os.environ.get("FAL_KEY") or (os.environ.get("FAL_KEY_ID") and os.environ.get("FAL_KEY_SECRET")):
-        return True
-    if "google.colab" in sys.modules:
-        from fal_client.auth import get_colab_token
-
-        if get_colab_token():
-            return True
-    home = Path(os.environ.get("FAL_HOME_DIR", str(Path.home() / ".fal"))).expanduser()
-    return (home / "auth0_token").is_file()
-
-
 class Target(NamedTuple):
-    """Where requests go: fal itself, or a fal-compatible server at base_url."""
+    """Where requests go: a provider's own service (fal's when base_url is None), or a
+    server speaking its API at base_url."""
 
     base_url: str | None
     emulated: bool = False
     embedded: bool = False
     key: str | None = None
     instance: str | None = None  # an emulator's run id: its uploads die with it
+    provider: str = "fal"
+
+    @property
+    def label(self) -> str:
+        """The provider's name as shown: "fal", "Lumenfall"."""
+        from .providers import get
+
+        return get(self.provider).label
 
     @property
     def upload_scope(self) -> str:
         """The name uploads are cached under: "fal", or this server (and run)."""
         scope = self.base_url or "fal"
+        if self.provider != "fal":
+            scope = f"{self.provider}@{scope}"
         return f"{scope}#{self.instance}" if self.instance else scope

@@ -1,13 +1,15 @@
 """The journal: every job on disk in SQLite (WAL), safe with several kernels at once.
 
 A row is written before anything is sent; the request id is committed (synchronous=FULL)
-the moment fal returns it, before the first status call; every state change is recorded
-with its time. The journal never holds a credential: only endpoint, arguments (which
-carry no key), URLs fal returned, results and local paths.
+the moment the provider returns it, before the first status call; every state change is
+recorded with its time. The journal never holds a credential: only provider, endpoint,
+arguments (which carry no key; data: URIs in them are kept as a short stand-in), URLs
+the provider returned, results and local paths.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -53,7 +55,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     reproduce TEXT,
     inputs TEXT,
     timings TEXT,
-    cached_from TEXT
+    cached_from TEXT,
+    provider TEXT NOT NULL DEFAULT 'fal'
 );
 CREATE INDEX IF NOT EXISTS jobs_cache ON jobs (cache_key, state);
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
@@ -76,6 +79,25 @@ CREATE TABLE IF NOT EXISTS uploads (
 """
 
 _JSON_FIELDS = ("arguments", "result", "inputs", "timings")
+# Columns added since the first release, with their definitions (ALTER TABLE on open).
+_ADDED_COLUMNS = {"provider": "TEXT NOT NULL DEFAULT 'fal'"}
+_LONG_DATA_URI = 512
+
+
+def _compact(value: Any) -> Any:
+    """Arguments as journalled: a long data: URI (an input sent inline) becomes a short
+    stand-in naming its type, size and digest; the file itself is not kept twice."""
+    if isinstance(value, str) and len(value) > _LONG_DATA_URI and value[:5].lower() == "data:":
+        import hashlib
+
+        header = value.partition(",")[0]
+        digest = hashlib.sha256(value.encode()).hexdigest()[:16]
+        return f"{header},<{len(value)} characters, sha256 {digest}>"
+    if isinstance(value, list):
+        return [_compact(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
@@ -111,6 +133,7 @@ class JobRecord:
     inputs: list[Any] | None
     timings: dict[str, float] | None
     cached_from: str | None
+    provider: str = "fal"
 
     @property
     def terminal(self) -> bool:
@@ -162,6 +185,11 @@ class Journal:
         self._db.execute("PRAGMA synchronous=FULL")
         with self._lock:
             self._db.executescript(_SCHEMA)
+            have = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            for name, definition in _ADDED_COLUMNS.items():
+                if name not in have:
+                    with contextlib.suppress(sqlite3.OperationalError):  # another process added it
+                        self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {definition}")
 
     def close(self) -> None:
         with self._lock:
@@ -190,6 +218,7 @@ class Journal:
         arguments: Mapping[str, Any],
         state: str = "pending",
         cache_key: str | None = None,
+        provider: str = "fal",
         base_url: str | None = None,
         emulated: bool = False,
         estimate: tuple[float, float] | None = None,
@@ -205,9 +234,10 @@ class Journal:
             "updated_at": now,
             "state": state,
             "endpoint": endpoint,
-            "arguments": json.dumps(dict(arguments), sort_keys=True),
+            "arguments": json.dumps(_compact(dict(arguments)), sort_keys=True),
             "cache_key": cache_key,
             "seeded": int(arguments.get("seed") is not None),
+            "provider": provider,
             "base_url": base_url,
             "emulated": int(emulated),
             "estimate_low": estimate[0] if estimate else None,
@@ -230,6 +260,8 @@ class Journal:
     ) -> None:
         """Change fields (and the state, recording the transition) in one transaction."""
         now = time.time()
+        if fields.get("arguments") is not None:
+            fields["arguments"] = _compact(fields["arguments"])
         values = {k: (json.dumps(v) if k in _JSON_FIELDS and v is not None else v) for k, v in fields.items()}
         if state is not None:
             values["state"] = state

@@ -200,7 +200,7 @@ class Studio:
 
         try:
             request = request_from_form(self.values())
-            plan = pipeline.make_plan(request)
+            plan = pipeline.make_plan(request, provider=self.runtime.settings.provider)
             pipeline.check_budget(plan.estimate, self.runtime.settings, self.runtime, yes=request.yes)
             if request.seed is not None and any(
                 not j.done and j.spec.cache_key == plan.cache_key for j in self.jobs

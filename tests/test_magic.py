@@ -144,7 +144,7 @@ def test_no_key_says_so_at_load(monkeypatch: pytest.MonkeyPatch, capsys: pytest.
     shell = InteractiveShell.instance()
     try:
         shell.run_line_magic("load_ext", "seedance_magic")
-        assert "no FAL_KEY found" in capsys.readouterr().err
+        assert "no FAL_KEY or LUMENFALL_API_KEY found" in capsys.readouterr().err
     finally:
         shell.run_line_magic("unload_ext", "seedance_magic")
         InteractiveShell.clear_instance()

@@ -66,7 +66,7 @@ class Executed:
 def kernel_env(home: Path) -> dict[str, str]:
     """The kernel's environment: no fal key or seedance settings from outside; waiting
     jobs, a journal and IPython folder of its own, and the emulator's quick pace."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAL_", "SEEDANCE_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAL_", "SEEDANCE_", "LUMENFALL_"))}
     env.update(
         SEEDANCE_WAIT="1",
         SEEDANCE_JOURNAL=str(home / "journal.sqlite3"),
@@ -77,6 +77,27 @@ def kernel_env(home: Path) -> dict[str, str]:
     return env
 
 
+def execute(name: str, home: Path, extra_env: dict[str, str] | None = None) -> Executed:
+    """The notebook executed headless in a copy of notebooks/ under `home`."""
+    folder = home / "notebooks"
+    leave_out = shutil.ignore_patterns("seedance_outputs", ".*", "*.executed.ipynb")
+    shutil.copytree(NOTEBOOKS_DIR, folder, ignore=leave_out)
+    path = folder / name
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+    )
+    started = time.monotonic()
+    client.execute(env={**kernel_env(home), **(extra_env or {})})
+    seconds = time.monotonic() - started
+    saved = folder / f"{path.stem}.executed.ipynb"
+    nbformat.write(notebook, saved)
+    return Executed(name, notebook, folder, path.stat().st_size, saved.stat().st_size, seconds)
+
+
 @pytest.fixture(scope="module")
 def run_notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """`run_notebook(name)`: the notebook executed in a copy of notebooks/ (once per module)."""
@@ -84,24 +105,7 @@ def run_notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     def run(name: str) -> Executed:
         if name not in done:
-            home = tmp_path_factory.mktemp(name.removesuffix(".ipynb"))
-            folder = home / "notebooks"
-            leave_out = shutil.ignore_patterns("seedance_outputs", ".*", "*.executed.ipynb")
-            shutil.copytree(NOTEBOOKS_DIR, folder, ignore=leave_out)
-            path = folder / name
-            notebook = nbformat.read(path, as_version=4)
-            client = NotebookClient(
-                notebook,
-                timeout=CELL_TIMEOUT,
-                kernel_name="python3",
-                resources={"metadata": {"path": str(folder)}},
-            )
-            started = time.monotonic()
-            client.execute(env=kernel_env(home))
-            seconds = time.monotonic() - started
-            saved = folder / f"{path.stem}.executed.ipynb"
-            nbformat.write(notebook, saved)
-            done[name] = Executed(name, notebook, folder, path.stat().st_size, saved.stat().st_size, seconds)
+            done[name] = execute(name, tmp_path_factory.mktemp(name.removesuffix(".ipynb")))
         return done[name]
 
     yield run
@@ -163,3 +167,31 @@ def test_headless_quickstart_grows_little_per_video(run_notebook: Any) -> None:
     growth = (executed.saved_bytes - executed.stored_bytes) / len(executed.video_outputs())
     print(f"quickstart.ipynb grew {growth / 1000:.1f} KB per video shown")
     assert growth < MAX_OUTPUT_BYTES_PER_VIDEO
+
+
+@pytest.mark.notebooks
+@pytest.mark.slow
+def test_the_quickstart_runs_unchanged_through_lumenfall(tmp_path: Path, emulator: Any) -> None:
+    """A new user with only LUMENFALL_API_KEY (and the gateway's URL pointing at the
+    emulator): every cell of the quickstart runs as stored, and each result says so."""
+    key = "lf-notebook-" + os.urandom(8).hex()
+    executed = execute(
+        "quickstart.ipynb",
+        tmp_path,
+        {"LUMENFALL_API_KEY": key, "SEEDANCE_LUMENFALL_BASE_URL": emulator.lumenfall_url},
+    )
+    for index, output in executed.outputs():
+        assert output["output_type"] != "error", f"cell {index}: {output.get('ename')} {output.get('evalue')}"
+        if output["output_type"] == "stream" and output["name"] == "stderr":
+            assert "Traceback" not in output["text"] and "UsageError" not in output["text"], output["text"]
+    shown = executed.video_outputs()
+    assert len(shown) >= 3
+    for output in shown:
+        html = str(output["data"]["text/html"])
+        assert "via Lumenfall" in html and "via fal" not in html
+    submits = [r.path for r in emulator.stats.requests if r.kind == "submit"]
+    assert submits and set(submits) == {"/v1/videos"}
+    for video in executed.videos:
+        assert probe(video).duration_s > 0
+    saved = (executed.folder / "quickstart.executed.ipynb").read_text()
+    assert key not in saved and "provider:       Lumenfall" in saved

@@ -50,15 +50,15 @@ def test_format_elapsed(seconds: float, expected: str) -> None:
         (snapshot(State.DOWNLOADING, downloaded=3_100_000), "downloading 3.1 MB · 0:12"),
         (
             snapshot(State.COMPLETED, result=result(), finished=130.0),
-            f"completed · seed 42 · 6.0 s 1280x720 · $1.45 · {PATH}",
+            f"completed · seed 42 · 6.0 s 1280x720 · $1.45 · via fal · {PATH}",
         ),
         (
             snapshot(State.COMPLETED, result=result(emulated=True), emulated=True),
-            f"completed · seed 42 · 6.0 s 1280x720 · $0 · EMULATOR · {PATH}",
+            f"completed · seed 42 · 6.0 s 1280x720 · $0 · via fal · EMULATOR · {PATH}",
         ),
         (
             snapshot(State.COMPLETED, result=result(cached=True)),
-            f"completed · seed 42 · 6.0 s 1280x720 · $0 (cached) · {PATH}",
+            f"completed · seed 42 · 6.0 s 1280x720 · $0 (cached) · via fal · {PATH}",
         ),
         (snapshot(State.COMPLETED, finished=130.0), "completed · 0:30"),
         (
@@ -82,15 +82,15 @@ def test_status_line_adds_estimate_endpoint_and_badge_while_under_way() -> None:
     snap = snapshot(State.QUEUED, queue_position=2, emulated=True)
     assert (
         text.status_line(snap, 103.0)
-        == "queued · position 2 · 0:03 · est. $1.45 · fast text-to-video · EMULATOR"
+        == "queued · position 2 · 0:03 · est. $1.45 · fast text-to-video · via fal · EMULATOR"
     )
     running = snapshot(State.RUNNING, progress=0.4, estimate=CostEstimate(0.97, 3.63), caption={"seed": 3})
     assert (
         text.status_line(running, NOW)
-        == "running · 0:12 · 40% · est. $0.97–$3.63 · fast text-to-video · seed 3"
+        == "running · 0:12 · 40% · est. $0.97–$3.63 · fast text-to-video · via fal · seed 3"
     )
     assert text.status_line(snapshot(State.FAILED, error="no")) == "failed · no"
-    assert text.status_line(snapshot(endpoint_id="someone/else"), NOW).endswith("· someone/else")
+    assert text.status_line(snapshot(endpoint_id="someone/else"), NOW).endswith("· someone/else · via fal")
 
 
 def test_elapsed_stops_when_finished_and_uses_the_clock_without_now() -> None:
@@ -109,7 +109,7 @@ def test_cost_text() -> None:
 
 def test_result_text_says_where_what_cost_and_how_to_redo_it() -> None:
     lines = text.result_text(result(emulated=True)).splitlines()
-    assert lines[0] == "Seedance 2.0 fast text-to-video · EMULATOR"
+    assert lines[0] == "Seedance 2.0 fast text-to-video · via fal · EMULATOR"
     assert lines[1] == f"video:    {PATH}"
     assert lines[2].split() == ["seed", "42", "·", "6.0", "s", "1280x720", "·", "with", "audio"]
     assert "cost:     emulator: $0 charged, fal would charge $1.45" in lines
@@ -177,12 +177,12 @@ def test_text_progress_writes_one_line_per_state_not_per_update() -> None:
     job.publish(downloaded=20)
     job.publish(State.COMPLETED, result=result(), finished=130.0)
     assert out.getvalue().splitlines() == [
-        "seedance: pending · 0:12 · est. $1.45 · fast text-to-video",
-        "seedance: queued · position 3 · 0:12 · est. $1.45 · fast text-to-video",
-        "seedance: running · 0:12 · est. $1.45 · fast text-to-video",
+        "seedance: pending · 0:12 · est. $1.45 · fast text-to-video · via fal",
+        "seedance: queued · position 3 · 0:12 · est. $1.45 · fast text-to-video · via fal",
+        "seedance: running · 0:12 · est. $1.45 · fast text-to-video · via fal",
         "seedance:   fal answered 503; retrying in 4 s",
-        "seedance: downloading 0.0 MB · 0:12 · est. $1.45 · fast text-to-video",
-        f"seedance: completed · seed 42 · 6.0 s 1280x720 · $1.45 · {PATH}",
+        "seedance: downloading 0.0 MB · 0:12 · est. $1.45 · fast text-to-video · via fal",
+        f"seedance: completed · seed 42 · 6.0 s 1280x720 · $1.45 · via fal · {PATH}",
     ]
     assert job.subscribers == []
 
@@ -204,7 +204,7 @@ def test_text_and_html_import_without_ipywidgets() -> None:
 
 
 def test_result_text_of_an_endpoint_outside_the_table() -> None:
-    assert text.result_text(result(endpoint="someone/else")).splitlines()[0] == "someone/else"
+    assert text.result_text(result(endpoint="someone/else")).splitlines()[0] == "someone/else · via fal"
     assert text.result_text(result(endpoint="x/y", reproduce="%%seedance\nold")).endswith(
         "reproduce:\n%%seedance\nold"
     )

@@ -144,7 +144,7 @@ def test_completion_turns_the_view_into_the_player(comms: CommRecorder) -> None:
     assert view.player.output.outputs[0]["data"]["text/plain"].startswith("Seedance 2.0 fast text-to-video")
     assert job.subscribers == []
     assert bar.comm is None and status.comm is None and cancel.comm is None  # closed in the browser too
-    assert repr(view) == "completed · seed 42 · 6.0 s 1280x720 · $1.45 · seedance_outputs/a b.mp4"
+    assert repr(view) == "completed · seed 42 · 6.0 s 1280x720 · $1.45 · via fal · seedance_outputs/a b.mp4"
     count = comms.count()
     job.publish(progress=1.0)  # nothing listens any more
     assert comms.count() == count
@@ -186,7 +186,7 @@ def test_endings_without_a_video_are_one_coloured_line(state: State, colour: str
 def test_repr_and_mimebundle() -> None:
     job = FakeJob(snapshot(State.QUEUED, queue_position=2, emulated=True))
     view = view_of(job)
-    line = "queued · position 2 · 0:12 · est. $1.45 · fast text-to-video · EMULATOR"
+    line = "queued · position 2 · 0:12 · est. $1.45 · fast text-to-video · via fal · EMULATOR"
     assert repr(view) == line
     bundle = view._repr_mimebundle_()
     assert bundle["text/plain"] == line
@@ -200,7 +200,7 @@ def test_player_view_on_its_own() -> None:
     player = PlayerView(result(emulated=True))
     bundle = player._repr_mimebundle_()
     assert "EMULATOR" in bundle["text/plain"] and "<video" in bundle["text/html"]
-    assert repr(player).startswith("completed · seed 42 · 6.0 s 1280x720 · $0 · EMULATOR")
+    assert repr(player).startswith("completed · seed 42 · 6.0 s 1280x720 · $0 · via fal · EMULATOR")
     assert player.html == player.output.outputs[0]["data"]["text/html"]
 
 

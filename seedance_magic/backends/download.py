@@ -24,8 +24,10 @@ async def download(
     attempts: int = 5,
     progress: Callable[[int, int | None], None] | None = None,
     request_id: str | None = None,
+    label: str = "fal",
 ) -> Path:
-    """Stream `url` to `dest` through a hidden `.part` file and return dest."""
+    """Stream `url` to `dest` through a hidden `.part` file and return dest; `label`
+    names the provider in messages."""
     part = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part")
     dest.parent.mkdir(parents=True, exist_ok=True)
     total = expected_size
@@ -57,7 +59,7 @@ async def download(
                 raise errors.DownloadFailed(
                     f"the video could not be downloaded ({exc.response.status_code}) from {url}",
                     request_id=request_id,
-                    hint="`%seedance resume ID` tries again while fal still keeps the file",
+                    hint=f"`%seedance resume ID` tries again while {label} still keeps the file",
                 ) from exc
         except httpx.TransportError:
             pass
@@ -66,7 +68,7 @@ async def download(
             raise errors.DownloadFailed(
                 f"the video download kept failing ({have} of {total or '?'} bytes) from {url}",
                 request_id=request_id,
-                hint="`%seedance resume ID` tries again while fal still keeps the file",
+                hint=f"`%seedance resume ID` tries again while {label} still keeps the file",
             )
         await asyncio.sleep(delay)
         delay = min(delay * 2, 5.0)
@@ -74,9 +76,56 @@ async def download(
     if expected_size is not None and size != expected_size:
         part.unlink(missing_ok=True)
         raise errors.DownloadFailed(
-            f"the downloaded video has {size} bytes, fal announced {expected_size}",
+            f"the downloaded video has {size} bytes, {label} announced {expected_size}",
             request_id=request_id,
             hint="`%seedance resume ID` downloads it again",
         )
     part.replace(dest)
     return dest
+
+
+class Downloads:
+    """A backend's video downloads: one plain client, which never carries the provider's
+    key, made on first use (on the loop that uses it)."""
+
+    def __init__(
+        self, label: str, user_agent: str, transport: Callable[[], httpx.AsyncBaseTransport] | None = None
+    ) -> None:
+        self.label = label
+        self._user_agent = user_agent
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    async def fetch(
+        self,
+        url: str,
+        dest: Path,
+        *,
+        expected_size: int | None = None,
+        attempts: int = 5,
+        progress: Callable[[int, int | None], None] | None = None,
+        request_id: str | None = None,
+    ) -> Path:
+        """Stream `url` to `dest` (see `download`); a backend's `download` method."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                transport=self._transport() if self._transport is not None else None,
+                headers={"User-Agent": self._user_agent},
+                timeout=httpx.Timeout(60.0, connect=30.0),
+                follow_redirects=True,
+            )
+        return await download(
+            self._client,
+            url,
+            dest,
+            expected_size=expected_size,
+            attempts=attempts,
+            progress=progress,
+            request_id=request_id,
+            label=self.label,
+        )
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import fal_client
@@ -25,8 +24,8 @@ from .. import errors
 from ..endpoints import format_problems
 from ..routing import fal_transport, plain_transport
 from ..settings import Target
-from .base import Handle, StatusUpdate, StreamUnavailable
-from .download import download
+from .base import Backend, Handle, StatusUpdate, StreamUnavailable
+from .download import Downloads
 
 USER_AGENT = f"seedance-magic (fal-client/{fal_client.__version__})"
 _HTTP_TIMEOUT = httpx.Timeout(120.0, connect=30.0)
@@ -201,12 +200,12 @@ class FalBackend:
         self.target = target
         self.client = RoutedAsyncClient(key=target.key, base_url=target.base_url)
         self._stream_supported: bool | None = None
-        self._downloads: httpx.AsyncClient | None = None
+        self._downloads = Downloads("fal", USER_AGENT, lambda: plain_transport(target.base_url))
+        self.download = self._downloads.fetch  # streamed to disk; carries no fal credentials
 
     async def aclose(self) -> None:
         await self.client.aclose()
-        if self._downloads is not None:
-            await self._downloads.aclose()
+        await self._downloads.aclose()
 
     async def submit(self, endpoint_id: str, arguments: dict[str, Any]) -> Handle:
         try:
@@ -318,30 +317,7 @@ class FalBackend:
             raise translate(exc, doing=f"uploading {file_name}") from exc
         return url
 
-    async def download(
-        self,
-        url: str,
-        dest: Path,
-        *,
-        expected_size: int | None = None,
-        attempts: int = 5,
-        progress: Callable[[int, int | None], None] | None = None,
-        request_id: str | None = None,
-    ) -> Path:
-        """Stream the video to `dest` (see download.py); carries no fal credentials."""
-        if self._downloads is None:
-            self._downloads = httpx.AsyncClient(
-                transport=plain_transport(self.target.base_url),
-                headers={"User-Agent": USER_AGENT},
-                timeout=httpx.Timeout(60.0, connect=30.0),
-                follow_redirects=True,
-            )
-        return await download(
-            self._downloads,
-            url,
-            dest,
-            expected_size=expected_size,
-            attempts=attempts,
-            progress=progress,
-            request_id=request_id,
-        )
+
+def _conforms(target: Target) -> Backend:
+    """For the type checker: FalBackend is a Backend (backends/base.py)."""
+    return FalBackend(target)

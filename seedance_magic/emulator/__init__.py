@@ -1,5 +1,7 @@
 """An offline stand-in for fal's queue API, serving the six Seedance 2.0 endpoints on
-127.0.0.1 with real MP4 clips, so the real fal_client code path runs without a key.
+127.0.0.1 with real MP4 clips, so the real fal_client code path runs without a key; and,
+under /v1, for the Lumenfall gateway's video API (`POST /v1/videos`, `GET
+/v1/videos/{id}`) on the same jobs, clips and fault rules.
 
     from seedance_magic.emulator import Emulator, EmulatorConfig, Fault
     with Emulator(EmulatorConfig(hold=True)) as emu:
@@ -19,8 +21,8 @@ the emulator's own /files/ and from data: URIs.
 
 Modules: config (settings, fal error types), faults (fault rules), job and state (jobs
 in time), inputs (arguments to a render plan), synth, frames and pictures (the MP4),
-storage (uploads and outputs), stats (counters), wire, routes and control (what each URL
-answers), handler (HTTP, faults, SSE), server (the Emulator object).
+storage (uploads and outputs), stats (counters), wire, routes, lumenfall and control
+(what each URL answers), handler (HTTP, faults, SSE), server (the Emulator object).
 """
 
 from __future__ import annotations

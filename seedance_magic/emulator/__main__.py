@@ -1,4 +1,5 @@
-"""`python -m seedance_magic.emulator`: run the emulator until Ctrl-C or SIGTERM."""
+"""`python -m seedance_magic.emulator`: run the emulator until Ctrl-C or SIGTERM. It
+prints the fal queue API's URL on its first line and the Lumenfall base URL on its second."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     realistic = EmulatorConfig.realistic()
     parser = argparse.ArgumentParser(
         prog="python -m seedance_magic.emulator",
-        description="Serve fal's queue API for Seedance 2.0 on 127.0.0.1, offline, with emulator clips.",
+        description=(
+            "Serve fal's queue API (and the Lumenfall gateway's video API under /v1) for "
+            "Seedance 2.0 on 127.0.0.1, offline, with emulator clips."
+        ),
     )
     parser.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free port)")
     parser.add_argument("--queue-seconds", type=float, default=realistic.queue_seconds, help="time queued")
@@ -62,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        print(f"Seedance emulator: fal queue API at {emulator.url} (Ctrl-C to stop)", flush=True)
+        print(f"Seedance emulator: fal queue API at {emulator.url} (Ctrl-C to stop)")
+        print(f"Seedance emulator: Lumenfall video API at {emulator.lumenfall_url}", flush=True)
         while not stop.wait(0.5):
             pass
     finally:

@@ -7,7 +7,11 @@ it applies to, the action, and how many matching requests it affects:
      "request_id": null, "endpoint": null, "ingress": false, "error_type": null}
 
 Kinds: submit, status, stream, result, cancel, download, upload (a request carrying
-file bytes), storage (CDN token and upload initiation), or any. Actions:
+file bytes), storage (CDN token and upload initiation), or any. The Lumenfall video API
+(lumenfall.py) counts too: `POST /v1/videos` is a submit (its `endpoint` is the fal
+endpoint the request maps to) and `GET /v1/videos/{id}` a status, so every rule here
+applies to it unchanged; its injected HTTP errors take OpenAI's error shape
+({"error": {"message", "type", "param", "code"}}) unless `ingress` is true. Actions:
 
 - an HTTP code ("429", "500", "502", "503", "504", or any other 4xx/5xx): answered instead
   of handling the request. 5xx bodies are fal application errors (JSON, X-Fal-Request-Id)

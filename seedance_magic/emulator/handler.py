@@ -2,9 +2,10 @@
 replies (with Content-Length, single byte ranges for files) and the SSE status stream.
 
 Every counted request goes: on_request callback -> counters -> fault rule (answer an
-error instead, wait, or handle and then drop the connection) -> route -> reply. The SSE
-stream is the one reply without a Content-Length: it ends when the server closes it
-after the COMPLETED event.
+error instead, wait, or handle and then drop the connection) -> route -> reply. An
+injected error on a Lumenfall route takes OpenAI's error shape, unless it is an ingress
+(nginx) page. The SSE stream is the one reply without a Content-Length: it ends when the
+server closes it after the COMPLETED event.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .faults import Fault
 from .job import COMPLETED, JobInfo
-from .routes import Route, Routes, status_body, wants_logs
+from .lumenfall import injected_reply
+from .routes import Routes, status_body, wants_logs
 from .stats import RequestRecord
 from .storage import parse_range
-from .wire import Reply, Request, Services, json_reply
+from .wire import Reply, Request, Route, Services, json_reply
 
 if TYPE_CHECKING:
     from .server import EmulatorHTTPServer
@@ -82,7 +84,7 @@ class Handler(BaseHTTPRequestHandler):
         )
         services: Services = self._server.services
         routes: Routes = self._server.routes
-        route = routes.match(req.method, req.path)
+        route = routes.match(req)
         if isinstance(route, Reply):
             self._send(route)
             return
@@ -101,7 +103,7 @@ class Handler(BaseHTTPRequestHandler):
     def _answer(self, req: Request, route: Route, fault: Fault | None) -> int | None:
         code = fault.status_code if fault is not None else None
         if fault is not None and code is not None:
-            self._send(self._injected(fault, code, route.request_id))
+            self._send(self._injected(fault, code, route))
             return code
         reply = route.handle(req, fault)
         if fault is not None and fault.action == "drop":
@@ -113,15 +115,17 @@ class Handler(BaseHTTPRequestHandler):
             self._send(reply)
         return reply.status
 
-    def _injected(self, fault: Fault, code: int, request_id: str | None) -> Reply:
+    def _injected(self, fault: Fault, code: int, route: Route) -> Reply:
         reason = self.responses.get(code, ("Error",))[0]
         if fault.ingress:
             page = NGINX_PAGE.format(code=code, reason=reason).encode()
             return Reply(code, page, {"Content-Type": "text/html"})
+        if route.api == "lumenfall":
+            return injected_reply(code, reason)
         body: dict[str, str] = {"detail": f"{reason} (injected by the emulator)"}
         if fault.error_type:
             body["error_type"] = fault.error_type
-        return json_reply(code, body, {"X-Fal-Request-Id": request_id or str(uuid.uuid4())})
+        return json_reply(code, body, {"X-Fal-Request-Id": route.request_id or str(uuid.uuid4())})
 
     # ---------------------------------------------------------------------- replies
     def _send(self, reply: Reply) -> None:

@@ -1,6 +1,13 @@
 """What the emulator answers: one function per route of fal's queue, storage and CDN
-APIs (the control API under /_emulator/ is in control.py). Each takes a parsed `Request` and returns
-a `Reply`; handler.py owns the sockets, fault injection and the SSE stream itself.
+APIs (the control API under /_emulator/ is in control.py, the Lumenfall gateway's video
+API under /v1/ in lumenfall.py). Each takes a parsed `Request` and returns a `Reply`;
+handler.py owns the sockets, fault injection and the SSE stream itself.
+
+Both APIs share one job store. A Lumenfall `POST /v1/videos` counts as kind "submit"
+(with the fal endpoint it maps to) and `GET /v1/videos/{id}` as kind "status" (with its
+request id), so fault rules and counters treat them like fal's submit and status. The
+control API answers under /v1/_emulator/ as well, for a client that knows only the
+Lumenfall base URL.
 
 Protocol choices where fal's behaviour is unconfirmed (spec/fal-queue-protocol.md):
 cancel answers 202 / 400 / 404; a cancelled job reports COMPLETED with error_type
@@ -10,33 +17,23 @@ cumulative log list (null when logs are off).
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from .. import endpoints as ep
-from . import inputs
+from . import inputs, lumenfall
 from .config import ERROR_TYPES
 from .control import control
 from .faults import Fault
 from .job import COMPLETED, IN_PROGRESS, IN_QUEUE, JobInfo, pick_seed
 from .stats import UploadRecord
 from .storage import safe_name
-from .wire import Reply, Request, Services, json_reply, not_found
+from .wire import Reply, Request, Route, Services, json_reply, not_found
 
 QUEUE_PREFIX = f"/{ep.APP}/requests/"
 RUN_HOSTS = frozenset({"fal.run", "falrun.com"})
 ORIGIN_HEADER = "X-Seedance-Origin-Host"
-
-
-@dataclass(frozen=True)
-class Route:
-    kind: str
-    """submit, status, stream, result, cancel, download, upload, storage, or control."""
-    handle: Callable[[Request, Fault | None], Reply]
-    request_id: str | None = None
-    endpoint: str | None = None
 
 
 def _queue_urls(base: str, request_id: str) -> dict[str, str]:
@@ -77,11 +74,17 @@ def wants_logs(query: dict[str, str]) -> bool:
 class Routes:
     def __init__(self, services: Services) -> None:
         self.s = services
+        self.lumenfall = lumenfall.Lumenfall(services, self.create_job)
 
-    def match(self, method: str, path: str) -> Route | Reply:
+    def match(self, request: Request) -> Route | Reply:
         """The route for a request, or the 404/405 reply when there is none."""
+        method, path = request.method, request.path
         if path.startswith("/_emulator/"):
             return Route("control", lambda req, fault: control(self.s, req))
+        if path.startswith(f"{lumenfall.PREFIX}/_emulator/"):
+            return Route("control", self._control_alias)
+        if path.startswith(f"{lumenfall.PREFIX}/"):
+            return self.lumenfall.match(request)
         if path.startswith(QUEUE_PREFIX):
             m = re.fullmatch(r"([^/]+)(/status|/status/stream|/cancel)?", path[len(QUEUE_PREFIX) :])
             if m is None:
@@ -120,8 +123,7 @@ class Routes:
     def submit(self, req: Request, fault: Fault | None) -> Reply:
         endpoint = ep.find_endpoint(req.path)
         assert endpoint is not None
-        config = self.s.config
-        if config.require_auth and not req.headers.get("Authorization"):
+        if self.s.config.require_auth and not req.headers.get("Authorization"):
             return json_reply(401, {"detail": "No credentials: send 'Authorization: Key <FAL_KEY>'"})
         try:
             args = req.json()
@@ -133,26 +135,52 @@ class Routes:
         problems = ep.check_arguments(endpoint, args)
         if problems:
             return json_reply(422, {"detail": [p.detail() for p in problems]})
-        seed = pick_seed(args)
-        plan = inputs.plan(endpoint, args, seed, self._fetch)
-        failure = fault.failure if fault is not None and fault.action == "fail_job" else None
-        info = self.s.store.create(
-            endpoint.id,
+        info = self.create_job(
+            endpoint,
             args,
-            seed,
-            plan,
-            config,
-            fail_with=failure,
+            fault,
             webhook=req.query.get("fal_webhook"),
             start_timeout=_seconds(req.headers.get("X-Fal-Request-Timeout")),
         )
-        self.s.stats.attribute("submit", info.request_id)
         if req.headers.get(ORIGIN_HEADER, "").lower() in RUN_HOSTS:
             done = self.s.store.wait_for(info.request_id, lambda i: i.state == COMPLETED, None)
             return self._result_reply(done) if done else json_reply(503, {"detail": "Emulator stopped"})
         body = {"status": IN_QUEUE, "request_id": info.request_id, "queue_position": info.queue_position}
         body.update(_queue_urls(self.s.base_url, info.request_id))
         return json_reply(200, body, {"X-Fal-Request-Id": info.request_id})
+
+    def create_job(
+        self,
+        endpoint: ep.Endpoint,
+        args: dict[str, Any],
+        fault: Fault | None,
+        *,
+        warnings: tuple[str, ...] = (),
+        webhook: str | None = None,
+        start_timeout: float | None = None,
+    ) -> JobInfo:
+        """Start a job for checked arguments, as both APIs' submits do; `warnings` are
+        logged by the job as WARN lines when it starts running."""
+        seed = pick_seed(args)
+        plan = inputs.plan(endpoint, args, seed, self._fetch)
+        if warnings:
+            plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
+        failure = fault.failure if fault is not None and fault.action == "fail_job" else None
+        info = self.s.store.create(
+            endpoint.id,
+            args,
+            seed,
+            plan,
+            self.s.config,
+            fail_with=failure,
+            webhook=webhook,
+            start_timeout=start_timeout,
+        )
+        self.s.stats.attribute("submit", info.request_id)
+        return info
+
+    def _control_alias(self, req: Request, fault: Fault | None) -> Reply:
+        return control(self.s, dataclasses.replace(req, path=req.path[len(lumenfall.PREFIX) :]))
 
     def _fetch(self, url: str) -> bytes | None:
         key = inputs.storage_key(url, self.s.netlocs)

@@ -1,5 +1,6 @@
 """`Emulator`: the fal-compatible server on 127.0.0.1, run in background threads so it
-works standalone and inside a notebook kernel alike.
+works standalone and inside a notebook kernel alike. The same server answers the
+Lumenfall gateway's video API at `emu.lumenfall_url` (`{url}/v1`), on the same jobs.
 
     with Emulator(EmulatorConfig(hold=True)) as emu:
         ...  # point fal_client at emu.url (through the routing transport)
@@ -27,6 +28,7 @@ from .config import EmulatorConfig
 from .faults import Fault, FaultBook
 from .handler import Handler, OnRequest
 from .job import JobInfo
+from .lumenfall import PREFIX
 from .routes import Routes
 from .state import JobStore
 from .stats import Stats, StatsRecorder
@@ -86,7 +88,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
 
 class Emulator:
-    """An offline stand-in for fal's queue API serving the six Seedance 2.0 endpoints."""
+    """An offline stand-in for fal's queue API serving the six Seedance 2.0 endpoints,
+    and for the Lumenfall gateway's video API (model seedance-2.0) on the same jobs."""
 
     def __init__(
         self, config: EmulatorConfig | None = None, *, port: int = 0, on_request: OnRequest | None = None
@@ -164,6 +167,11 @@ class Emulator:
     def url(self) -> str:
         """The base URL, e.g. http://127.0.0.1:8765 (no trailing slash)."""
         return self._live().base_url
+
+    @property
+    def lumenfall_url(self) -> str:
+        """The Lumenfall base URL, e.g. http://127.0.0.1:8765/v1 (POST {it}/videos)."""
+        return f"{self.url}{PREFIX}"
 
     @property
     def port(self) -> int:

@@ -1,5 +1,6 @@
 """The shapes passed between the HTTP handler and the routes: a parsed `Request`, a
-`Reply`, and the `Services` (jobs, files, counters, faults, config) routes work on.
+`Reply`, the `Route` a request matched, and the `Services` (jobs, files, counters,
+faults, config) routes work on.
 """
 
 from __future__ import annotations
@@ -7,12 +8,13 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import Any
+from typing import Any, Literal
 
 from .config import EmulatorConfig
-from .faults import FaultBook
+from .faults import Fault, FaultBook
 from .state import JobStore
 from .stats import StatsRecorder
 from .storage import FileStore
@@ -42,6 +44,17 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     stream: str | None = None
     """A request id: answer with its SSE status stream instead of `body`."""
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str
+    """submit, status, stream, result, cancel, download, upload, storage, or control."""
+    handle: Callable[[Request, Fault | None], Reply]
+    request_id: str | None = None
+    endpoint: str | None = None
+    api: Literal["fal", "lumenfall"] = "fal"
+    """Whose error shape an injected HTTP error takes."""
 
 
 def json_reply(status: int, data: Any, headers: dict[str, str] | None = None) -> Reply:

@@ -14,15 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..providers import get as get_provider
 from . import style
 from .html import badge_html, copy_button, esc
-from .text import EMULATOR, SEP, cost_text, endpoint_label, reproduce_text
+from .text import EMULATOR, SEP, cost_text, endpoint_label, reproduce_text, via_text
 
 if TYPE_CHECKING:
     from ..result import Result
     from ..store import JobRecord
 
-DASHBOARD = "https://fal.ai/dashboard"
 PROMPT_CHARS = 140
 CARD = (
     f"flex:0 1 260px;min-width:200px;border:1px solid {style.BORDER};border-radius:6px;"
@@ -108,6 +108,7 @@ def history_text(cards: Sequence[Card], *, search: str | None = None) -> str:
             stamp(result.created_at),
             seed,
             endpoint_label(result.endpoint, short=True),
+            via_text(result.provider),
             cost_text(result),
         ]
         if result.emulated:
@@ -140,6 +141,7 @@ def card_html(card: Card) -> str:
         picture = f'<div class="seedance-poster-missing" style="{NO_POSTER}">{note}</div>'
     seed = esc(result.seed) if result.seed is not None else "?"
     title = f'<span style="{style.TITLE}">{esc(endpoint_label(result.endpoint, short=True))}</span>'
+    title += f' <span class="seedance-via" style="{style.SUBTLE}">{esc(via_text(result.provider))}</span>'
     if result.emulated:
         title += " " + badge_html()
     facts = SEP.join(
@@ -193,9 +195,10 @@ def unknown_text(row: Unfinished) -> str:
         where = f"the emulator at {record.base_url}" if record.base_url else "the emulator"
         check = f"Nothing was charged ({where}); run the cell again if you still want it"
     else:
+        provider = get_provider(record.provider)
         check = (
-            f"fal may have queued it and will charge for it: look for a request sent at that time "
-            f"on {DASHBOARD} before running the cell again"
+            f"{provider.label} may have queued it and will charge for it: look for a request sent at "
+            f"that time on {provider.dashboard} before running the cell again"
         )
     return f"outcome unknown: its submit at {when} got no answer and was NOT sent again. {check}"
 
@@ -204,7 +207,12 @@ def _row_text(row: Unfinished, now: float) -> list[str]:
     record = row.record
     state = "unknown" if row.unknown else record.state
     head = SEP.join(
-        [state, endpoint_label(record.endpoint, short=True), f"sent {age_text(now - row.sent_at)}"]
+        [
+            state,
+            endpoint_label(record.endpoint, short=True),
+            via_text(record.provider),
+            f"sent {age_text(now - row.sent_at)}",
+        ]
         + ([EMULATOR] if record.emulated else [])
     )
     lines = [f"- {head}", f"  {_shorten(record.prompt, PROMPT_CHARS)}"]
@@ -234,7 +242,7 @@ def _row_html(row: Unfinished, now: float) -> str:
     badge = f" {badge_html()}" if record.emulated else ""
     head = (
         f'<span class="seedance-state" style="color:{colour};font-weight:600">{esc(state)}</span>{SEP}'
-        f"{esc(endpoint_label(record.endpoint, short=True))}{SEP}"
+        f"{esc(endpoint_label(record.endpoint, short=True))}{SEP}{esc(via_text(record.provider))}{SEP}"
         f'<span title="{esc(stamp(row.sent_at))}">sent {esc(age_text(now - row.sent_at))}</span>{badge}'
     )
     prompt = (

@@ -27,6 +27,7 @@ from .text import (
     reproduce_text,
     size_text,
     status_text,
+    via_text,
 )
 
 if TYPE_CHECKING:
@@ -113,8 +114,9 @@ def grid_text(group: JobGroup, now: float | None = None) -> str:
     """The grid in a few lines: the cost line, then one line per cell."""
     cells = _cells(group)
     emulated = EMULATOR if any(s.emulated for s, _, _ in cells) else ""
+    via = SEP.join(dict.fromkeys(via_text(s.provider) for s, _, _ in cells))
     head = SEP.join(
-        p for p in ("seedance grid", cost_line([s for s, _, _ in cells], group.estimate), emulated) if p
+        p for p in ("seedance grid", cost_line([s for s, _, _ in cells], group.estimate), via, emulated) if p
     )
     width = len(str(len(cells)))
     lines = [
@@ -172,6 +174,8 @@ def head_html(group: JobGroup) -> str:
     short = prompt if len(prompt) <= PROMPT_CHARS else prompt[: PROMPT_CHARS - 1] + "…"
     endpoints = dict.fromkeys(endpoint_label(s.endpoint_id) for s in snapshots)
     title = f'<span style="{style.TITLE}">{esc(" / ".join(endpoints) or "seedance")} grid</span>'
+    vias = dict.fromkeys(via_text(s.provider) for s in snapshots)
+    title += f' <span class="seedance-via" style="{style.SUBTLE}">{esc(" / ".join(vias))}</span>'
     if any(s.emulated for s in snapshots):
         title += " " + badge_html()
     return (

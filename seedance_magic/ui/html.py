@@ -31,6 +31,7 @@ from .text import (
     reproduce_text,
     size_text,
     status_text,
+    via_text,
 )
 
 if TYPE_CHECKING:
@@ -53,8 +54,8 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def badge_html() -> str:
-    """The EMULATOR badge: nothing shown with it was made or charged by fal."""
-    title = "made by the offline emulator: nothing is sent to fal and nothing is charged"
+    """The EMULATOR badge: nothing shown with it was made or charged by a provider."""
+    title = "made by the offline emulator: nothing is sent to fal or Lumenfall and nothing is charged"
     return f'<span class="seedance-badge" title="{title}" style="{style.BADGE}">{EMULATOR}</span>'
 
 
@@ -79,6 +80,7 @@ def header_html(snapshot: Snapshot, prompt: str = "") -> str:
     estimate = snapshot.estimate
     parts = [
         f'<span style="{style.TITLE}">{esc(endpoint_label(snapshot.endpoint_id))}</span>',
+        f'<span class="seedance-via">{esc(via_text(snapshot.provider))}</span>',
         f'<span title="{esc(estimate.note)}">{esc(estimate_text(estimate))}</span>',
     ]
     if snapshot.caption:
@@ -240,6 +242,7 @@ def result_html(
     if src is None:
         src = video_src(result.path, embed) if result.path is not None else result.video_url
     title = f'<span style="{style.TITLE}">{esc(endpoint_label(result.endpoint))}</span>'
+    title += f' <span class="seedance-via" style="{style.SUBTLE}">{esc(via_text(result.provider))}</span>'
     if result.emulated:
         title += " " + badge_html()
     prompt = result.prompt
@@ -291,9 +294,11 @@ def _shorten_strings(value: Any) -> Any:
     return value
 
 
-def dry_run_html(endpoint_id: str, arguments: Mapping[str, Any], estimate: CostEstimate, code: str) -> str:
+def dry_run_html(
+    endpoint_id: str, arguments: Mapping[str, Any], estimate: CostEstimate, code: str, provider: str = "fal"
+) -> str:
     """What `--dry-run` shows: the endpoint, the JSON arguments, the estimate and the
-    equivalent fal_client code. Nothing was sent."""
+    equivalent code for the provider. Nothing was sent."""
     arguments_json = json.dumps(_shorten_strings(arguments), indent=2, ensure_ascii=False, default=str)
     note = f" ({estimate.note})" if estimate.note else ""
     head = SEP.join(
@@ -301,6 +306,7 @@ def dry_run_html(endpoint_id: str, arguments: Mapping[str, Any], estimate: CostE
             f'<span style="{style.TITLE}">dry run</span>',
             "nothing was sent",
             esc(endpoint_label(endpoint_id)),
+            esc(via_text(provider)),
             f'<span class="seedance-cost">{esc(estimate_text(estimate) + note)}</span>',
         ]
     )
@@ -310,7 +316,8 @@ def dry_run_html(endpoint_id: str, arguments: Mapping[str, Any], estimate: CostE
         f'<code style="font-family:{style.MONO}">{esc(endpoint_id)}</code>'
         f'<div style="{style.LABEL};margin-top:6px">arguments</div>'
         f'<pre class="seedance-arguments" style="{style.PRE}">{esc(arguments_json)}</pre>'
-        f'<div style="{style.LABEL};margin-top:6px">the same request with fal_client</div>'
+        f'<div style="{style.LABEL};margin-top:6px">'
+        f"the same request {esc(via_text(provider))}, in Python</div>"
         f'<pre class="seedance-code" style="{style.PRE}">{esc(code)}</pre>'
         f"{copy_button(code, 'copy the code')}</div>"
     )

@@ -60,6 +60,14 @@ def endpoint_label(endpoint_id: str, *, short: bool = False) -> str:
     return endpoint.label.removeprefix("Seedance 2.0 ") if short else endpoint.label
 
 
+def via_text(provider: str) -> str:
+    """Who runs the job: "via fal", "via Lumenfall"."""
+    from ..providers import PROVIDERS
+
+    known = PROVIDERS.get(provider)
+    return f"via {known.label if known else provider}"
+
+
 def estimate_text(estimate: CostEstimate) -> str:
     """The estimate: "est. $1.45", or a range "est. $0.97–$3.63" when the duration is auto."""
     return f"est. {estimate}"
@@ -70,7 +78,8 @@ def cost_text(result: Result) -> str:
     if result.cached:
         return "$0 (cached)"
     if result.emulated:
-        return f"emulator: $0 charged, fal would charge ${result.cost_usd:.2f}"
+        label = via_text(result.provider).removeprefix("via ")
+        return f"emulator: $0 charged, {label} would charge ${result.cost_usd:.2f}"
     return f"${result.cost_usd:.2f}"
 
 
@@ -90,9 +99,11 @@ def size_text(result: Result) -> str:
 
 
 def result_line(result: Result) -> str:
-    """One line about a result, its file last: "seed 42 · 6.0 s 1280x720 · $1.45 · path"."""
+    """One line about a result, its file last:
+    "seed 42 · 6.0 s 1280x720 · $1.45 · via fal · path"."""
     parts = [f"seed {result.seed}" if result.seed is not None else "", size_text(result)]
     parts.append("$0 (cached)" if result.cached else "$0" if result.emulated else f"${result.cost_usd:.2f}")
+    parts.append(via_text(result.provider))
     if result.emulated:
         parts.append(EMULATOR)
     parts.append(str(result.path) if result.path is not None else result.video_url)
@@ -144,11 +155,16 @@ def status_text(snapshot: Snapshot, now: float | None = None) -> str:
 
 def status_line(snapshot: Snapshot, now: float | None = None) -> str:
     """The whole status in one line, for repr() and terminals:
-    "queued · position 2 · 0:03 · est. $1.45 · fast text-to-video · EMULATOR"."""
+    "queued · position 2 · 0:03 · est. $1.45 · fast text-to-video · via fal · EMULATOR"."""
     line = status_text(snapshot, now)
     if snapshot.state.terminal:
         return line
-    parts = [line, estimate_text(snapshot.estimate), endpoint_label(snapshot.endpoint_id, short=True)]
+    parts = [
+        line,
+        estimate_text(snapshot.estimate),
+        endpoint_label(snapshot.endpoint_id, short=True),
+        via_text(snapshot.provider),
+    ]
     if snapshot.caption:
         parts.append(caption_text(snapshot.caption))
     if snapshot.emulated:
@@ -158,7 +174,8 @@ def status_line(snapshot: Snapshot, now: float | None = None) -> str:
 
 def result_text(result: Result) -> str:
     """A result for terminals and text/plain: what, where, seed, cost and how to redo it."""
-    title = endpoint_label(result.endpoint) + (f"{SEP}{EMULATOR}" if result.emulated else "")
+    title = SEP.join([endpoint_label(result.endpoint), via_text(result.provider)])
+    title += f"{SEP}{EMULATOR}" if result.emulated else ""
     lines = [title, f"video:    {result.path if result.path is not None else result.video_url}"]
     seed = f"seed {result.seed}" if result.seed is not None else "seed unknown"
     audio = {True: "with audio", False: "no audio", None: ""}[result.has_audio]
