@@ -136,7 +136,7 @@ def price(request: GenerationRequest, defaults: Defaults, provider: str = "auto"
     from .plan import arguments, estimate
 
     chosen = providers.choose(request.provider, provider)
-    providers.check(chosen, request.endpoint, arguments(request))
+    providers.check(chosen, request.endpoint, arguments(request), timeout=request.timeout)
     est = estimate(request)
     width, height = frame_size(request.resolution, request.aspect_ratio)
     label = request.endpoint.label

@@ -23,12 +23,12 @@ from .result import Result
 from .ui import style
 from .ui.html import badge_html, esc, video_src
 from .ui.player import display_data
-from .ui.text import EMULATOR, SEP, result_line
+from .ui.text import EMULATOR, SEP, result_line, via_text
 
 __all__ = ["CompareView", "compare_html", "compare_text", "compare_view", "labels"]
 
 # The fields that tell results apart, in the order captions show them.
-_FIELDS = ("prompt", "tier", "mode", "resolution", "duration", "aspect_ratio", "audio")
+_FIELDS = ("prompt", "provider", "tier", "mode", "resolution", "duration", "aspect_ratio", "audio")
 PROMPT_CHARS = 60
 
 _TIME = (
@@ -96,6 +96,7 @@ def _facts(result: Result) -> dict[str, str]:
     prompt = result.prompt
     return {
         "prompt": prompt if len(prompt) <= PROMPT_CHARS else prompt[: PROMPT_CHARS - 1] + "…",
+        "provider": via_text(result.provider),
         "tier": endpoint.tier if endpoint else result.endpoint,
         "mode": MODE_NAMES[endpoint.mode] if endpoint else "",
         "resolution": str(args.get("resolution", "720p")),

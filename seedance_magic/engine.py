@@ -28,6 +28,7 @@ from .fetch import Fetching, output_path
 from .follow import Following
 from .interrupts import sigint_stops
 from .jobstate import JobSpec, Snapshot, State
+from .providers import get as get_provider
 from .result import Result
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ class Job(Following, Fetching):
             estimate=spec.estimate,
             emulated=self._target.emulated,
             provider=self._target.provider,
+            cancellable=get_provider(self._target.provider).can_cancel,
             started=time.monotonic(),
             caption=spec.caption,
         )
@@ -384,9 +386,7 @@ class Job(Following, Fetching):
         rt = runtime or get_runtime()
         spec = spec_from_record(record)
         if not record.request_id or not record.status_url:
-            from .providers import get
-
-            provider = get(record.provider)
+            provider = get_provider(record.provider)
             raise errors.InvalidRequest(
                 f"job {record.id} has no request id: its submit never reached {provider.label} "
                 "or its outcome is unknown",

@@ -60,6 +60,7 @@ class Snapshot:
     estimate: CostEstimate
     emulated: bool
     provider: str = "fal"
+    cancellable: bool = True  # once sent: False where the provider has no cancel
     request_id: str | None = None
     queue_position: int | None = None
     logs: tuple[dict[str, Any], ...] = ()

@@ -74,7 +74,7 @@ def make_plan(
         provider = current().provider
     chosen = providers.choose(request.provider, provider)
     arguments = chosen.complete(planning.arguments(request))
-    providers.check(chosen, request.endpoint, arguments)
+    providers.check(chosen, request.endpoint, arguments, timeout=request.timeout)
     digests: Mapping[str, str] = {}
     names: Mapping[str, Any] | None = None
     video_seconds = 0.0

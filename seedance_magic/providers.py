@@ -33,6 +33,9 @@ class Provider(NamedTuple):
     """Where the built-in emulator serves this provider's API, below its root URL."""
     dashboard: str
     key_help: str
+    can_cancel: bool
+    """Whether a job it has started can be cancelled (else it runs to the end, is charged
+    and is downloaded)."""
     wire: str
     backend: str
 
@@ -73,6 +76,7 @@ PROVIDERS: dict[str, Provider] = {
         emulator_path="",
         dashboard="https://fal.ai/dashboard",
         key_help="Set FAL_KEY (a key from https://fal.ai/dashboard/keys)",
+        can_cancel=True,
         wire="seedance_magic.backends.fal_wire",
         backend="seedance_magic.backends.fal:FalBackend",
     ),
@@ -85,6 +89,7 @@ PROVIDERS: dict[str, Provider] = {
         emulator_path="/v1",
         dashboard="https://lumenfall.ai",
         key_help="Set LUMENFALL_API_KEY (a key from https://lumenfall.ai)",
+        can_cancel=False,
         wire="seedance_magic.backends.lumenfall_wire",
         backend="seedance_magic.backends.lumenfall:LumenfallBackend",
     ),
@@ -112,9 +117,16 @@ def choose(explicit: str | None, configured: str = "auto") -> Provider:
     return keyed[0] if len(keyed) == 1 else default
 
 
-def check(provider: Provider, endpoint: Endpoint, arguments: Mapping[str, Any]) -> None:
-    """Refuse, in one line and before anything is sent, what the provider cannot carry."""
+def check(
+    provider: Provider, endpoint: Endpoint, arguments: Mapping[str, Any], *, timeout: float | None = None
+) -> None:
+    """Refuse, in one line and before anything is sent, what the provider cannot carry,
+    and a --timeout a provider without cancel could not keep."""
     problems = provider.refusals(endpoint, arguments)
+    if timeout is not None and not provider.can_cancel:
+        problems.append(
+            "a --timeout (it cannot cancel a job it has started: drop --timeout or Seedance.timeout)"
+        )
     if problems:
         others = ", ".join(p for p in NAMES if p != provider.name)
         raise InvalidRequest(

@@ -397,3 +397,36 @@ def test_quickstart_plays_in_notebook7(page: Any, notebook7: JupyterServer) -> N
     assert shown_text(cell.locator(".seedance-player .seedance-badge")) == "EMULATOR"
     cell.scroll_into_view_if_needed()
     shoot(page, "notebook7-player.png")
+
+
+def test_lumenfall_says_so_and_keeps_cancel_off_in_jupyterlab(page: Any, lab: JupyterServer) -> None:
+    """--provider lumenfall with no Lumenfall key: the built-in emulator's Lumenfall API
+    runs it; the widget and the player say "via Lumenfall", and once the job is sent its
+    Cancel button is off (the gateway cannot cancel) while the video still arrives."""
+    name = write_notebook(
+        lab,
+        "lumenfall.ipynb",
+        [
+            "%load_ext seedance_magic",
+            "%%seedance --provider lumenfall -d 4 -r 480p --seed 9 --out lf\nA heron wades through reeds",
+        ],
+    )
+    open_notebook(page, lab, name)
+    run_all(page)
+    cell = code_cell(page, "--out lf")
+    status = cell.locator(".seedance-job .seedance-status")
+    watch(
+        lambda: status.count() > 0 and state_of(status.inner_text()) in ("queued", "running"),
+        lambda: None,
+        30,
+    )
+    assert shown_text(cell.locator(".seedance-job .seedance-via").first) == "via Lumenfall"
+    cancel = cell.locator("button.seedance-cancel")
+    assert cancel.is_disabled() and "cannot cancel" in str(cancel.get_attribute("title"))
+    player = cell.locator(".seedance-player video")
+    player.wait_for(timeout=60 * SECOND)
+    check_video_plays(player, DURATION)
+    assert shown_text(cell.locator(".seedance-player .seedance-via")) == "via Lumenfall"
+    assert shown_text(cell.locator(".seedance-player .seedance-badge")) == "EMULATOR"
+    assert shown_text(cell.locator(".seedance-player .seedance-seed")) == "9"
+    assert not page.errors, page.errors

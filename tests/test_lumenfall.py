@@ -98,6 +98,7 @@ def test_an_unseeded_cell_gets_a_seed_that_reproduces_it(ip: InteractiveShell, e
         ("--fast", "Lumenfall cannot take this request: the fast tier"),
         ("--ref-image a.png", "a single reference image alone"),
         ("--ref-video v1.mp4 --ref-video v2.mp4 --ref-image a.png", "2 reference videos"),
+        ("--timeout 60", "a --timeout (it cannot cancel a job it has started"),
     ],
 )
 def test_what_the_gateway_cannot_take_is_one_line_and_nothing_is_sent(

@@ -217,3 +217,15 @@ def test_the_engine_calls_only_what_the_backend_interface_declares() -> None:
             )
         }
         assert used <= declared, (name, used - declared)
+
+
+def test_a_comparison_of_the_same_cell_at_both_providers_says_which_is_which() -> None:
+    from dataclasses import replace
+
+    from seedance_magic.comparison import labels
+    from seedance_magic.result import Result
+
+    at_fal = Result(T2V, {**BASE, "seed": 1}, "r1", 1, "https://x/v.mp4", None, 1.0, emulated=True)
+    at_lumenfall = replace(at_fal, request_id="r2", provider="lumenfall")
+    assert labels([at_fal, at_lumenfall]) == ["seed 1 · via fal", "seed 1 · via Lumenfall"]
+    assert labels([at_fal, replace(at_fal, seed=2)]) == ["seed 1", "seed 2"]

@@ -208,3 +208,17 @@ def test_result_text_of_an_endpoint_outside_the_table() -> None:
     assert text.result_text(result(endpoint="x/y", reproduce="%%seedance\nold")).endswith(
         "reproduce:\n%%seedance\nold"
     )
+
+
+@pytest.mark.parametrize(
+    ("state", "disabled"),
+    [(State.PENDING, False), (State.SUBMITTING, False), (State.QUEUED, True), (State.RUNNING, True)],
+)
+def test_cancel_is_off_once_sent_where_the_provider_cannot_cancel(state: State, disabled: bool) -> None:
+    lumenfall = snapshot(state, provider="lumenfall", cancellable=False)
+    model = text.progress_model(lumenfall, NOW)
+    assert model.cancel_disabled is disabled
+    assert ("Lumenfall cannot cancel" in model.cancel_tip) is disabled
+    assert "via Lumenfall" in text.status_line(lumenfall, NOW)
+    fal = text.progress_model(snapshot(state), NOW)
+    assert not fal.cancel_disabled and fal.cancel_tip == "cancel this job at fal"

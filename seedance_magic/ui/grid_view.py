@@ -24,6 +24,7 @@ from .text import (
     caption_text,
     endpoint_label,
     estimate_text,
+    provider_label,
     reproduce_text,
     size_text,
     status_text,
@@ -87,7 +88,8 @@ def cost_line(snapshots: Sequence[Snapshot], estimate: CostEstimate) -> str:
         line = f"charged ${charged:.2f}"
         would = sum(r.cost_usd for r in results if r.emulated and not r.cached)
         if would:
-            line += f" (emulator: fal would charge ${would:.2f})"
+            who = " / ".join(dict.fromkeys(provider_label(r.provider) for r in results))
+            line += f" (emulator: {who} would charge ${would:.2f})"
         cached = sum(r.cached for r in results)
         if cached:
             line += f", {cached} cached"

@@ -23,7 +23,7 @@ from ipywidgets import HTML, Accordion, Button, FloatProgress, HBox, Layout, VBo
 from .html import esc, header_html, logs_html, outcome_html, result_html, status_html, trouble_html
 from .player import PlayerView
 from .style import style_tag
-from .text import Watchable, log_lines, progress_model, status_line
+from .text import Watchable, log_lines, progress_model, provider_label, status_line
 
 if TYPE_CHECKING:
     from ..engine import Snapshot
@@ -97,14 +97,14 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         cancel = Button(
             description=first.cancel_label,
             disabled=first.cancel_disabled,
-            tooltip="cancel this job at fal",
+            tooltip=first.cancel_tip,
             layout=Layout(width="auto"),
             _dom_classes=("seedance-cancel",),
         )
         log_box = HTML()
         logs = Accordion(
             (log_box,),
-            titles=("fal logs",),
+            titles=(f"{provider_label(snap.provider)} logs",),
             selected_index=None,
             layout=Layout(display="none"),
             _dom_classes=("seedance-logs",),
@@ -235,6 +235,7 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         set_trait(self._bar, "bar_style", model.bar_style)
         set_trait(self._cancel, "description", model.cancel_label)
         set_trait(self._cancel, "disabled", model.cancel_disabled)
+        set_trait(self._cancel, "tooltip", model.cancel_tip)
         set_trait(self._trouble, "value", trouble_html(snap.trouble))
         show(self._trouble, bool(snap.trouble))
         self._render_logs(snap)
@@ -251,7 +252,8 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             # small message, not the whole log again.
             if self._logs.selected_index is not None or snap.state.terminal:
                 set_trait(self._log_box, "value", logs_html(self._lines))
-            title = f"fal logs ({self._log_count}) · {self._lines[-1]}"
+            label = provider_label(snap.provider)
+            title = f"{label} logs ({self._log_count}) · {self._lines[-1]}"
             set_trait(
                 self._logs,
                 "titles",

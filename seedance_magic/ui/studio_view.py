@@ -37,7 +37,7 @@ from . import style
 from .html import badge_html, copy_button, esc, video_html, video_src
 from .player import display_data
 from .progress import JobView, set_trait, show, style_widget
-from .text import SEP, cost_text, endpoint_label, reproduce_text, result_line
+from .text import SEP, cost_text, endpoint_label, reproduce_text, result_line, via_text
 
 if TYPE_CHECKING:
     from ..engine import Job, Snapshot
@@ -64,7 +64,7 @@ STUDIO_CSS = f"""
 
 # ----------------------------------------------------------------- pure text/HTML
 def settings_text(result: Result) -> str:
-    """ "seed 42 · fast text-to-video · 480p · 4 s · 16:9 · no audio"."""
+    """ "seed 42 · fast text-to-video · 480p · 4 s · 16:9 · no audio · via fal"."""
     args = result.arguments
     duration = str(args.get("duration", "auto"))
     parts = [
@@ -74,6 +74,7 @@ def settings_text(result: Result) -> str:
         duration if duration == "auto" else f"{duration} s",
         str(args.get("aspect_ratio", ep.DEFAULT_ASPECT_RATIO)),
         "audio" if args.get("generate_audio", True) else "no audio",
+        via_text(result.provider),
     ]
     return SEP.join(p for p in parts if p)
 

@@ -60,12 +60,17 @@ def endpoint_label(endpoint_id: str, *, short: bool = False) -> str:
     return endpoint.label.removeprefix("Seedance 2.0 ") if short else endpoint.label
 
 
-def via_text(provider: str) -> str:
-    """Who runs the job: "via fal", "via Lumenfall"."""
+def provider_label(provider: str) -> str:
+    """A provider's name as shown: "fal", "Lumenfall" (an unknown one as given)."""
     from ..providers import PROVIDERS
 
     known = PROVIDERS.get(provider)
-    return f"via {known.label if known else provider}"
+    return known.label if known else provider
+
+
+def via_text(provider: str) -> str:
+    """Who runs the job: "via fal", "via Lumenfall"."""
+    return f"via {provider_label(provider)}"
 
 
 def estimate_text(estimate: CostEstimate) -> str:
@@ -78,7 +83,7 @@ def cost_text(result: Result) -> str:
     if result.cached:
         return "$0 (cached)"
     if result.emulated:
-        label = via_text(result.provider).removeprefix("via ")
+        label = provider_label(result.provider)
         return f"emulator: $0 charged, {label} would charge ${result.cost_usd:.2f}"
     return f"${result.cost_usd:.2f}"
 
@@ -222,6 +227,7 @@ class ProgressModel:
     bar_style: str
     cancel_label: str
     cancel_disabled: bool
+    cancel_tip: str
 
 
 def progress_model(
@@ -240,12 +246,19 @@ def progress_model(
     if bar is not None:
         bar = round(min(1.0, max(0.0, bar)), 2)
     cancelling = snapshot.cancelling or cancel_requested
+    label = provider_label(snapshot.provider)
+    started = state in ("queued", "running")
     return ProgressModel(
         status=status_text(snapshot, now),
         bar=bar,
         bar_style="warning" if snapshot.trouble else "info",
         cancel_label="cancelling…" if cancelling else "Cancel",
-        cancel_disabled=cancelling or state in ("downloading", "completed"),
+        cancel_disabled=cancelling
+        or state in ("downloading", "completed")
+        or (started and not snapshot.cancellable),
+        cancel_tip=f"cancel this job at {label}"
+        if snapshot.cancellable or not started
+        else f"{label} cannot cancel a job it has started: the video is made, charged and downloaded",
     )
 
 
