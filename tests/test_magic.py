@@ -150,6 +150,33 @@ def test_no_key_says_so_at_load(monkeypatch: pytest.MonkeyPatch, capsys: pytest.
         InteractiveShell.clear_instance()
 
 
+@pytest.mark.parametrize(
+    ("keys", "said"),
+    [
+        (
+            {"LUMENFALL_API_KEY": "lf-x"},
+            "LUMENFALL_API_KEY found and no fal key, so %%seedance runs via Lumenfall",
+        ),
+        ({"LUMENFALL_API_KEY": "lf-x", "FAL_KEY": "k"}, ""),
+        ({"FAL_KEY": "k"}, ""),
+    ],
+)
+def test_load_says_which_provider_runs_when_it_is_not_fal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], keys: dict[str, str], said: str
+) -> None:
+    for name, value in keys.items():
+        monkeypatch.setenv(name, value)
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_line_magic("load_ext", "seedance_magic")
+        err = capsys.readouterr().err
+        assert (said in err) if said else "seedance:" not in err, err
+        assert "lf-x" not in err
+    finally:
+        shell.run_line_magic("unload_ext", "seedance_magic")
+        InteractiveShell.clear_instance()
+
+
 def test_import_and_load_ext_stay_light(tmp_path: Path) -> None:
     code = (
         "import sys\n"

@@ -229,3 +229,55 @@ def test_a_comparison_of_the_same_cell_at_both_providers_says_which_is_which() -
     at_lumenfall = replace(at_fal, request_id="r2", provider="lumenfall")
     assert labels([at_fal, at_lumenfall]) == ["seed 1 · via fal", "seed 1 · via Lumenfall"]
     assert labels([at_fal, replace(at_fal, seed=2)]) == ["seed 1", "seed 2"]
+
+
+def test_a_dotenv_file_supplies_each_provider_key_the_environment_lacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from seedance_magic.settings import load_dotenv_credentials
+
+    (tmp_path / ".env").write_text("FAL_KEY=fal-from-file\nLUMENFALL_API_KEY=lf-from-file\nOTHER_THING=x\n")
+    monkeypatch.setenv("FAL_KEY", "fal-from-env")
+    monkeypatch.setenv("LUMENFALL_API_KEY", "")  # unset, and restored after the test
+    monkeypatch.delenv("OTHER_THING", raising=False)
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    assert load_dotenv_credentials(notebooks) == ["LUMENFALL_API_KEY"]
+    assert os.environ["FAL_KEY"] == "fal-from-env" and os.environ["LUMENFALL_API_KEY"] == "lf-from-file"
+    assert "OTHER_THING" not in os.environ
+    assert providers.choose(None).name == "fal"  # both keys now: the default stays fal
+
+
+@pytest.mark.parametrize(
+    ("code", "body", "error", "text"),
+    [
+        (
+            400,
+            {"error": {"message": "bad size", "code": "invalid_parameter"}},
+            "Rejected",
+            "rejected the arguments",
+        ),
+        (
+            401,
+            {"error": {"message": "no", "type": "authentication_error"}},
+            "AuthenticationFailed",
+            "credentials",
+        ),
+        (402, {"error": {"message": "out of credit"}}, "Rejected", "payment required: out of credit"),
+        (404, {"error": {"message": "Video 'x' not found"}}, "Rejected", "answered 404"),
+        (429, {"error": {"message": "slow down"}}, "RateLimited", "rate limiting (429)"),
+        (503, "<html>bad gateway</html>", "Unavailable", "answered 503 while submitting"),
+    ],
+)
+def test_the_gateway_errors_in_the_error_tree(code: int, body: Any, error: str, text: str) -> None:
+    import httpx
+
+    from seedance_magic import errors
+    from seedance_magic.backends.lumenfall import translate_response
+
+    response = httpx.Response(code, json=body) if isinstance(body, dict) else httpx.Response(code, text=body)
+    translated = translate_response(response, request_id=None, doing="submitting")
+    assert type(translated) is getattr(errors, error) and translated.status_code == code
+    assert text in str(translated) and "Lumenfall" in str(translated) and "<html>" not in str(translated)
