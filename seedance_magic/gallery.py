@@ -45,10 +45,10 @@ POSTER_WIDTH = 240
 
 # ----------------------------------------------------------------------- history
 def _matches(record: JobRecord, needle: str) -> bool:
-    """The prompt or the endpoint's own name contains it, the request id starts with it, or it is
-    the seed."""
+    """The prompt or the endpoint's own name contains it, it names the provider, the request
+    id starts with it, or it is the seed."""
     endpoint = record.endpoint.removeprefix(APP + "/")  # "fast/text-to-video"
-    if needle in record.prompt.casefold() or needle in endpoint.casefold():
+    if needle in record.prompt.casefold() or needle in endpoint.casefold() or needle == record.provider:
         return True
     if record.request_id and record.request_id.casefold().startswith(needle):
         return True
@@ -87,7 +87,8 @@ def result_from(record: JobRecord) -> Result:
 
 def history_results(runtime: Runtime, limit: int = 20, search: str | None = None) -> list[Result]:
     """Past results from the journal, newest first; `search` finds a text in the prompt
-    or the endpoint (case-insensitive), the start of a request id, or a seed."""
+    or the endpoint (case-insensitive), a provider (fal, lumenfall), the start of a request
+    id, or a seed."""
     return [result_from(record) for record in _records(runtime.journal, limit, search)]
 
 

@@ -169,6 +169,9 @@ def test_history_lists_both_providers_and_the_budget_holds_for_lumenfall(
     history = run_cell(ip, "%seedance history")
     history.ok()
     assert "via Lumenfall" in history.everything and "via fal" in history.everything
+    only = run_cell(ip, "%seedance history --search lumenfall")
+    only.ok()
+    assert "1 past result matching" in only.everything and "via fal" not in only.everything
     ip.run_line_magic("config", "Seedance.max_usd_per_run = 0.5")
     line = run_cell(ip, cell("-r 720p -d 10 --seed 32", "gulls at dawn")).one_clear_line()
     assert "above Seedance.max_usd_per_run = $0.50" in line
