@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import endpoints as ep
 from .errors import InvalidRequest, SeedanceError
+from .providers import PROVIDERS
 from .result import Result
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ MODES: tuple[tuple[str, str], ...] = (
     ("reference-to-video", "r2v"),
 )
 HISTORY = 24
+# The provider dropdown: the configured one (Seedance.provider), or one by name.
+PROVIDER_CHOICES = (("configured", "auto"), *((p.label, p.name) for p in PROVIDERS.values()))
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class FormValues:
     from the file pickers, paths, PIL images); `mode` "auto" is inferred from them."""
 
     prompt: str = ""
+    provider: str = "auto"  # auto: the configured provider (Seedance.provider)
     mode: str = "auto"
     tier: ep.Tier = "standard"
     resolution: str = ep.DEFAULT_RESOLUTION
@@ -67,6 +71,7 @@ def request_from_form(values: FormValues) -> GenerationRequest:
     if not values.prompt.strip():
         raise InvalidRequest("the prompt is empty: describe the video in the prompt box")
     line, namespace = options_line(
+        provider=None if values.provider == "auto" else values.provider,
         fast=values.tier == "fast",
         mode=None if values.mode == "auto" else values.mode,
         resolution=values.resolution,
@@ -94,14 +99,17 @@ def _implied_mode(arguments: Mapping[str, Any]) -> str:
     return "t2v"
 
 
-def form_from_arguments(endpoint_id: str, arguments: Mapping[str, Any], seed: int | None) -> FormValues:
-    """The form values that make these fal arguments again (the files aside): the mode
-    stays "auto" when the inputs imply it."""
+def form_from_arguments(
+    endpoint_id: str, arguments: Mapping[str, Any], seed: int | None, provider: str = "auto"
+) -> FormValues:
+    """The form values that make these arguments again at this provider (the files
+    aside): the mode stays "auto" when the inputs imply it."""
     endpoint = ep.find_endpoint(endpoint_id)
     mode = "auto" if endpoint is None or endpoint.mode == _implied_mode(arguments) else endpoint.mode
     given = arguments.get("seed")
     return FormValues(
         prompt=str(arguments.get("prompt", "")),
+        provider=provider,
         mode=mode,
         tier=endpoint.tier if endpoint is not None else "standard",
         resolution=str(arguments.get("resolution", ep.DEFAULT_RESOLUTION)),
@@ -128,20 +136,30 @@ def inputs_note(arguments: Mapping[str, Any]) -> str:
     return f"settings loaded; this video also used {', '.join(used)}: pick the files again" if used else ""
 
 
-def estimate_line(values: FormValues) -> tuple[str, bool]:
+def estimate_line(values: FormValues, configured: str = "auto") -> tuple[str, bool]:
     """The live estimate for the form ("est. $0.43 · Seedance 2.0 fast text-to-video ·
-    854x480 · 4 s"), or the parser's message and False when the form is not valid."""
-    from .plan import estimate
+    via fal · 854x480 · 4 s"), or the parser's (or the provider's) message and False when
+    the form is not valid. `configured` is Seedance.provider."""
+    from . import providers
+    from .plan import arguments, estimate
     from .ui.text import SEP, estimate_text
 
     try:
         request = request_from_form(values)
+        provider = providers.choose(request.provider, configured)
+        providers.check(provider, request.endpoint, arguments(request), timeout=request.timeout)
     except InvalidRequest as exc:
         return str(exc), False
     cost = estimate(request)
     width, height = ep.frame_size(request.resolution, request.aspect_ratio)
     seconds = "auto duration" if request.duration == "auto" else f"{request.duration} s"
-    parts = [estimate_text(cost), request.endpoint.label, f"{width}x{height}", seconds]
+    parts = [
+        estimate_text(cost),
+        request.endpoint.label,
+        f"via {provider.label}",
+        f"{width}x{height}",
+        seconds,
+    ]
     return SEP.join(parts) + (f" ({cost.note})" if cost.note else ""), True
 
 
@@ -191,7 +209,7 @@ class Studio:
         return self.panel.values()
 
     def form_changed(self) -> None:
-        self.panel.show_estimate(*estimate_line(self.values()))
+        self.panel.show_estimate(*estimate_line(self.values(), self.runtime.settings.provider))
 
     def generate(self) -> Job | None:
         """Start a job from the form (non-blocking) and put it at the top of the gallery;
@@ -223,9 +241,12 @@ class Studio:
         self.panel.say(said, error=False)
         return job
 
-    def load(self, endpoint_id: str, arguments: Mapping[str, Any], seed: int | None) -> None:
+    def load(
+        self, endpoint_id: str, arguments: Mapping[str, Any], seed: int | None, provider: str = "auto"
+    ) -> None:
         """Put a gallery item's settings back into the form (the file pickers keep theirs)."""
-        self.panel.set_values(form_from_arguments(endpoint_id, arguments, seed), keep_files=True)
+        values = form_from_arguments(endpoint_id, arguments, seed, provider)
+        self.panel.set_values(values, keep_files=True)
         self.panel.say(inputs_note(arguments) or "settings loaded", error=False)
 
     def refresh(self) -> None:

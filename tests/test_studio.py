@@ -110,11 +110,21 @@ def test_arguments_map_back_to_the_form(values: FormValues) -> None:
 
 def test_the_estimate_line() -> None:
     text, ok = estimate_line(QUICK)
-    assert ok and text == "est. $0.43 · Seedance 2.0 fast text-to-video · 854x480 · 4 s"
+    assert ok and text == "est. $0.43 · Seedance 2.0 fast text-to-video · via fal · 854x480 · 4 s"
     text, ok = estimate_line(replace(QUICK, duration="auto"))
     assert ok and "est. $" in text and "auto duration" in text and "–" in text
     text, ok = estimate_line(replace(QUICK, aspect_ratio="5:4"))
     assert not ok and text.startswith("-a/--aspect-ratio: '5:4' is not allowed")
+
+
+def test_the_estimate_line_names_the_provider_and_its_refusals() -> None:
+    text, ok = estimate_line(replace(QUICK, provider="lumenfall"))
+    assert not ok and text.startswith("Lumenfall cannot take this request: the fast tier")
+    text, ok = estimate_line(replace(QUICK, provider="lumenfall", tier="standard"))
+    assert ok and "text-to-video · via Lumenfall · 854x480" in text
+    text, ok = estimate_line(replace(QUICK, tier="standard"), configured="lumenfall")
+    assert ok and "via Lumenfall" in text
+    assert request_from_form(replace(QUICK, provider="lumenfall")).provider == "lumenfall"
 
 
 # ------------------------------------------------------------------- the panel
@@ -138,7 +148,8 @@ def test_a_new_studio_has_a_seed_an_estimate_and_an_empty_gallery(studio: Studio
     assert panel.seed.value != 7
     assert repr(studio).splitlines()[:2] == [
         "seedance studio · 0 videos in the gallery",
-        f"form: fast · inferred from the inputs · 480p · duration 4 · 16:9 · audio · seed {panel.seed.value}",
+        "form: configured provider · fast · inferred from the inputs · 480p · duration 4 · 16:9 · audio · "
+        f"seed {panel.seed.value}",
     ]
 
 
@@ -180,7 +191,7 @@ def test_generate_runs_in_the_background_and_the_gallery_reloads_it(
     assert "from the cache for $0" in studio.panel.message.value
     fill(studio, FormValues(prompt="something else", seed=99))
     card.load()
-    assert request_from_form(studio.values()) == original
+    assert request_from_form(studio.values()) == replace(original, provider="fal")  # where it was made
     assert studio.panel.message.value.count("settings loaded") == 1
     assert emulator.stats.count("submit") == 2
 
@@ -222,7 +233,7 @@ def test_past_results_come_from_the_journal_and_compare(runtime: Runtime) -> Non
         c.job is None for c in again.cards
     )
     again.cards[1].load()
-    assert request_from_form(again.values()) == request_from_form(replace(QUICK, seed=1))
+    assert request_from_form(again.values()) == request_from_form(replace(QUICK, seed=1, provider="fal"))
     again.cards[0].select.value = True
     assert again.compare_selected() is None and "two or more" in again.panel.message.value
     again.cards[1].select.value = True

@@ -32,7 +32,7 @@ from ipywidgets import (
 )
 
 from .. import endpoints as ep
-from ..studio_panel import MODES, FormValues
+from ..studio_panel import MODES, PROVIDER_CHOICES, FormValues
 from . import style
 from .html import badge_html, copy_button, esc, video_html, video_src
 from .player import display_data
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from ..studio_panel import Studio
 
 PROMPT_CHARS = 140
-FIELDS = ("prompt", "mode", "tier", "resolution", "duration", "aspect_ratio", "audio", "yes")
+FIELDS = ("prompt", "provider", "mode", "tier", "resolution", "duration", "aspect_ratio", "audio", "yes")
 UPLOADS = (  # FormValues field, label, accepted types, several files
     ("image", "start image", "image/*", False),
     ("end_image", "end image", "image/*", False),
@@ -129,6 +129,7 @@ def studio_text(values: FormValues, results: Sequence[Result | None], running: i
     )
     form = SEP.join(
         [
+            values.provider if values.provider != "auto" else "configured provider",
             values.tier,
             dict((v, k) for k, v in MODES).get(values.mode, values.mode),
             values.resolution,
@@ -187,10 +188,11 @@ class Card(VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def load(self) -> None:
         if self.result is not None:
-            self._studio.load(self.result.endpoint, self.result.arguments, self.result.seed)
+            result = self.result
+            self._studio.load(result.endpoint, result.arguments, result.seed, result.provider)
         elif self.job is not None:
             spec = self.job.spec
-            self._studio.load(spec.endpoint_id, spec.arguments, spec.arguments.get("seed"))
+            self._studio.load(spec.endpoint_id, spec.arguments, spec.arguments.get("seed"), spec.provider)
 
     def _changed(self, snapshot: Snapshot) -> None:
         if snapshot.state.terminal:
@@ -227,6 +229,7 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             placeholder="Describe the video: subject, action, camera, light…",
             layout=Layout(width="100%", height="5em"),
         )
+        self.provider = Dropdown(options=PROVIDER_CHOICES, value="auto", description="provider", layout=wide)
         self.mode = Dropdown(options=MODES, value="auto", description="mode", layout=wide)
         self.tier = ToggleButtons(options=ep.TIERS, value="standard", style={"button_width": "80px"})
         self.resolution = Dropdown(
@@ -259,7 +262,7 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._quiet = False
         css = HTML(f"<style>{STUDIO_CSS}</style>", layout=Layout(display="none"))
         rows = (
-            _row(self.mode, self.tier, self.resolution, self.duration, self.aspect_ratio),
+            _row(self.provider, self.mode, self.tier, self.resolution, self.duration, self.aspect_ratio),
             _row(self.audio, self.seed, self.dice, self.yes),
             files,
             _row(self.generate, self.estimate),
@@ -288,6 +291,7 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         }
         return FormValues(
             prompt=self.prompt.value,
+            provider=self.provider.value,
             mode=self.mode.value,
             tier=self.tier.value,
             resolution=self.resolution.value,
