@@ -176,3 +176,16 @@ def test_history_lists_both_providers_and_the_budget_holds_for_lumenfall(
     line = run_cell(ip, cell("-r 720p -d 10 --seed 32", "gulls at dawn")).one_clear_line()
     assert "above Seedance.max_usd_per_run = $0.50" in line
     assert len(emulator.jobs) == 2
+
+
+def test_a_grid_runs_through_lumenfall_and_a_tier_sweep_is_refused_whole(
+    ip: InteractiveShell, emulator: Emulator
+) -> None:
+    ran = run_cell(ip, cell(f"{CLIP} --seeds 1-2 --wait --out grid", "a windmill in a storm"))
+    ran.ok()
+    results = [job.result for job in ip.user_ns["grid"].jobs]
+    assert sorted(r.seed for r in results) == [1, 2] and {r.provider for r in results} == {"lumenfall"}
+    assert "via Lumenfall" in ran.everything and len(emulator.jobs) == 2
+    line = run_cell(ip, cell(f"{CLIP} --seeds 3-4 --sweep tier=fast,standard", "a windmill")).one_clear_line()
+    assert "Lumenfall cannot take this request: the fast tier" in line
+    assert len(emulator.jobs) == 2
