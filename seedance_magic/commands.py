@@ -183,9 +183,25 @@ def cancel(runtime: Runtime, target: str) -> Shown:
     jobs = _find_jobs(runtime, target)
     if not jobs:
         raise InvalidRequest(f"no running job matches {target!r}; `%seedance jobs` lists them")
-    for job in jobs:
+    from .ui.text import provider_label
+
+    sent = (State.QUEUED, State.RUNNING, State.DOWNLOADING)
+    kept = [j for j in jobs if not j.snapshot.cancellable and j.snapshot.state in sent]
+    going = [j for j in jobs if j not in kept]
+    for job in going:
         job.cancel()
-    return Shown(f"cancelling {len(jobs)} job(s): " + ", ".join(j.request_id or j.key for j in jobs))
+    lines = (
+        [f"cancelling {len(going)} job(s): " + ", ".join(j.request_id or j.key for j in going)]
+        if going
+        else []
+    )
+    for job in kept:
+        label = provider_label(job.snapshot.provider)
+        lines.append(
+            f"{job.request_id}: {label} cannot cancel a job it has started; "
+            "it will finish, be charged and be downloaded"
+        )
+    return Shown("\n".join(lines))
 
 
 def _key_source(provider: Provider, dotenv_names: list[str]) -> str:

@@ -26,6 +26,7 @@ from test_durability_support import (
     wait_until,
 )
 
+from seedance_magic import commands
 from seedance_magic.emulator import Emulator, Fault
 from seedance_magic.engine import Job, Result, Snapshot
 from seedance_magic.runtime import get_runtime
@@ -139,7 +140,11 @@ def test_cancel_says_the_gateway_cannot_and_the_video_still_arrives(
         job = generate("a slow train", resolution="480p", duration=4, seed=13)
         job.subscribe(watch)
         await asyncio.wait_for(queued.wait(), 30)
-        job.cancel()
+        said = commands.cancel(get_runtime(), "all").text
+        assert said == f"{job.request_id}: Lumenfall cannot cancel a job it has started; " + (
+            "it will finish, be charged and be downloaded"
+        )
+        job.cancel()  # in code: the backend says so
         await asyncio.wait_for(answered.wait(), 30)
         assert "has no cancel" in (job.snapshot.trouble or "")
         emulator.release()
