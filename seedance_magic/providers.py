@@ -1,10 +1,11 @@
 """The services that run Seedance 2.0 for us: fal (the default) and the Lumenfall gateway.
 
-A `Provider` is data: its name and label, the environment variables of its key and base
-URL, where the built-in emulator serves its API, and two module paths: its `wire` module
-(pure: which arguments it cannot carry, the dry-run code, arguments it needs filled in)
-and its backend class (backends/base.py's interface). The engine, the journal and the UI
-know a provider only by its name and label; they talk to it through the backend.
+A `Provider` is data: its name and label, the environment variables of its key, its own
+base URL, where the built-in emulator serves its API, whether it can cancel, and two
+module paths: its `wire` module (pure: which arguments it cannot carry, the dry-run
+code, arguments it needs filled in) and its backend class (backends/base.py's interface).
+The engine, the journal and the UI know a provider only by its name, label and
+capabilities; they talk to it through the backend.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ class Provider(NamedTuple):
     label: str
     key_vars: tuple[str, ...]
     """The environment variables its credentials live in (also taken from a .env file)."""
-    base_url_env: str
     default_base_url: str | None
     """None: the client library's own hosts (fal_client knows fal's)."""
     emulator_path: str
@@ -71,7 +71,6 @@ PROVIDERS: dict[str, Provider] = {
         name="fal",
         label="fal",
         key_vars=("FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET"),
-        base_url_env="SEEDANCE_FAL_BASE_URL",
         default_base_url=None,
         emulator_path="",
         dashboard="https://fal.ai/dashboard",
@@ -84,7 +83,6 @@ PROVIDERS: dict[str, Provider] = {
         name="lumenfall",
         label="Lumenfall",
         key_vars=("LUMENFALL_API_KEY",),
-        base_url_env="SEEDANCE_LUMENFALL_BASE_URL",
         default_base_url="https://api.lumenfall.ai/v1",
         emulator_path="/v1",
         dashboard="https://lumenfall.ai",
