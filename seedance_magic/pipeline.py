@@ -135,6 +135,12 @@ def cache_hit(plan: Plan, settings: Settings, runtime: Runtime) -> JobRecord | N
     target = runtime.target(plan.provider)
     if record.emulated != target.emulated or (not target.emulated and record.base_url != target.base_url):
         return None  # an emulator clip is no answer to a request for fal, nor the reverse
+    if (
+        record.emulated
+        and record.base_url != target.base_url
+        and not (record.path and Path(record.path).exists())
+    ):
+        return None  # another emulator's clip, its file gone (and its server likely too): made again, free
     return record
 
 

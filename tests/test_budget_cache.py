@@ -108,6 +108,20 @@ def test_a_cached_entry_whose_file_is_gone_is_downloaded_again(
     assert emulator.stats.count("submit") == 1 and emulator.stats.count("download") == 2
 
 
+def test_a_clip_of_another_emulator_whose_file_is_gone_is_made_again(
+    ip: InteractiveShell, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As after a kernel restart: the built-in emulator that made the clip is gone with its
+    port; the clip is free to make again, so it is, instead of failing to download."""
+    first = go(ip, "--seed 8")
+    first.path.unlink()
+    with Emulator(EmulatorConfig(queue_seconds=0.2, run_seconds=0.4)) as other:
+        monkeypatch.setenv("SEEDANCE_FAL_BASE_URL", other.url)
+        again = go(ip, "--seed 8")
+        assert not again.cached and again.path.exists() and other.stats.count("submit") == 1
+        assert go(ip, "--seed 8").cached  # and this one is the cache's answer from now on
+
+
 def test_a_cached_entry_whose_file_and_url_are_gone_is_one_line(
     ip: InteractiveShell, emulator: Emulator
 ) -> None:
