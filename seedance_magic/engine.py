@@ -26,7 +26,7 @@ from .backends.base import Handle
 from .endpoints import CostEstimate, estimate_cost, find_endpoint
 from .fetch import Fetching, output_path
 from .follow import Following
-from .interrupts import sigint_stops
+from .interrupts import reentrant, sigint_stops
 from .jobstate import JobSpec, Snapshot, State
 from .providers import get as get_provider
 from .result import Result
@@ -158,10 +158,11 @@ class Job(Following, Fetching):
             return self._outcome()
         assert self._loop is not None
         loop = self._loop
-        if loop.is_running():
-            import nest_asyncio2 as nest_asyncio
+        with reentrant(loop):
+            return self._wait_in(loop, timeout)
 
-            nest_asyncio.apply(loop)
+    def _wait_in(self, loop: asyncio.AbstractEventLoop, timeout: float | None) -> Result:
+        assert self._task is not None
         waiter = loop.create_task(asyncio.wait_for(asyncio.shield(self._task), timeout))
         with sigint_stops(loop, waiter) as interrupted:
             try:
