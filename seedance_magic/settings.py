@@ -16,6 +16,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from .providers import CHOICES, PROVIDERS, get
+
 ENV_BASE_URL = "SEEDANCE_FAL_BASE_URL"
 ENV_LUMENFALL_BASE_URL = "SEEDANCE_LUMENFALL_BASE_URL"
 ENV_PROVIDER = "SEEDANCE_PROVIDER"
@@ -23,9 +25,8 @@ ENV_OUTPUT_DIR = "SEEDANCE_OUTPUT_DIR"
 ENV_JOURNAL = "SEEDANCE_JOURNAL"
 ENV_WAIT = "SEEDANCE_WAIT"
 ENV_EMULATOR = "SEEDANCE_EMULATOR"
-CREDENTIAL_VARS = ("FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET")
-# Every provider's key variables (providers.py), taken from a .env file when unset.
-KEY_GROUPS = (CREDENTIAL_VARS, ("LUMENFALL_API_KEY",))
+# Every provider's key variables, taken from a .env file when unset.
+KEY_GROUPS = tuple(provider.key_vars for provider in PROVIDERS.values())
 EMULATOR_KEY = "emulator-no-credentials"
 
 
@@ -98,8 +99,6 @@ def from_environment(**overrides: Any) -> Settings:
 
 
 def _provider(text: str) -> str:
-    from .providers import CHOICES
-
     if text not in CHOICES:
         from .errors import InvalidRequest
 
@@ -181,8 +180,6 @@ class Target(NamedTuple):
     @property
     def label(self) -> str:
         """The provider's name as shown: "fal", "Lumenfall"."""
-        from .providers import get
-
         return get(self.provider).label
 
     @property
