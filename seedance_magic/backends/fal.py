@@ -22,13 +22,17 @@ from fal_client.client import AsyncBackupDomainTransport, AsyncCDNTokenManager, 
 
 from .. import errors
 from ..endpoints import format_problems
+from ..providers import get
 from ..routing import fal_transport, plain_transport
 from ..settings import Target
+from . import failures
 from .base import Backend, Handle, StatusUpdate, StreamUnavailable
 from .download import Downloads
 
 USER_AGENT = f"seedance-magic (fal-client/{fal_client.__version__})"
 _HTTP_TIMEOUT = httpx.Timeout(120.0, connect=30.0)
+_LABEL = get("fal").label
+_KEY_HELP = get("fal").key_help
 
 
 class _RoutedTokenManager(AsyncCDNTokenManager):
@@ -107,12 +111,10 @@ def translate(
         if request_id and not exc.request_id:
             exc.request_id = request_id
         return exc
-    retry_hint = "The request id is saved: `%seedance resume ID` picks the job up again" if request_id else ""
     if isinstance(exc, fal_client.client.FalClientHTTPError):
         code = exc.status_code
         detail = exc.message
         text = format_problems(detail) if isinstance(detail, list) else str(detail)[:300]
-        kwargs: dict[str, Any] = {"request_id": request_id, "status_code": code, "error_type": exc.error_type}
         if code == 422:
             seed_refused = isinstance(detail, list) and any(
                 "seed" in map(str, d.get("loc", ())) for d in detail if isinstance(d, dict)
@@ -123,20 +125,22 @@ def translate(
                 if seed_refused
                 else "Nothing was queued or charged"
             )
-            return errors.Rejected(f"fal rejected the arguments while {doing}: {text}", hint=hint, **kwargs)
-        if code in (401, 403):
-            return errors.AuthenticationFailed(
-                f"fal refused the credentials ({code})",
-                hint="Check FAL_KEY (a key from https://fal.ai/dashboard/keys); it is not shown here",
-                **kwargs,
+            return errors.Rejected(
+                f"fal rejected the arguments while {doing}: {text}",
+                hint=hint,
+                request_id=request_id,
+                status_code=code,
+                error_type=exc.error_type,
             )
-        if code == 429:
-            return errors.RateLimited(
-                f"fal is rate limiting (429) while {doing}", hint="Wait a minute and retry", **kwargs
-            )
-        if code >= 500:
-            return errors.Unavailable(f"fal answered {code} while {doing}: {text}", hint=retry_hint, **kwargs)
-        return errors.Rejected(f"fal answered {code} while {doing}: {text}", **kwargs)
+        return failures.by_status(
+            _LABEL,
+            code,
+            text,
+            doing=doing,
+            request_id=request_id,
+            error_type=exc.error_type,
+            key_help=_KEY_HELP,
+        )
     if isinstance(exc, fal_client.auth.MissingCredentialsError):
         return errors.CredentialsMissing(
             "No fal credentials found",
@@ -145,21 +149,7 @@ def translate(
         )
     if isinstance(exc, httpx.HTTPStatusError):  # the CDN token request, made outside fal_client
         return translate(_http_error(exc.response), request_id=request_id, doing=doing)
-    if isinstance(exc, httpx.TimeoutException):
-        return errors.Unavailable(
-            f"fal did not answer in time while {doing}", request_id=request_id, hint=retry_hint
-        )
-    if isinstance(exc, httpx.TransportError):
-        return errors.Unavailable(
-            f"the connection to fal failed while {doing} ({type(exc).__name__})",
-            request_id=request_id,
-            hint=retry_hint,
-        )
-    if isinstance(exc, (KeyError, ValueError, json.JSONDecodeError)):
-        return errors.Unavailable(
-            f"fal sent an answer that could not be read while {doing}", request_id=request_id, hint=retry_hint
-        )
-    return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+    return failures.by_exception(_LABEL, exc, request_id=request_id, doing=doing)
 
 
 def _http_error(response: httpx.Response) -> fal_client.client.FalClientHTTPError:

@@ -24,6 +24,7 @@ import httpx
 from .. import errors
 from ..providers import get
 from ..settings import Target
+from . import failures
 from .base import Backend, FalStatus, Handle, StatusUpdate, StreamUnavailable
 from .download import Downloads
 from .lumenfall_wire import KEY_VAR, body
@@ -83,17 +84,6 @@ def translate_response(
     message, error_code = _message(response)
     detail = f": {message}" if message else ""
     kwargs: dict[str, Any] = {"request_id": request_id, "status_code": code, "error_type": error_code}
-    retry = "The request id is saved: `%seedance resume ID` picks the job up again" if request_id else ""
-    if code in (401, 403):
-        return errors.AuthenticationFailed(
-            f"{_LABEL} refused the credentials ({code})", hint=f"{_KEY_HELP}; it is not shown here", **kwargs
-        )
-    if code == 429:
-        return errors.RateLimited(
-            f"{_LABEL} is rate limiting (429) while {doing}", hint="Wait a minute and retry", **kwargs
-        )
-    if code >= 500:
-        return errors.Unavailable(f"{_LABEL} answered {code} while {doing}{detail}", hint=retry, **kwargs)
     if code in (400, 422) and request_id is None:
         return errors.Rejected(
             f"{_LABEL} rejected the arguments while {doing}{detail}",
@@ -104,29 +94,16 @@ def translate_response(
         return errors.Rejected(
             f"{_LABEL} refused the job: payment required{detail}", hint=f"Check {_DASHBOARD}", **kwargs
         )
-    return errors.Rejected(f"{_LABEL} answered {code} while {doing}{detail}", **kwargs)
+    return failures.by_status(
+        _LABEL, code, message, doing=doing, request_id=request_id, error_type=error_code, key_help=_KEY_HELP
+    )
 
 
 def translate(exc: BaseException, *, request_id: str | None = None, doing: str) -> Exception:
     """An httpx / decoding exception as an error of our tree."""
     if isinstance(exc, errors.SeedanceError):
         return exc
-    retry = "The request id is saved: `%seedance resume ID` picks the job up again" if request_id else ""
-    if isinstance(exc, httpx.TimeoutException):
-        return errors.Unavailable(
-            f"{_LABEL} did not answer in time while {doing}", request_id=request_id, hint=retry
-        )
-    if isinstance(exc, httpx.TransportError):
-        return errors.Unavailable(
-            f"the connection to {_LABEL} failed while {doing} ({type(exc).__name__})",
-            request_id=request_id,
-            hint=retry,
-        )
-    if isinstance(exc, (KeyError, ValueError, TypeError)):
-        return errors.Unavailable(
-            f"{_LABEL} sent an answer that could not be read while {doing}", request_id=request_id, hint=retry
-        )
-    return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+    return failures.by_exception(_LABEL, exc, request_id=request_id, doing=doing)
 
 
 def status_update(data: Any) -> StatusUpdate:
@@ -262,7 +239,6 @@ class LumenfallBackend:
 
     async def upload(self, data: bytes, content_type: str, file_name: str) -> str:
         """The file inline, as a data: URI (the gateway has no upload API)."""
-        await asyncio.sleep(0)
         return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
