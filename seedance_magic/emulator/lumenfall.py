@@ -260,7 +260,11 @@ class Lumenfall:
         if rest == "/videos":
             if req.method != "POST":
                 return _not_allowed(req.method)
-            return Route("submit", self.submit, endpoint=_endpoint_of(req), api="lumenfall")
+            wanted = _parse(req)  # once: its endpoint is also what fault rules match on
+            endpoint = wanted.endpoint.id if isinstance(wanted, FalRequest) else None
+            return Route(
+                "submit", lambda r, fault: self.submit(r, fault, wanted), endpoint=endpoint, api="lumenfall"
+            )
         m = re.fullmatch(r"/videos/([^/]+)", rest)
         if m is not None:
             if req.method != "GET":
@@ -277,21 +281,12 @@ class Lumenfall:
         message = "Missing or invalid API key: send 'Authorization: Bearer <LUMENFALL_API_KEY>'"
         return error_reply(401, message, "authentication_error", "invalid_api_key")
 
-    def submit(self, req: Request, fault: Fault | None) -> Reply:
+    def submit(self, req: Request, fault: Fault | None, wanted: FalRequest | Reply) -> Reply:
         refused = self._refused(req)
         if refused is not None:
             return refused
-        try:
-            body = req.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            message = "The request body must be a JSON object"
-            return error_reply(400, message, "invalid_request_error", "invalid_json")
-        try:
-            wanted = to_fal(body)
-        except LumenfallError as exc:
-            return exc.reply()
+        if isinstance(wanted, Reply):
+            return wanted
         warnings: tuple[str, ...] = ()
         if wanted.ignored:
             names = ", ".join(wanted.ignored)
@@ -314,10 +309,16 @@ def _not_allowed(method: str) -> Reply:
     return error_reply(405, f"Method {method} not allowed", "invalid_request_error", "method_not_allowed")
 
 
-def _endpoint_of(req: Request) -> str | None:
-    """The fal endpoint a create request maps to, for fault rules naming an endpoint."""
+def _parse(req: Request) -> FalRequest | Reply:
+    """A create request's body as fal's endpoint and arguments, or the 400/404 reply."""
     try:
         body = req.json()
-        return to_fal(body).endpoint.id if isinstance(body, dict) else None
-    except (ValueError, LumenfallError):
-        return None
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        message = "The request body must be a JSON object"
+        return error_reply(400, message, "invalid_request_error", "invalid_json")
+    try:
+        return to_fal(body)
+    except LumenfallError as exc:
+        return exc.reply()
