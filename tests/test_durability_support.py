@@ -18,7 +18,7 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from seedance_magic.emulator import Emulator
+from seedance_magic.emulator import Emulator, Fault
 from seedance_magic.store import JobRecord, Journal
 
 CLIP = "--fast -r 480p -d 4"
@@ -87,6 +87,17 @@ def run_cell(shell: InteractiveShell, source: str) -> Ran:
         data, _ = shell.display_formatter.format(result.result)
         bundles.append(dict(data))
     return Ran(source, error, result.result, captured.stdout, captured.stderr, bundles)
+
+
+@dataclass(frozen=True)
+class Ends:
+    """A fault that ends the cell: the line says `fragment`, the journal row is `state`,
+    and the emulator holds `jobs` jobs."""
+
+    fault: Fault
+    fragment: str
+    state: str
+    jobs: int
 
 
 def cell(options: str, prompt: str) -> str:

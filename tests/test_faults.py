@@ -24,6 +24,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from test_durability_support import (
     CLIP,
+    Ends,
     accepted_submits,
     cell,
     only_record,
@@ -105,17 +106,6 @@ def _no_video_lost(emulator: Emulator) -> None:
         if info.state == "COMPLETED" and info.error is None:
             record = only_record()
             assert record.request_id == rid and record.path and Path(record.path).exists()
-
-
-@dataclass(frozen=True)
-class Ends:
-    """A fault that ends the cell: the line says `fragment`, the journal row is `state`,
-    and the emulator holds `jobs` jobs."""
-
-    fault: Fault
-    fragment: str
-    state: str
-    jobs: int
 
 
 ENDS = {

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -19,6 +18,8 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from lumenfall_support import CLIP, KEY, lumenfall_shell
 from test_durability_support import (
+    Ends,
+    accepted_submits,
     cell,
     only_record,
     request_ids_on_disk,
@@ -37,10 +38,6 @@ from seedance_magic.video import probe
 def ip(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
     with lumenfall_shell(emulator, monkeypatch) as shell:
         yield shell
-
-
-def accepted_submits(emulator: Emulator) -> int:
-    return sum(1 for r in emulator.stats.requests if r.kind == "submit" and r.status in (200, None))
 
 
 RECOVERS = {
@@ -71,14 +68,6 @@ def test_transient_faults_end_with_the_video(ip: InteractiveShell, emulator: Emu
     assert emulator.stats.count("stream") == 0  # the gateway has no stream: polled
     assert httpx.get(f"{emulator.url}/_emulator/faults", timeout=10).json() == []  # every fault fired
     assert KEY not in ran.everything
-
-
-@dataclass(frozen=True)
-class Ends:
-    fault: Fault
-    fragment: str
-    state: str
-    jobs: int
 
 
 ENDS = {
