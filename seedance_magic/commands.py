@@ -207,8 +207,6 @@ def cancel(runtime: Runtime, target: str) -> Shown:
 def _key_source(provider: Provider, dotenv_names: list[str]) -> str:
     """Where a provider's key comes from, never the key: "present (FAL_KEY via .env)"."""
     names = [n for n in provider.key_vars if os.environ.get(n)]
-    if provider.name == "fal" and len(names) > 1 and "FAL_KEY" in names:
-        names = ["FAL_KEY"]
     if not names:
         return "present (Colab secret or fal login)" if provider.has_credentials() else "absent"
     dotenv = " via .env" if any(n in dotenv_names for n in names) else ""

@@ -17,6 +17,7 @@ from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from ..endpoints import find_endpoint
+from ..providers import PROVIDERS
 
 if TYPE_CHECKING:
     from ..endpoints import CostEstimate
@@ -62,8 +63,6 @@ def endpoint_label(endpoint_id: str, *, short: bool = False) -> str:
 
 def provider_label(provider: str) -> str:
     """A provider's name as shown: "fal", "Lumenfall" (an unknown one as given)."""
-    from ..providers import PROVIDERS
-
     known = PROVIDERS.get(provider)
     return known.label if known else provider
 
