@@ -28,13 +28,16 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .engine import Job, Result
+    from .api import compare, generate, history, studio
+    from .engine.group import JobGroup
+    from .engine.job import Job
+    from .model import Result
 
 # Public names and the module that defines each; loaded on first attribute access.
 _LAZY = {
-    "Job": "engine",
-    "Result": "engine",
-    "JobGroup": "grid",
+    "Job": "engine.job",
+    "Result": "model",
+    "JobGroup": "engine.group",
     "generate": "api",
     "history": "api",
     "studio": "api",
@@ -53,12 +56,12 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(ipython: Any) -> None:
     """`%load_ext seedance_magic`: register `%%seedance` and `%seedance`."""
-    from .magic import load
+    from .notebook.magic import load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    from .magic import unload
+    from .notebook.magic import unload
 
     unload(ipython)

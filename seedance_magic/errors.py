@@ -115,3 +115,23 @@ class JobTimeout(SeedanceError, TimeoutError):
 
 class DownloadFailed(SeedanceError):
     """fal made the video but it could not be saved to the output folder."""
+
+
+PIP_VIDEO = 'pip install "seedance-magic[video]"'
+
+
+def require_video_extra(feature: str) -> None:
+    """Raise MissingDependency naming `feature` unless av, numpy and Pillow import (the
+    `video` extra); the one place that says how to install it."""
+    missing = []
+    for module in ("av", "numpy", "PIL"):
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise MissingDependency(
+            f"{feature} needs {', '.join(missing)}, which {verb} not installed",
+            hint=f"Install the video extra: {PIP_VIDEO}",
+        )

@@ -21,7 +21,7 @@ def main(argv: list[str]) -> int:
     except ImportError:
         print('seedance: this needs nbclient: pip install "seedance-magic[notebook]"', file=sys.stderr)
         return 2
-    from .video import probe
+    from .media.video import probe
 
     nbformat: Any = nbformat_module  # untyped
 

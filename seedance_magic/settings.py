@@ -1,22 +1,27 @@
 """Where requests go and where things are kept: settings resolved from config and env.
 
-`Settings` is a frozen snapshot. The magic's traitlets Configurable (config.py) feeds it
-the user's `%config Seedance.*` values; outside IPython the environment and defaults
-apply. Credentials are never read into Settings: fal_client finds them itself (FAL_KEY,
-FAL_KEY_ID/FAL_KEY_SECRET, a Colab secret, a `fal auth login` token), the Lumenfall
-backend reads LUMENFALL_API_KEY when it builds its client; we only ask whether one is
-present, to choose the provider and between it and the built-in emulator.
+`Settings` is a frozen snapshot. The magic's traitlets Configurable (notebook/config.py)
+feeds it the user's `%config Seedance.*` values, the option defaults included, so that
+the magic, `generate()` and the studio start from the same ones; outside IPython the
+environment and defaults apply. Credentials are never read into Settings: fal_client
+finds them itself (FAL_KEY, FAL_KEY_ID/FAL_KEY_SECRET, a Colab secret, a `fal auth
+login` token), the Lumenfall backend reads LUMENFALL_API_KEY when it builds its client;
+`has_credentials` only asks whether one is present, to choose the provider and between
+it and the built-in emulator.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from .providers import CHOICES, PROVIDERS, get
+from .errors import InvalidRequest
+from .spec.providers import CHOICES, DEFAULT, PROVIDERS, Provider, get
+from .spec.request import DEFAULTS, Defaults
 
 ENV_BASE_URL = "SEEDANCE_FAL_BASE_URL"
 ENV_LUMENFALL_BASE_URL = "SEEDANCE_LUMENFALL_BASE_URL"
@@ -64,9 +69,9 @@ class Settings(NamedTuple):
     poll_factor: float = 1.5
     download_attempts: int = 5
     emulator: Mapping[str, Any] = MappingProxyType({})
-
-    def with_(self, **changes: Any) -> Settings:
-        return self._replace(**changes)
+    # The option defaults (%config Seedance.tier, .resolution, ...): one source for the
+    # magic, generate() and the studio.
+    defaults: Defaults = DEFAULTS
 
     @property
     def journal(self) -> Path:
@@ -100,8 +105,6 @@ def from_environment(**overrides: Any) -> Settings:
 
 def _provider(text: str) -> str:
     if text not in CHOICES:
-        from .errors import InvalidRequest
-
         raise InvalidRequest(f"{ENV_PROVIDER} must be one of {', '.join(CHOICES)}, not {text!r}")
     return text
 
@@ -116,8 +119,6 @@ def _emulator_pace(text: str) -> dict[str, Any]:
     except ValueError:
         value = None
     if not isinstance(value, dict):
-        from .errors import InvalidRequest
-
         raise InvalidRequest(
             f"{ENV_EMULATOR} must be a JSON object such as "
             '{"queue_seconds": 1, "run_seconds": 4}, not ' + repr(text[:60])
@@ -189,3 +190,46 @@ class Target(NamedTuple):
         if self.provider != "fal":
             scope = f"{self.provider}@{scope}"
         return f"{scope}#{self.instance}" if self.instance else scope
+
+
+# ------------------------------------------------------------------ credentials
+def colab_secret(name: str) -> str | None:
+    """A Colab secret the notebook may read (None outside Colab, or when not granted)."""
+    if "google.colab" not in sys.modules:
+        return None
+    try:
+        from google.colab import userdata  # type: ignore[import-not-found]
+
+        value = userdata.get(name)
+    except Exception:  # not granted, not defined, or an older Colab
+        return None
+    return str(value) if value else None
+
+
+def has_credentials(provider: Provider | str) -> bool:
+    """Whether the provider's client will find a key, without any network call: for fal,
+    FAL_KEY, FAL_KEY_ID + FAL_KEY_SECRET, a Colab secret or a `fal auth login` token (as
+    fal_client looks); for Lumenfall, LUMENFALL_API_KEY or a Colab secret of that name."""
+    chosen = get(provider) if isinstance(provider, str) else provider
+    if chosen.name == "fal":
+        if os.environ.get("FAL_KEY") or (os.environ.get("FAL_KEY_ID") and os.environ.get("FAL_KEY_SECRET")):
+            return True
+        if colab_secret("FAL_KEY"):
+            return True
+        home = Path(os.environ.get("FAL_HOME_DIR", str(Path.home() / ".fal"))).expanduser()
+        return (home / "auth0_token").is_file()
+    return any(os.environ.get(name, "").strip() or colab_secret(name) for name in chosen.key_vars)
+
+
+def choose(explicit: str | None, configured: str = "auto") -> Provider:
+    """The provider a request goes to: the one it names, else the configured one; "auto"
+    is fal, unless fal has no key and another provider has one."""
+    if explicit:
+        return get(explicit)
+    if configured != "auto":
+        return get(configured)
+    default = get(DEFAULT)
+    if has_credentials(default):
+        return default
+    keyed = [p for p in PROVIDERS.values() if p.name != DEFAULT and has_credentials(p)]
+    return keyed[0] if len(keyed) == 1 else default

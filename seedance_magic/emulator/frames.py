@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
     from PIL import Image
 
-    from .synth import RenderSpec
+    from .clip import RenderSpec
 
     U8 = NDArray[np.uint8]
     U16 = NDArray[np.uint16]

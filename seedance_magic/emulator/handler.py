@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .faults import Fault
@@ -29,9 +29,6 @@ from .stats import RequestRecord
 from .storage import parse_range
 from .wire import Reply, Request, Route, Services, json_reply
 
-if TYPE_CHECKING:
-    from .server import EmulatorHTTPServer
-
 logger = logging.getLogger("seedance_magic.emulator")
 
 NGINX_PAGE = (
@@ -39,6 +36,14 @@ NGINX_PAGE = (
     "<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 )
 OnRequest = Callable[[str, "str | None"], None]
+
+
+class Served(Protocol):
+    """What a request handler reads off its server (server.EmulatorHTTPServer)."""
+
+    services: Services
+    routes: Routes
+    on_request: OnRequest | None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -51,8 +56,8 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
 
     @property
-    def _server(self) -> EmulatorHTTPServer:
-        return cast("EmulatorHTTPServer", self.server)
+    def _server(self) -> Served:
+        return cast(Served, self.server)
 
     def log_message(self, format: str, *args: object) -> None:
         logger.debug("%s - %s", self.address_string(), format % args)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from .. import endpoints as ep
-from .synth import Media, RenderSpec
+from ..spec import endpoints as ep
+from ..spec.cost import frame_size
+from .clip import Media, RenderSpec
 
 Fetch = Callable[[str], "bytes | None"]
 
@@ -133,7 +134,7 @@ def plan(endpoint: ep.Endpoint, args: dict[str, Any], seed: int, fetch: Fetch) -
         aspect = nearest_ratio(*size) if size else "16:9"
     duration = str(args.get("duration") or ep.DEFAULT_DURATION)
     seconds = auto_duration(prompt) if duration == "auto" else int(duration)
-    width, height = ep.frame_size(str(args.get("resolution") or ep.DEFAULT_RESOLUTION), aspect)
+    width, height = frame_size(str(args.get("resolution") or ep.DEFAULT_RESOLUTION), aspect)
     audio = args.get("generate_audio")
     spec = RenderSpec(
         width=width,

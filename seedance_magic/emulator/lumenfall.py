@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from math import nan
 from typing import Any, Protocol
 
-from .. import endpoints as ep
+from ..spec import endpoints as ep
+from ..spec.cost import frame_size
+from ..spec.validation import check_arguments, format_problems
 from .faults import Fault
 from .inputs import nearest_ratio
 from .job import COMPLETED, IN_QUEUE, JobInfo
@@ -118,7 +120,7 @@ def _size(value: Any) -> tuple[str, str] | None:
     if width == 0 or height == 0:
         raise LumenfallError(f"Invalid size {value!r}: width and height must be positive", "size")
     aspect = nearest_ratio(width, height)
-    resolution = min(RESOLUTIONS, key=lambda r: abs(ep.frame_size(r, aspect)[1] - height))
+    resolution = min(RESOLUTIONS, key=lambda r: abs(frame_size(r, aspect)[1] - height))
     return aspect, resolution
 
 
@@ -213,10 +215,10 @@ def to_fal(body: dict[str, Any]) -> FalRequest:
             args[name] = body[name]
 
     endpoint = ep.endpoint_for(mode, "standard")
-    problems = ep.check_arguments(endpoint, args)
+    problems = check_arguments(endpoint, args)
     if problems:
         param = _PARAM_OF.get(problems[0].field, problems[0].field)
-        raise LumenfallError(ep.format_problems(problems), param)
+        raise LumenfallError(format_problems(problems), param)
     return FalRequest(endpoint, args, tuple(sorted(set(body) - KNOWN_FIELDS)))
 
 

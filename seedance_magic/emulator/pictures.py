@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
     from PIL import Image, ImageFont
 
-    from .synth import Media, RenderSpec
+    from .clip import Media, RenderSpec
 
 TEXT = (235, 235, 235)
 ACCENT = (160, 255, 190)

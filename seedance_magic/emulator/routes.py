@@ -21,7 +21,8 @@ import dataclasses
 import re
 from typing import Any
 
-from .. import endpoints as ep
+from ..spec import endpoints as ep
+from ..spec.validation import check_arguments
 from . import inputs, lumenfall
 from .config import ERROR_TYPES
 from .control import control
@@ -132,7 +133,7 @@ class Routes:
         if not isinstance(args, dict):
             detail = [{"loc": ["body"], "msg": "Input should be a valid JSON object", "type": "model_type"}]
             return json_reply(422, {"detail": detail})
-        problems = ep.check_arguments(endpoint, args)
+        problems = check_arguments(endpoint, args)
         if problems:
             return json_reply(422, {"detail": [p.detail() for p in problems]})
         info = self.create_job(

@@ -23,7 +23,7 @@ from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from ..video import require_video_extra
+from ..errors import require_video_extra
 from .config import EmulatorConfig
 from .faults import Fault, FaultBook
 from .handler import Handler, OnRequest

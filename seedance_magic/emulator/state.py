@@ -19,11 +19,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from .clip import RenderAborted, RenderSpec
 from .config import ERROR_TYPES, EmulatorConfig
 from .inputs import Plan
 from .job import CANCELLED_TYPE, COMPLETED, IN_PROGRESS, IN_QUEUE, Job, JobInfo, iso, log_schedule
 from .storage import FileStore
-from .synth import RenderAborted, RenderSpec, render_cached
+from .synth import render_cached
 
 
 class JobStore:

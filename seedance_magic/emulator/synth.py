@@ -17,11 +17,11 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from ..video import require_video_extra
+from ..errors import require_video_extra
+from .clip import RenderAborted, RenderSpec
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,41 +32,6 @@ SAMPLE_RATE = 48_000
 PRESET = "ultrafast"
 CACHE_ENTRIES = 12
 CACHE_BYTES = 256 * 1024 * 1024
-
-
-class RenderAborted(Exception):
-    """The caller asked the renderer to stop (the emulator is shutting down)."""
-
-
-@dataclass(frozen=True)
-class Media:
-    """An input as the renderer sees it: its label in the clip, its kind, its bytes
-    (None when the emulator could not fetch it) and where it came from."""
-
-    label: str
-    kind: str
-    data: bytes | None
-    source: str = ""
-
-
-@dataclass(frozen=True)
-class RenderSpec:
-    width: int
-    height: int
-    duration: int
-    seed: int
-    prompt: str
-    audio: bool = True
-    label: str = "Seedance 2.0"
-    start_image: Media | None = None
-    end_image: Media | None = None
-    references: tuple[Media, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.width % 2 or self.height % 2 or self.width < 16 or self.height < 16:
-            raise ValueError(f"frame size must be even and at least 16x16, not {self.width}x{self.height}")
-        if self.duration < 1:
-            raise ValueError(f"duration must be at least 1 s, not {self.duration}")
 
 
 def render(spec: RenderSpec, should_stop: Callable[[], bool] | None = None) -> bytes:

@@ -1,13 +1,4 @@
-"""What the user sees of jobs and results.
-
-    text.py      the words and numbers, as pure functions; TextProgress for terminals
-    html.py      static HTML: the player, the status, the dry run (all input escaped)
-    style.py     the palette and the stylesheet
-    progress.py  JobView: the live widget, which turns into the player
-    player.py    PlayerView: a finished result as a widget
-
-text.py and html.py never import ipywidgets; progress.py and player.py do, so import
-them only where widgets are shown.
-"""
-
-from __future__ import annotations
+"""The screen: ipywidgets views (progress.py: JobView, player.py, grid.py, studio.py,
+compare.py, orphans.py), text progress for terminals (terminal.py), and which front-end
+the kernel talks to (frontends.py). They render with render/ and know a job only by the
+Protocol of shapes.py. ipywidgets is imported only here."""

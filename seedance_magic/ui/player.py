@@ -1,6 +1,6 @@
 """The player widget: a finished `Result` as an ipywidgets container.
 
-The video HTML (ui/html.py `result_html`) goes into an `ipywidgets.Output` as display
+The video HTML (render/html.py `result_html`) goes into an `ipywidgets.Output` as display
 data, not into an HTML widget: JupyterLab resolves the relative `src` of outputs against
 the notebook's folder, while an HTML widget's innerHTML would not. The outputs are set
 as a value, never with `with output:`, so that this works from a background task. The
@@ -9,15 +9,13 @@ progress view (ui/progress.py) turns into this on completion; grids reuse it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ipywidgets import Output, VBox
 
-from .html import result_html
-from .text import result_line, result_text
-
-if TYPE_CHECKING:
-    from ..result import Result
+from ..render.html import result_html
+from ..render.shapes import ResultShape as Result
+from ..render.text import result_line, result_text
 
 
 def display_data(text_plain: str, text_html: str) -> dict[str, Any]:

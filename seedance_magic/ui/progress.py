@@ -1,7 +1,7 @@
 """The live job widget: status, queue position, elapsed time, logs, Cancel; then the player.
 
 `JobView(job)` subscribes to the job's snapshots. Its callback only sets widget
-attributes, to values computed by ui/text.py and ui/html.py from the snapshot, and only
+attributes, to values computed by render/text.py and render/html.py from the snapshot, and only
 when a value changed, so a burst of snapshots costs few messages to the browser: renders
 are at most one per `min_interval` (state changes at once), log lines are coalesced, and
 the bar moves in whole percents. While the job is queued or running, a task on the
@@ -16,17 +16,17 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ipywidgets import HTML, Accordion, Button, FloatProgress, HBox, Layout, VBox
 
-from .html import esc, header_html, logs_html, outcome_html, result_html, status_html, trouble_html
+from ..render.html import esc, header_html, logs_html, outcome_html, result_html, status_html, trouble_html
+from ..render.shapes import SnapshotShape as Snapshot
+from ..render.style import style_tag
+from ..render.text import log_lines, progress_model, status_line
+from ..spec.providers import label as provider_label
 from .player import PlayerView
-from .style import style_tag
-from .text import Watchable, log_lines, progress_model, provider_label, status_line
-
-if TYPE_CHECKING:
-    from ..engine import Snapshot
+from .shapes import Watchable
 
 MAX_LOG_LINES = 500
 TITLE_CHARS = 100

@@ -1,0 +1,48 @@
+"""`compare(...)`: two or more videos played side by side in sync, from results, jobs
+or job groups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import InvalidRequest
+from ..model import Result
+from ..ui.compare import CompareView
+
+__all__ = ["compare_view", "results_of"]
+
+
+def results_of(items: Iterable[Any]) -> list[Result]:
+    """Results from results, finished jobs or job groups (their videos, in order)."""
+    found: list[Result] = []
+    for item in items:
+        if isinstance(item, Result):
+            found.append(item)
+        elif hasattr(item, "jobs") and hasattr(item, "results"):  # a JobGroup
+            found.extend(r for r in item.results if r is not None)
+        elif hasattr(item, "result") and hasattr(item, "snapshot"):  # a Job
+            if item.result is None:
+                state = getattr(item.snapshot.state, "value", "unfinished")
+                raise InvalidRequest(
+                    f"compare: a job is {state}, with no video yet; compare it once it has one"
+                )
+            found.append(item.result)
+        else:
+            raise InvalidRequest(f"compare takes results or jobs, not a {type(item).__name__}")
+    if len(found) < 2:
+        raise InvalidRequest(f"compare needs two or more videos, not {len(found)}")
+    return found
+
+
+def compare_view(*items: Any, embed: bool | None = None) -> CompareView:
+    """Play two or more results (or finished jobs, or a grid's JobGroup) side by side
+    with one play/pause, seek and time for all. `embed` inlines the videos (default:
+    the Seedance.embed setting)."""
+    results = results_of(items)
+    if embed is None:
+        from ..engine.runtime import get_runtime
+        from ..ui.frontends import should_embed
+
+        embed = should_embed(get_runtime().settings.embed)
+    return CompareView(results, embed=embed)

@@ -1,0 +1,206 @@
+"""History and unfinished jobs, read from the journal: `%seedance history`,
+`seedance_magic.history()`, and the list `%load_ext` shows of jobs a dead kernel left
+behind, with a "resume all" button.
+
+    history_results(runtime, limit, text)   -> [Result]       newest first
+    history_view(runtime, limit, search)    -> HistoryView     text/plain + text/html cards
+    orphans_view(runtime, orphans, shell)   -> OrphansView     listed once per job
+
+Poster frames are made once per video and kept next to it (`NAME.poster.png`), so
+showing the history again costs no decoding. A job whose submit got no answer is shown
+as such, with the time it was sent and where to check it; nothing here ever submits.
+The rendering itself lives in render/gallery.py, the widget in ui/orphans.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..engine.job import Job
+from ..errors import MissingDependency
+from ..media.video import poster_png
+from ..model import Result
+from ..render.gallery import Card, Unfinished, history_html, history_text, orphans_html, orphans_text
+from ..render.html import video_src
+from ..spec.states import State
+from ..store.journal import JobRecord, Journal
+from ..store.records import result_from, search
+from ..ui.frontends import should_embed, widgets_usable
+
+if TYPE_CHECKING:
+    from ..engine.runtime import Runtime
+
+__all__ = ["HistoryView", "OrphansView", "history_results", "history_view", "orphans_view", "poster_src"]
+
+log = logging.getLogger(__name__)
+
+# A transition note (same state, this detail) marks a job that %load_ext has listed.
+ANNOUNCED = "listed as unfinished at %load_ext"
+DIED_SUBMITTING = "its kernel stopped while the submit was under way: the outcome is unknown"
+POSTER_WIDTH = 240
+
+
+# ----------------------------------------------------------------------- history
+def history_results(runtime: Runtime, limit: int = 20, text: str | None = None) -> list[Result]:
+    """Past results from the journal, newest first; `search` finds a text in the prompt
+    or the endpoint (case-insensitive), a provider (fal, lumenfall), the start of a request
+    id, or a seed."""
+    return [result_from(record) for record in search(runtime.journal, limit, text)]
+
+
+def poster_src(video: Path, *, embed: bool = False, width: int = POSTER_WIDTH) -> str | None:
+    """A small poster frame of `video`, made once and kept as `NAME.poster.png` next to
+    it (remade when the video is newer): its relative URL, which Jupyter serves like the
+    video itself, or with `embed` (or a read-only folder) a data: URI. None when the
+    video is gone or cannot be read (or PyAV is missing)."""
+    cached = video.with_suffix(".poster.png")
+    try:
+        made = video.stat().st_mtime
+    except OSError:
+        return None
+    try:
+        fresh = cached.stat().st_mtime >= made
+    except OSError:
+        fresh = False
+    png = None
+    if not fresh:
+        try:
+            png = poster_png(video, max_width=width)
+        except (MissingDependency, ValueError, OSError):
+            return None
+        try:
+            cached.write_bytes(png)
+            fresh = True
+        except OSError:  # a read-only folder: show it inline, make it again next time
+            log.debug("cannot keep the poster next to %s", video)
+    if fresh and not embed:
+        return video_src(cached)
+    data = png if png is not None else cached.read_bytes()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _card(result: Result, embed: bool) -> Card:
+    path = result.path
+    if path is None or not path.exists():
+        return Card(result)
+    return Card(result, poster=poster_src(path, embed=embed), src=video_src(path))
+
+
+class HistoryView:
+    """Past results as a gallery: text/plain for terminals, cards in text/html."""
+
+    def __init__(self, results: Sequence[Result], search: str | None = None, *, embed: bool = False) -> None:
+        self.results = list(results)
+        self.search = search
+        self.cards = [_card(result, embed) for result in self.results]
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __repr__(self) -> str:
+        return history_text(self.cards, search=self.search)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {
+            "text/plain": history_text(self.cards, search=self.search),
+            "text/html": history_html(self.cards, search=self.search),
+        }
+
+
+def history_view(runtime: Runtime, limit: int = 12, search: str | None = None) -> HistoryView:
+    embed = should_embed(runtime.settings.embed)
+    return HistoryView(history_results(runtime, limit, search), search, embed=embed)
+
+
+# --------------------------------------------------------------------- unfinished
+def _sent_at(journal: Journal, record: JobRecord) -> tuple[float, bool]:
+    """When the submit was sent, and whether %load_ext has listed this job before."""
+    sent, announced = record.created_at, False
+    for state, at, detail in journal.transitions(record.id):
+        if state == State.SUBMITTING:
+            sent = at
+        announced = announced or detail == ANNOUNCED
+    return sent, announced
+
+
+def unannounced(journal: Journal, orphans: Sequence[JobRecord]) -> list[Unfinished]:
+    """The jobs among `orphans` not listed before, marked as listed now."""
+    rows = []
+    for record in orphans:
+        sent, announced = _sent_at(journal, record)
+        if announced:
+            continue
+        if record.state == State.SUBMITTING:  # its kernel died before fal's answer was journalled
+            journal.update(record.id, state=State.UNKNOWN.value, detail=ANNOUNCED, error=DIED_SUBMITTING)
+        else:
+            journal.note(record.id, ANNOUNCED)
+        unknown = record.state in (State.UNKNOWN, State.SUBMITTING) or not record.request_id
+        rows.append(Unfinished(replace(record, state=State.UNKNOWN.value) if unknown else record, sent))
+    return rows
+
+
+class OrphansView:
+    """Jobs a dead kernel left unfinished: the list (text and HTML), and in a kernel a
+    "resume all" button that reattaches each (no new submit) and shows its progress."""
+
+    def __init__(self, runtime: Runtime, rows: Sequence[Unfinished], shell: Any = None) -> None:
+        self.runtime = runtime
+        self.rows = list(rows)
+        self.shell = shell
+        self.jobs: list[Job] = []
+        self.errors: list[str] = []
+
+    @property
+    def resumable(self) -> list[Unfinished]:
+        return [row for row in self.rows if not row.unknown]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        return orphans_text(self.rows) if self.rows else ""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        if not self.rows:
+            return {"text/plain": ""}
+        now = time.time()
+        return {"text/plain": orphans_text(self.rows, now), "text/html": orphans_html(self.rows, now)}
+
+    def resume_all(self) -> list[Job]:
+        """Reattach to every job that has a request id (each once); never submits."""
+        from .reports import resume
+
+        done = {job.request_id for job in self.jobs}
+        for row in self.resumable:
+            request_id = row.record.request_id
+            if request_id is None or request_id in done:
+                continue
+            try:
+                self.jobs.append(resume(self.runtime, request_id))
+            except Exception as exc:  # one job that cannot be resumed must not stop the others
+                self.errors.append(f"{request_id}: {exc}")
+        return self.jobs
+
+    @property
+    def embed(self) -> bool:
+        return should_embed(self.runtime.settings.embed)
+
+    def widget(self) -> Any:
+        """The list with a "resume all" button (a kernel with widgets), else None."""
+        if not (widgets_usable(self.shell) and self.resumable):
+            return None
+        from ..ui.orphans import OrphansWidget
+
+        return OrphansWidget(self)
+
+
+def orphans_view(runtime: Runtime, orphans: Sequence[JobRecord], shell: Any = None) -> OrphansView:
+    """The jobs a dead kernel left unfinished that were not listed before (each job is
+    listed once); displaying an empty view shows nothing."""
+    return OrphansView(runtime, unannounced(runtime.journal, orphans), shell)

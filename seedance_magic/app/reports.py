@@ -1,0 +1,179 @@
+"""What the line commands answer, between the parser and the views: the dry run and the
+price of a request, the jobs of this kernel, cancel, the config report, resume, history
+and the studio. Every function here is callable without IPython."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING
+
+from ..engine.job import Job
+from ..errors import InvalidRequest
+from ..render.html import dry_run_html, esc
+from ..render.shown import Shown
+from ..render.style import NO_MATH
+from ..render.text import status_text
+from ..settings import choose, has_credentials
+from ..spec import providers
+from ..spec.cost import frame_size
+from ..spec.grid import estimate
+from ..spec.plan import arguments
+from ..spec.providers import PROVIDERS, Provider
+from ..spec.providers import label as provider_label
+from ..spec.request import GenerationRequest
+from ..spec.states import State
+from ..store.records import result_from, spec_from_record
+from .cells import Plan
+
+if TYPE_CHECKING:
+    from ..engine.runtime import Runtime
+
+
+def dry_run(plan: Plan) -> Shown:
+    provider = providers.get(plan.provider)
+    text = "\n".join(
+        [
+            f"endpoint: {plan.endpoint_id} via {provider.label}",
+            f"estimate: {plan.estimate}" + (f" ({plan.estimate.note})" if plan.estimate.note else ""),
+            "arguments:",
+            json.dumps(dict(plan.arguments), indent=2, ensure_ascii=False),
+            f"the same request to {provider.label} in Python:",
+            plan.code,
+            "nothing was sent (--dry-run)",
+        ]
+    )
+    html = dry_run_html(plan.endpoint_id, dict(plan.arguments), plan.estimate, plan.code, provider.name)
+    return Shown(text, html)
+
+
+def price(request: GenerationRequest, provider: str = "auto") -> Shown:
+    """The estimate of a request at the provider it would go to (refused, in one line,
+    if that provider cannot take it)."""
+    chosen = choose(request.provider, provider)
+    providers.check(chosen, request.endpoint, arguments(request), timeout=request.timeout)
+    est = estimate(request)
+    width, height = frame_size(request.resolution, request.aspect_ratio)
+    label = request.endpoint.label
+    what = f"{label} · via {chosen.label} · {width}x{height} · duration {request.duration}"
+    if request.is_grid:
+        what += f" · {request.grid_size} videos"
+    note = f" ({est.note})" if est.note else ""
+    return Shown(f"est. {est}{note} · {what}")
+
+
+def session_jobs(runtime: Runtime) -> list[Job]:
+    """The jobs of this kernel that anything still holds, oldest first."""
+    jobs = [job for job in list(runtime.jobs.values()) if isinstance(job, Job)]
+    return sorted(jobs, key=lambda j: j.snapshot.started)
+
+
+def _find_jobs(runtime: Runtime, target: str) -> list[Job]:
+    jobs = [job for job in session_jobs(runtime) if not job.done]
+    if target == "all":
+        return jobs
+    return [j for j in jobs if (j.request_id or "").startswith(target) or j.key == target]
+
+
+def jobs_table(runtime: Runtime) -> Shown:
+    jobs = session_jobs(runtime)
+    if not jobs:
+        return Shown("no jobs in this kernel yet")
+    rows = [
+        (j.request_id or "(not sent)", status_text(j.snapshot), j.spec.arguments.get("prompt", ""))
+        for j in jobs
+    ]
+    text = "\n".join(f"{rid:38} {state:30} {str(prompt)[:50]}" for rid, state, prompt in rows)
+    html = (
+        f'<table class="{NO_MATH}"><tr><th>request id</th><th>state</th><th>prompt</th></tr>'
+        + "".join(
+            f"<tr><td><code>{esc(r)}</code></td><td>{esc(s)}</td><td>{esc(str(p)[:80])}</td></tr>"
+            for r, s, p in rows
+        )
+        + "</table>"
+    )
+    return Shown(text, html)
+
+
+def cancel(runtime: Runtime, target: str) -> Shown:
+    if not target:
+        raise InvalidRequest("%seedance cancel needs a request id (or its first characters) or all")
+    jobs = _find_jobs(runtime, target)
+    if not jobs:
+        raise InvalidRequest(f"no running job matches {target!r}; `%seedance jobs` lists them")
+    sent = (State.QUEUED, State.RUNNING, State.DOWNLOADING)
+    kept = [j for j in jobs if not j.snapshot.cancellable and j.snapshot.state in sent]
+    going = [j for j in jobs if j not in kept]
+    for job in going:
+        job.cancel()
+    lines = (
+        [f"cancelling {len(going)} job(s): " + ", ".join(j.request_id or j.key for j in going)]
+        if going
+        else []
+    )
+    for job in kept:
+        label = provider_label(job.snapshot.provider)
+        lines.append(
+            f"{job.request_id}: {label} cannot cancel a job it has started; "
+            "it will finish, be charged and be downloaded"
+        )
+    return Shown("\n".join(lines))
+
+
+def _key_source(provider: Provider, dotenv_names: list[str]) -> str:
+    """Where a provider's key comes from, never the key: "present (FAL_KEY via .env)"."""
+    names = [n for n in provider.key_vars if os.environ.get(n)]
+    if not names:
+        return "present (Colab secret or fal login)" if has_credentials(provider) else "absent"
+    dotenv = " via .env" if any(n in dotenv_names for n in names) else ""
+    return f"present ({' / '.join(names)}{dotenv})"
+
+
+def _where(provider: Provider, base_url: str | None) -> str:
+    """Where a provider's requests go, said without starting anything."""
+    if base_url:
+        return f"the server at {base_url}"
+    if has_credentials(provider):
+        return provider.default_base_url or "fal.ai"
+    return "the built-in emulator (no key found: nothing is charged)"
+
+
+def config_report(runtime: Runtime) -> Shown:
+    settings = runtime.settings
+    defaults = settings.defaults
+    chosen = runtime.provider()
+    how = "auto" if settings.provider == "auto" else f"Seedance.provider = {settings.provider!r}"
+    where = _where(chosen, settings.base_url_for(chosen.name))
+    budget = "none" if settings.session_budget_usd is None else f"${settings.session_budget_usd:.2f}"
+    keys = [f"{(p.label + ' key:'):16}{_key_source(p, runtime.dotenv_names)}" for p in PROVIDERS.values()]
+    lines = [
+        f"provider:       {chosen.label} ({how}; --provider picks another for one cell)",
+        f"requests go to: {where}",
+        *keys,
+        f"spent here:     ${runtime.spent_usd:.2f} this kernel (emulator and cached runs are $0)",
+        f"limits:         ${settings.max_usd_per_run:.2f} per run, session budget {budget}",
+        f"cache:          {settings.cache}",
+        f"output folder:  {settings.output_dir}",
+        f"journal:        {settings.journal}",
+        f"defaults:       tier {defaults.tier}, {defaults.resolution}, duration {defaults.duration}, "
+        f"aspect {defaults.aspect_ratio}, audio {'on' if defaults.generate_audio else 'off'}",
+        f"wait:           {settings.wait}   embed: {settings.embed}   stream: {settings.use_stream}",
+    ]
+    return Shown("\n".join(lines))
+
+
+def resume(runtime: Runtime, request_id: str) -> Job:
+    """The job for a request id: a live one of this kernel, or reattached from the journal
+    (started; nothing is submitted again)."""
+    for job in session_jobs(runtime):
+        if job.request_id == request_id and (not job.done or job.result is not None):
+            return job  # a job of this kernel that ended without a video is resumed anew
+    record = runtime.journal.by_request_id(request_id)
+    if record is None:
+        raise InvalidRequest(
+            f"no job with request id {request_id} in the journal ({runtime.settings.journal})",
+            hint="`%seedance history` lists finished ones; check the id",
+        )
+    if record.state == State.COMPLETED and record.path and os.path.exists(record.path):
+        return Job.replay(spec_from_record(record), result_from(record), runtime)
+    return Job.resume(record, runtime).start()

@@ -1,0 +1,313 @@
+"""The fal backend: fal_client.AsyncClient on our transport, and the error boundary.
+
+One `FalBackend` per event loop (fal_client's httpx clients are bound to the loop they
+were made on). Every fal_client / httpx exception is translated into the package's error
+tree here and nowhere else; messages never contain the key (fal_client never puts it in
+one, and we never format request headers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
+from contextlib import aclosing, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import fal_client
+import httpx
+from fal_client.client import AsyncBackupDomainTransport, AsyncCDNTokenManager, CDNToken
+
+from ... import errors
+from ...settings import Target
+from ...spec.providers import get
+from ...spec.validation import format_problems
+from . import failures
+from .base import Backend, Handle, StatusUpdate, StreamUnavailable
+from .download import Downloads
+from .routing import fal_transport, plain_transport
+
+USER_AGENT = f"seedance-magic (fal-client/{fal_client.__version__})"
+_HTTP_TIMEOUT = httpx.Timeout(120.0, connect=30.0)
+_LABEL = get("fal").label
+_KEY_HELP = get("fal").key_help
+
+
+class _RoutedTokenManager(AsyncCDNTokenManager):
+    """fal's CDN token manager, fetching its token through our transport."""
+
+    def __init__(self, auth: Any, base_url: str | None) -> None:
+        super().__init__(auth)
+        self._base_url = base_url
+
+    async def _refresh_token(self) -> CDNToken:
+        async with httpx.AsyncClient(transport=plain_transport(self._base_url), timeout=30.0) as client:
+            response = await client.post(self._url, headers=self._headers, json={})
+            response.raise_for_status()
+            data = response.json()
+        return CDNToken(
+            token=data["token"],
+            token_type=data["token_type"],
+            base_upload_url=data["base_url"],
+            expires_at=datetime.fromisoformat(data["expires_at"]),
+        )
+
+
+@dataclass(unsafe_hash=True)
+class RoutedAsyncClient(fal_client.AsyncClient):
+    """fal_client.AsyncClient whose httpx clients use our transports (the seam)."""
+
+    base_url: str | None = None
+    _http: httpx.AsyncClient | None = field(default=None, init=False, repr=False, compare=False, hash=False)
+
+    @property
+    def _client(self) -> Awaitable[httpx.AsyncClient]:
+        return self._build_client()
+
+    async def _build_client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            auth = await self._auth
+            if self._http is None:
+                self._http = httpx.AsyncClient(
+                    transport=AsyncBackupDomainTransport(transport=fal_transport(self.base_url)),
+                    headers={"Authorization": auth.header_value, "User-Agent": USER_AGENT},
+                    timeout=self.default_timeout,
+                )
+        return self._http
+
+    @property
+    def _token_manager(self) -> Awaitable[AsyncCDNTokenManager]:
+        return self._build_token_manager()
+
+    async def _build_token_manager(self) -> AsyncCDNTokenManager:
+        manager = self.__dict__.get("_routed_token_manager")
+        if manager is None:
+            manager = _RoutedTokenManager(await self._auth, self.base_url)
+            self.__dict__["_routed_token_manager"] = manager
+        return manager
+
+    @asynccontextmanager
+    async def _cdn_client(self) -> AsyncIterator[httpx.AsyncClient]:
+        async with httpx.AsyncClient(
+            transport=plain_transport(self.base_url),
+            headers={"User-Agent": USER_AGENT},
+            timeout=self.default_timeout,
+        ) as client:
+            yield client
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+
+def translate(
+    exc: BaseException, *, request_id: str | None = None, doing: str = "talking to fal"
+) -> Exception:
+    """One fal_client / httpx exception as an error of our tree."""
+    if isinstance(exc, errors.SeedanceError):
+        if request_id and not exc.request_id:
+            exc.request_id = request_id
+        return exc
+    if isinstance(exc, fal_client.client.FalClientHTTPError):
+        code = exc.status_code
+        detail = exc.message
+        text = format_problems(detail) if isinstance(detail, list) else str(detail)[:300]
+        if code == 422:
+            seed_refused = isinstance(detail, list) and any(
+                "seed" in map(str, d.get("loc", ())) for d in detail if isinstance(d, dict)
+            )
+            hint = (
+                "This endpoint no longer takes a seed (newer fal versions dropped it): run "
+                "without --seed; results are then not reproducible by seed"
+                if seed_refused
+                else "Nothing was queued or charged"
+            )
+            return errors.Rejected(
+                f"fal rejected the arguments while {doing}: {text}",
+                hint=hint,
+                request_id=request_id,
+                status_code=code,
+                error_type=exc.error_type,
+            )
+        return failures.by_status(
+            _LABEL,
+            code,
+            text,
+            doing=doing,
+            request_id=request_id,
+            error_type=exc.error_type,
+            key_help=_KEY_HELP,
+        )
+    if isinstance(exc, fal_client.auth.MissingCredentialsError):
+        return errors.CredentialsMissing(
+            "No fal credentials found",
+            hint="Set FAL_KEY (env, a .env file, or a Colab secret named FAL_KEY), or unset "
+            "SEEDANCE_FAL_BASE_URL to use the built-in emulator",
+        )
+    if isinstance(exc, httpx.HTTPStatusError):  # the CDN token request, made outside fal_client
+        return translate(_http_error(exc.response), request_id=request_id, doing=doing)
+    return failures.by_exception(_LABEL, exc, request_id=request_id, doing=doing)
+
+
+def _http_error(response: httpx.Response) -> fal_client.client.FalClientHTTPError:
+    """A non-2xx answer outside fal_client's own calls, in fal_client's error shape."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    detail = body.get("detail", response.text) if isinstance(body, dict) else response.text
+    error_type = body.get("error_type") if isinstance(body, dict) else None
+    return fal_client.client.FalClientHTTPError(
+        detail,
+        response.status_code,
+        dict(response.headers),
+        response=response,
+        error_type=error_type or response.headers.get("x-fal-error-type"),
+    )
+
+
+def _status_update(data: dict[str, Any]) -> StatusUpdate:
+    status = data.get("status")
+    if status not in ("IN_QUEUE", "IN_PROGRESS", "COMPLETED"):
+        raise ValueError(f"unknown status {status!r}")
+    return StatusUpdate(
+        state=status,
+        queue_position=data.get("queue_position"),
+        logs=tuple(data.get("logs") or ()),
+        error=data.get("error"),
+        error_type=data.get("error_type"),
+        metrics=data.get("metrics") or {},
+    )
+
+
+class FalBackend:
+    """Submit, follow, fetch, cancel, upload and download through fal_client."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.client = RoutedAsyncClient(key=target.key, base_url=target.base_url)
+        self._stream_supported: bool | None = None
+        self._downloads = Downloads("fal", USER_AGENT, lambda: plain_transport(target.base_url))
+        self.download = self._downloads.fetch  # streamed to disk; carries no fal credentials
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        await self._downloads.aclose()
+
+    async def submit(self, endpoint_id: str, arguments: dict[str, Any]) -> Handle:
+        try:
+            handle = await self.client.submit(endpoint_id, arguments)
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            raise translate(exc, doing="submitting") from exc
+        return Handle(
+            endpoint_id, handle.request_id, handle.status_url, handle.response_url, handle.cancel_url
+        )
+
+    def handle_for(self, endpoint_id: str, request_id: str) -> Handle:
+        urls = fal_client.client.AsyncRequestHandle.from_request_id(None, endpoint_id, request_id)  # type: ignore[arg-type]
+        return Handle(endpoint_id, request_id, urls.status_url, urls.response_url, urls.cancel_url)
+
+    def _fal_handle(self, handle: Handle, http: httpx.AsyncClient) -> fal_client.AsyncRequestHandle:
+        return fal_client.AsyncRequestHandle(
+            request_id=handle.request_id,
+            response_url=handle.response_url,
+            status_url=handle.status_url,
+            cancel_url=handle.cancel_url,
+            client=http,
+        )
+
+    async def status(self, handle: Handle) -> StatusUpdate:
+        http = await self.client._client
+        try:
+            status = await self._fal_handle(handle, http).status(with_logs=True)
+        except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
+            raise translate(exc, request_id=handle.request_id, doing="checking the status") from exc
+        if isinstance(status, fal_client.Queued):
+            return StatusUpdate("IN_QUEUE", queue_position=status.position)
+        if isinstance(status, fal_client.InProgress):
+            return StatusUpdate("IN_PROGRESS", logs=tuple(status.logs or ()))
+        assert isinstance(status, fal_client.Completed)
+        return StatusUpdate(
+            "COMPLETED",
+            logs=tuple(status.logs or ()),
+            error=status.error,
+            error_type=status.error_type,
+            metrics=status.metrics or {},
+        )
+
+    async def stream(self, handle: Handle) -> AsyncGenerator[StatusUpdate, None]:
+        """Status updates from fal's SSE status stream; raises StreamUnavailable at once
+        when the server does not offer it (the caller then polls)."""
+        from httpx_sse import aconnect_sse
+
+        if self._stream_supported is False:
+            raise StreamUnavailable
+        http = await self.client._client
+        url = handle.status_url.rstrip("/") + "/stream"
+        try:
+            async with aconnect_sse(
+                http, "GET", url, params={"logs": "1"}, timeout=httpx.Timeout(60.0, connect=30.0)
+            ) as source:
+                code = source.response.status_code
+                if code in (404, 405, 501):
+                    self._stream_supported = False
+                    raise StreamUnavailable
+                if code >= 400:
+                    await source.response.aread()
+                    raise _http_error(source.response)
+                self._stream_supported = True
+                async with aclosing(source.aiter_sse()) as events:
+                    async for event in events:
+                        if event.data:
+                            yield _status_update(json.loads(event.data))
+        except StreamUnavailable:
+            raise
+        except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
+            raise translate(exc, request_id=handle.request_id, doing="following the status stream") from exc
+
+    async def result(self, handle: Handle) -> dict[str, Any]:
+        """The result JSON of a job known to be COMPLETED: one GET of its response URL
+        (fal_client's handle.get() would first ask for the status once more)."""
+        http = await self.client._client
+        try:
+            response = await http.get(handle.response_url, timeout=_HTTP_TIMEOUT)
+            if response.status_code >= 400:
+                raise _http_error(response)
+            data = response.json()
+            if not isinstance(data, dict):
+                raise ValueError("the result is not a JSON object")
+        except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
+            raise translate(exc, request_id=handle.request_id, doing="fetching the result") from exc
+        return data
+
+    async def cancel(self, handle: Handle) -> None:
+        http = await self.client._client
+        try:
+            await self._fal_handle(handle, http).cancel()
+        except fal_client.client.FalClientHTTPError as exc:
+            if exc.status_code == 400:  # ALREADY_COMPLETED: nothing left to cancel
+                return
+            raise translate(exc, request_id=handle.request_id, doing="cancelling") from exc
+        except (httpx.HTTPError, fal_client.client.FalClientError) as exc:
+            raise translate(exc, request_id=handle.request_id, doing="cancelling") from exc
+
+    async def upload(self, data: bytes, content_type: str, file_name: str) -> str:
+        """Upload through fal_client's CDN path only: its storage fallback would send the
+        key along with the PUT to the signed upload URL."""
+        try:
+            url: str = await self.client.upload(
+                data, content_type, file_name, repository="fal_v3", fallback_repository=[]
+            )
+        except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
+            raise translate(exc, doing=f"uploading {file_name}") from exc
+        return url
+
+
+def _conforms(target: Target) -> Backend:
+    """For the type checker: FalBackend is a Backend (backends/base.py)."""
+    return FalBackend(target)

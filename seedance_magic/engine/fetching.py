@@ -1,0 +1,81 @@
+"""Fetching a finished job's output: its result JSON (retried: it is paid for) and the
+streamed download of its video into the output folder, named by `output_path`.
+
+`Fetching` is one of a Job's collaborators: it knows the backend, the handle and the
+provider's label, and reports trouble and download progress through callbacks; the Job
+decides what the outcome means for its state, its journal and its Result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .. import errors
+from .backends.base import Backend, Handle
+
+RESULT_ATTEMPTS = 8
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+class Fetching:
+    """Fetch one finished job's result and video. `on_trouble(text)` says why fetching
+    is being retried."""
+
+    def __init__(
+        self, backend: Backend, handle: Handle, label: str, *, on_trouble: Callable[[str], None]
+    ) -> None:
+        self.backend = backend
+        self.handle = handle
+        self.label = label
+        self._on_trouble = on_trouble
+
+    async def result(self) -> dict[str, Any]:
+        """The result JSON of the finished job, retried while the provider is troubled."""
+        delay = 0.5
+        request_id = self.handle.request_id
+        for attempt in range(1, RESULT_ATTEMPTS + 1):
+            try:
+                return await self.backend.result(self.handle)
+            except (errors.Unavailable, errors.RateLimited) as exc:
+                if attempt == RESULT_ATTEMPTS:
+                    raise errors.Unavailable(
+                        f"{self.label} finished the video but the result could not be fetched: {exc.message}",
+                        request_id=request_id,
+                        hint=f"Nothing is lost: `%seedance resume {request_id}` fetches it later",
+                    ) from exc
+                self._on_trouble(f"fetching the result: {exc.message}; retrying")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        raise AssertionError("unreachable")
+
+    async def download(
+        self,
+        url: str,
+        dest: Path,
+        *,
+        expected_size: int | None,
+        attempts: int,
+        progress: Callable[[int, int | None], None] | None = None,
+    ) -> Path:
+        """The video at `url` saved as `dest` (see backends/download.py)."""
+        return await self.backend.download(
+            url,
+            dest,
+            expected_size=expected_size,
+            attempts=attempts,
+            progress=progress,
+            request_id=self.handle.request_id,
+        )
+
+
+def output_path(folder: Path, arguments: Mapping[str, Any], seed: Any, request_id: str | None) -> Path:
+    """seedance_outputs/20261122-143005_hummingbird-at-a-neon_s42_1a2b3c4d.mp4"""
+    slug = _SLUG.sub("-", str(arguments.get("prompt", "")).lower())[:40].strip("-") or "video"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    rid = (request_id or "local").replace("-", "")[:8]
+    return Path(folder) / f"{stamp}_{slug}_s{seed}_{rid}.mp4"

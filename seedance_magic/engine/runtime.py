@@ -1,0 +1,251 @@
+"""The process-wide pieces a job needs: settings, journal, target, loop and backend.
+
+One `Runtime` per process. It resolves where requests go (a provider's own service, a
+base URL, or the built-in emulator when the provider has no key), keeps one backend per
+target and event loop (their HTTP clients are bound to their loop), and knows which loop
+jobs run on: the kernel's own running loop, or, where none keeps running (a script,
+terminal IPython), a private loop that `Job.wait()` drives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..settings import (
+    EMULATOR_KEY,
+    Settings,
+    Target,
+    choose,
+    current,
+    has_credentials,
+    load_dotenv_credentials,
+)
+from ..spec.providers import Provider, get
+from ..store.journal import Journal
+from .backends import make_backend, probe_emulator
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator
+    from .backends.base import Backend
+
+
+class Tracked(Protocol):
+    """What the runtime keeps of a job (engine.Job): its key, and whether it ended."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def done(self) -> bool: ...
+
+
+# The built-in emulator's pace: long enough to watch the progress, short enough for a class.
+DEMO_EMULATOR: dict[str, Any] = {"queue_seconds": 1.5, "run_seconds": 5.0, "log_interval": 0.8}
+
+
+class Runtime:
+    def __init__(self, settings: Callable[[], Settings] | None = None) -> None:
+        self._settings_source = settings or current
+        self._journals: dict[Path, Journal] = {}
+        self._targets: dict[tuple[str, str | None, bool], Target] = {}
+        self._backends: dict[tuple[int, Target], Backend] = {}
+        self._private_loop: asyncio.AbstractEventLoop | None = None
+        self._emulator: Emulator | None = None
+        self._lock = threading.Lock()
+        # The jobs of this process (engine.Job), by key, while anything holds them...
+        self.jobs: weakref.WeakValueDictionary[str, Tracked] = weakref.WeakValueDictionary()
+        # ...and those whose task is running.
+        self.active: set[Tracked] = set()
+        self.started_at = time.time()
+        self.spent_usd = 0.0
+        self.dotenv_names = load_dotenv_credentials()  # once per process
+
+    # ----------------------------------------------------------------- settings
+    @property
+    def settings(self) -> Settings:
+        return self._settings_source()
+
+    def set_settings_source(self, source: Callable[[], Settings]) -> None:
+        self._settings_source = source
+
+    @property
+    def journal(self) -> Journal:
+        """The journal the settings name now."""
+        return self.journal_at(self.settings.journal)
+
+    def journal_at(self, path: Path) -> Journal:
+        """The journal at `path`, opened once (a job keeps writing to the one it began
+        with, even after `journal_path` changes)."""
+        key = Path(path).expanduser()
+        with self._lock:
+            journal = self._journals.get(key)
+            if journal is None:
+                journal = self._journals[key] = Journal(key)
+            return journal
+
+    # ------------------------------------------------------------------- target
+    def provider(self, name: str | None = None) -> Provider:
+        """The provider called `name`, else the configured one (auto: see settings.choose)."""
+        return choose(name, self.settings.provider)
+
+    def target(self, provider: str | None = None) -> Target:
+        """Where a request for `provider` (None: the configured one) goes now."""
+        chosen = self.provider(provider)
+        base = self.settings.base_url_for(chosen.name)
+        has_key = has_credentials(chosen)
+        key = (chosen.name, base, has_key)
+        with self._lock:
+            if key not in self._targets:
+                self._targets[key] = self._resolve_target(chosen, base, has_key)
+            return self._targets[key]
+
+    def known_target(self, provider: str | None = None) -> Target | None:
+        """Where a request for `provider` goes, if that is known already (no I/O)."""
+        chosen = self.provider(provider)
+        key = (chosen.name, self.settings.base_url_for(chosen.name), has_credentials(chosen))
+        return self._targets.get(key)
+
+    def would_emulate(self, provider: str | None = None) -> bool:
+        """Whether a request for `provider` would go to the built-in emulator (no key and
+        no base URL), without starting it."""
+        chosen = self.provider(provider)
+        return not self.settings.base_url_for(chosen.name) and not has_credentials(chosen)
+
+    def _resolve_target(self, provider: Provider, base: str | None, has_key: bool) -> Target:
+        name = provider.name
+        if base:
+            instance = probe_emulator(base)
+            return Target(
+                base,
+                emulated=instance is not None,
+                key=None if has_key else EMULATOR_KEY,
+                instance=instance,
+                provider=name,
+            )
+        if has_key:
+            return Target(provider.default_base_url, provider=name)
+        return self._embedded(provider)
+
+    def target_for(self, provider: str, base_url: str | None, emulated: bool) -> Target:
+        """Where a journalled job went: its provider's service, or the server at its base URL."""
+        chosen = get(provider)
+        if base_url == chosen.default_base_url and not emulated:
+            return Target(base_url, provider=chosen.name)
+        if self._emulator is not None and self._emulator.url + chosen.emulator_path == base_url:
+            return self._embedded(chosen)
+        instance = probe_emulator(base_url) if emulated and base_url else None
+        return Target(
+            base_url,
+            emulated=emulated,
+            key=None if has_credentials(chosen) else EMULATOR_KEY,
+            instance=instance,
+            provider=chosen.name,
+        )
+
+    def _embedded(self, provider: Provider) -> Target:
+        """The built-in emulator, speaking this provider's API."""
+        emulator = self.emulator()
+        return Target(
+            emulator.url + provider.emulator_path,
+            emulated=True,
+            embedded=True,
+            key=EMULATOR_KEY,
+            instance=emulator.instance,
+            provider=provider.name,
+        )
+
+    def emulator(self) -> Emulator:
+        """The built-in emulator, started in this process on first use."""
+        if self._emulator is None:
+            from ..emulator import Emulator, EmulatorConfig
+
+            config = EmulatorConfig(**{**DEMO_EMULATOR, **self.settings.emulator})
+            self._emulator = Emulator(config).start()
+        return self._emulator
+
+    # --------------------------------------------------------------------- loop
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop jobs run on: the running one (a kernel), else a private one."""
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        if self._private_loop is None or self._private_loop.is_closed():
+            self._private_loop = asyncio.new_event_loop()
+        return self._private_loop
+
+    @staticmethod
+    def loop_keeps_running() -> bool:
+        """True in a Jupyter kernel (its loop runs between cells); False in scripts and
+        terminal IPython, where a job must be waited for to make progress."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    def backend(self, target: Target | None = None) -> Backend:
+        target = target or self.target()
+        loop = self.loop()
+        key = (id(loop), target)
+        backend = self._backends.get(key)
+        if backend is None:
+            backend = make_backend(target)
+            self._backends[key] = backend
+        return backend
+
+    async def aclose_loop(self) -> None:
+        """Close the clients bound to the running loop (before an asyncio.run() ends)."""
+        loop_id = id(asyncio.get_running_loop())
+        for key in [k for k in self._backends if k[0] == loop_id]:
+            await self._backends.pop(key).aclose()
+
+    def register(self, job: Tracked) -> None:
+        self.jobs[job.key] = job
+
+    def record_spend(self, usd: float) -> None:
+        self.spent_usd += usd
+
+    def close(self) -> None:
+        """Stop the built-in emulator and close clients (tests and interpreter exit)."""
+        for backend in list(self._backends.values()):
+            loop = self._private_loop
+            if loop is not None and not loop.is_closed() and not loop.is_running():
+                with contextlib.suppress(Exception):
+                    loop.run_until_complete(backend.aclose())
+        self._backends.clear()
+        loop = self._private_loop
+        if loop is not None and not loop.is_running() and not loop.is_closed():
+            loop.run_until_complete(loop.shutdown_default_executor())
+            loop.close()
+        self._private_loop = None
+        if self._emulator is not None:
+            self._emulator.stop()
+            self._emulator = None
+        self._targets.clear()
+        for journal in self._journals.values():
+            journal.close()
+        self._journals.clear()
+
+
+_runtime: Runtime | None = None
+
+
+def get_runtime() -> Runtime:
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime()
+    return _runtime
+
+
+def reset_runtime(runtime: Runtime | None = None) -> Runtime | None:
+    """Replace the process runtime (tests); returns the previous one, not closed."""
+    global _runtime
+    previous, _runtime = _runtime, runtime
+    return previous

@@ -1,0 +1,3 @@
+"""Input media and videos on this machine: where an input comes from (sources.py), what it
+is (probe.py, video.py), whether it is allowed (check.py), all of it for a request
+(inputs.py), and its upload (upload.py). PyAV, NumPy and Pillow are imported on first use."""

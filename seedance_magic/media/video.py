@@ -1,0 +1,142 @@
+"""Small video helpers used across the package: probing a clip, its first frame, a poster
+image and the duration of an audio or video file.
+
+They need the `video` extra (av, numpy, Pillow), imported on first use; without it they
+raise MissingDependency with the pip line that installs it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from ..errors import require_video_extra
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+Source: TypeAlias = "str | os.PathLike[str] | bytes"
+"""A media file: its path, or its bytes."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    width: int
+    height: int
+    duration_s: float
+    fps: float
+    video_codec: str
+    has_audio: bool
+    audio_codec: str | None
+    size_bytes: int
+
+
+def _open(source: Source) -> Any:
+    import av
+
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return av.open(io.BytesIO(bytes(source)))
+    return av.open(os.fspath(source))
+
+
+def _size(source: Source) -> int:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return len(source)
+    return os.path.getsize(source)
+
+
+def _duration(container: Any) -> float:
+    """The container's duration, else the longest stream's, in seconds."""
+    if container.duration is not None:
+        return float(container.duration) / 1_000_000
+    best = 0.0
+    for stream in container.streams:
+        if stream.duration is not None and stream.time_base is not None:
+            best = max(best, float(stream.duration * stream.time_base))
+    return best
+
+
+def probe(source: Source) -> VideoInfo:
+    """Size, duration, frame rate and codecs of a video file (a path or its bytes)."""
+    require_video_extra("Probing a video")
+    import av
+
+    try:
+        with _open(source) as container:
+            if not container.streams.video:
+                raise ValueError("the file has no video stream")
+            video = container.streams.video[0]
+            audio = container.streams.audio[0] if container.streams.audio else None
+            rate = video.average_rate or video.base_rate or Fraction(0)
+            return VideoInfo(
+                width=video.codec_context.width,
+                height=video.codec_context.height,
+                duration_s=_duration(container),
+                fps=float(rate),
+                video_codec=video.codec_context.name,
+                has_audio=audio is not None,
+                audio_codec=audio.codec_context.name if audio is not None else None,
+                size_bytes=_size(source),
+            )
+    except av.FFmpegError as exc:
+        raise ValueError(f"not a readable video: {exc}") from exc
+
+
+def media_duration(source: Source) -> float:
+    """Duration in seconds of an audio or video file (a path or its bytes)."""
+    require_video_extra("Measuring a media file")
+    import av
+
+    try:
+        with _open(source) as container:
+            return _duration(container)
+    except av.FFmpegError as exc:
+        raise ValueError(f"not a readable audio or video file: {exc}") from exc
+
+
+def _frame_at(source: Source, fraction: float) -> NDArray[np.uint8]:
+    import av
+
+    try:
+        with _open(source) as container:
+            if not container.streams.video:
+                raise ValueError("the file has no video stream")
+            stream = container.streams.video[0]
+            target = _duration(container) * fraction
+            if target > 0 and stream.time_base is not None:
+                container.seek(int(target / stream.time_base), stream=stream, backward=True)
+            picked = None
+            for frame in container.decode(stream):
+                picked = frame
+                if frame.time is None or frame.time >= target:
+                    break
+            if picked is None:
+                raise ValueError("the video has no frames")
+            array: NDArray[np.uint8] = picked.to_ndarray(format="rgb24")
+            return array
+    except av.FFmpegError as exc:
+        raise ValueError(f"not a readable video: {exc}") from exc
+
+
+def first_frame(source: Source) -> NDArray[np.uint8]:
+    """The first frame of a video as an (height, width, 3) uint8 RGB array."""
+    require_video_extra("Reading a video frame")
+    return _frame_at(source, 0.0)
+
+
+def poster_png(source: Source, max_width: int = 320) -> bytes:
+    """A PNG of the frame about a third into the clip, at most `max_width` wide."""
+    require_video_extra("Making a poster image")
+    from PIL import Image
+
+    image = Image.fromarray(_frame_at(source, 1 / 3))
+    if image.width > max_width:
+        height = max(1, round(image.height * max_width / image.width))
+        image = image.resize((max_width, height), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,0 +1,100 @@
+"""Frame sizes and prices: what a request is expected to cost, by fal's formula."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from .endpoints import (
+    DEFAULT_ASPECT_RATIO,
+    DEFAULT_DURATION,
+    DEFAULT_RESOLUTION,
+    MAX_DURATION,
+    MIN_DURATION,
+    TOKEN_DIVISOR,
+    TOKEN_FPS,
+    VIDEO_INPUT_FACTOR,
+    Endpoint,
+    find_endpoint,
+)
+
+_SHORT_SIDE = {"480p": 480, "720p": 720, "1080p": 1080, "4k": 2160}
+
+
+def frame_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
+    """Width and height of the output: the short side is the resolution, the long side
+    follows the ratio, both even (720p 16:9 = 1280x720, 480p 9:16 = 480x854).
+    "auto" is sized as 16:9, the shape fal's per-second prices are quoted for."""
+    short = _SHORT_SIDE[resolution]
+    ratio = "16:9" if aspect_ratio == "auto" else aspect_ratio
+    a, b = (int(x) for x in ratio.split(":"))
+    long = 2 * round(short * max(a, b) / min(a, b) / 2)
+    return (long, short) if a >= b else (short, long)
+
+
+# ----------------------------------------------------------------------------- cost
+class CostEstimate(NamedTuple):
+    """What a request is expected to cost in USD; a range when the duration is auto."""
+
+    low: float
+    high: float
+    note: str = ""
+
+    @property
+    def is_range(self) -> bool:
+        return not math.isclose(self.low, self.high)
+
+    def __str__(self) -> str:
+        if self.is_range:
+            return f"${self.low:.2f}–${self.high:.2f}"
+        return f"${self.high:.2f}"
+
+
+def estimate_cost(
+    endpoint: Endpoint,
+    *,
+    resolution: str = DEFAULT_RESOLUTION,
+    aspect_ratio: str = DEFAULT_ASPECT_RATIO,
+    duration: str = DEFAULT_DURATION,
+    input_video_seconds: float = 0.0,
+    has_video_inputs: bool = False,
+) -> CostEstimate:
+    """The per-second price scaled by frame area, plus input video seconds by the token
+    formula: tokens = height x width x (input s + output s) x 24 / 1024, all times 0.6
+    when video inputs are present."""
+    width, height = frame_size(resolution, aspect_ratio)
+    area = width * height / (1280 * 720)
+    video = has_video_inputs or input_video_seconds > 0
+    per_second = (endpoint.usd_per_second_720p_with_video if video else endpoint.usd_per_second_720p) * area
+    input_tokens = width * height * input_video_seconds * TOKEN_FPS / TOKEN_DIVISOR
+    input_cost = input_tokens / 1000 * endpoint.usd_per_1k_tokens * (VIDEO_INPUT_FACTOR if video else 1.0)
+    if duration == "auto":
+        low, high = MIN_DURATION, MAX_DURATION
+        note = f"duration auto: {MIN_DURATION}-{MAX_DURATION} s"
+    else:
+        low = high = int(duration)
+        note = ""
+    if aspect_ratio == "auto" and endpoint.mode == "t2v":
+        note = "; ".join(filter(None, [note, "aspect auto priced as 16:9"]))
+    return CostEstimate(
+        round(per_second * low + input_cost, 4), round(per_second * high + input_cost, 4), note
+    )
+
+
+def result_cost(
+    endpoint_id: str, arguments: Mapping[str, Any], seconds: float | None, input_video_seconds: float
+) -> float:
+    endpoint = find_endpoint(endpoint_id)
+    if endpoint is None:
+        return 0.0
+    duration = "auto" if seconds is None else str(min(MAX_DURATION, max(MIN_DURATION, round(seconds))))
+    estimate = estimate_cost(
+        endpoint,
+        resolution=str(arguments.get("resolution", "720p")),
+        aspect_ratio=str(arguments.get("aspect_ratio", "auto")),
+        duration=duration,
+        input_video_seconds=input_video_seconds,
+        has_video_inputs=bool(arguments.get("video_urls")),
+    )
+    return estimate.high

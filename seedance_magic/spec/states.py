@@ -1,0 +1,35 @@
+"""The states of a job, once: the enum the engine and the views use, and the groups of
+them the journal filters on (with the SQL that does it)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class State(str, Enum):
+    PENDING = "pending"
+    SUBMITTING = "submitting"
+    QUEUED = "queued"
+    RUNNING = "running"
+    DOWNLOADING = "downloading"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+
+TERMINAL = frozenset({State.COMPLETED, State.FAILED, State.CANCELLED, State.UNKNOWN})
+# Sent to a provider and possibly still under way there: what a dead kernel may leave.
+UNFINISHED = (State.SUBMITTING, State.QUEUED, State.RUNNING, State.DOWNLOADING, State.UNKNOWN)
+# The journal's states for "ended here, or never sent": a row in none of them was sent
+# and has not ended (orphans() then asks whether its process is still alive).
+SETTLED = (State.COMPLETED, State.FAILED, State.CANCELLED, State.PENDING)
+
+
+def sql_list(states: tuple[State, ...] | frozenset[State]) -> str:
+    """States as an SQL list literal: ('completed', 'failed')."""
+    return "(" + ", ".join(f"'{s.value}'" for s in sorted(states, key=list(State).index)) + ")"

@@ -1,0 +1,373 @@
+"""The journal: every job on disk in SQLite (WAL), safe with several kernels at once.
+
+A row is written before anything is sent; the request id is committed (synchronous=FULL)
+the moment the provider returns it, before the first status call; every state change is
+recorded with its time. The journal never holds a credential: only provider, endpoint,
+arguments (which carry no key; data: URIs in them are kept as a short stand-in), URLs
+the provider returned, results and local paths.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..spec.states import SETTLED, TERMINAL, State, sql_list
+
+COMPLETED = State.COMPLETED.value
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    state TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    arguments TEXT NOT NULL,
+    cache_key TEXT,
+    seeded INTEGER NOT NULL DEFAULT 0,
+    request_id TEXT UNIQUE,
+    status_url TEXT,
+    response_url TEXT,
+    cancel_url TEXT,
+    base_url TEXT,
+    emulated INTEGER NOT NULL DEFAULT 0,
+    estimate_low REAL,
+    estimate_high REAL,
+    seed INTEGER,
+    result TEXT,
+    video_url TEXT,
+    path TEXT,
+    cost_usd REAL,
+    error TEXT,
+    error_type TEXT,
+    pid INTEGER,
+    host TEXT,
+    reproduce TEXT,
+    inputs TEXT,
+    timings TEXT,
+    provider TEXT NOT NULL DEFAULT 'fal',
+    media TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_cache ON jobs (cache_key, state);
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
+CREATE TABLE IF NOT EXISTS transitions (
+    job_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    at REAL NOT NULL,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS transitions_job ON transitions (job_id);
+CREATE TABLE IF NOT EXISTS uploads (
+    digest TEXT NOT NULL,
+    target TEXT NOT NULL,
+    url TEXT NOT NULL,
+    file_name TEXT,
+    size INTEGER,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (digest, target)
+);
+"""
+
+# A row that was sent and has not ended (its process may be gone: see orphans()).
+UNSETTLED_SQL = f"state NOT IN {sql_list(SETTLED)}"
+_JSON_FIELDS = ("arguments", "result", "inputs", "timings", "media")
+# Columns added since the first release, with their definitions (ALTER TABLE on open).
+_ADDED_COLUMNS = {"provider": "TEXT NOT NULL DEFAULT 'fal'", "media": "TEXT"}
+_LONG_DATA_URI = 512
+
+
+def _compact(value: Any) -> Any:
+    """Arguments as journalled: a long data: URI (an input sent inline) becomes a short
+    stand-in naming its type, size and digest; the file itself is not kept twice."""
+    if isinstance(value, str) and len(value) > _LONG_DATA_URI and value[:5].lower() == "data:":
+        import hashlib
+
+        header = value.partition(",")[0]
+        digest = hashlib.sha256(value.encode()).hexdigest()[:16]
+        return f"{header},<{len(value)} characters, sha256 {digest}>"
+    if isinstance(value, list):
+        return [_compact(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """One journal row, decoded."""
+
+    id: str
+    created_at: float
+    updated_at: float
+    state: str
+    endpoint: str
+    arguments: dict[str, Any]
+    cache_key: str | None
+    seeded: bool
+    request_id: str | None
+    status_url: str | None
+    response_url: str | None
+    cancel_url: str | None
+    base_url: str | None
+    emulated: bool
+    estimate_low: float | None
+    estimate_high: float | None
+    seed: int | None
+    result: dict[str, Any] | None
+    video_url: str | None
+    path: str | None
+    cost_usd: float | None
+    error: str | None
+    error_type: str | None
+    pid: int | None
+    host: str | None
+    reproduce: str | None
+    inputs: list[Any] | None
+    timings: dict[str, float] | None
+    provider: str = "fal"
+    media: dict[str, Any] | None = None  # what probing the video found: width, height, duration, has_audio
+
+    @property
+    def terminal(self) -> bool:
+        return State(self.state) in TERMINAL
+
+    @property
+    def prompt(self) -> str:
+        return str(self.arguments.get("prompt", ""))
+
+
+_RECORD_FIELDS = frozenset(JobRecord.__dataclass_fields__)
+
+
+def _decode(row: sqlite3.Row) -> JobRecord:
+    # Columns of older releases that no longer mean anything are left out.
+    values = {k: v for k, v in dict(row).items() if k in _RECORD_FIELDS}
+    for name in _JSON_FIELDS:
+        if values[name] is not None:
+            values[name] = json.loads(values[name])
+    values["seeded"] = bool(values["seeded"])
+    values["emulated"] = bool(values["emulated"])
+    return JobRecord(**values)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Journal:
+    """The SQLite journal at `path` (created with its folder on first use)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path).expanduser()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA busy_timeout=30000")
+        for attempt in range(50):  # two processes creating the journal at once: one waits
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError:
+                if attempt == 49:
+                    raise
+                time.sleep(0.1)
+        self._db.execute("PRAGMA synchronous=FULL")
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+            have = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            for name, definition in _ADDED_COLUMNS.items():
+                if name not in have:
+                    with contextlib.suppress(sqlite3.OperationalError):  # another process added it
+                        self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {definition}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return list(self._db.execute(sql, params))
+
+    # ------------------------------------------------------------------ writing
+    def create(
+        self,
+        *,
+        endpoint: str,
+        arguments: Mapping[str, Any],
+        state: str = "pending",
+        cache_key: str | None = None,
+        provider: str = "fal",
+        base_url: str | None = None,
+        emulated: bool = False,
+        estimate: tuple[float, float] | None = None,
+        reproduce: str | None = None,
+        inputs: list[Any] | None = None,
+        **extra: Any,
+    ) -> str:
+        job_id = uuid.uuid4().hex
+        now = time.time()
+        fields: dict[str, Any] = {
+            "id": job_id,
+            "created_at": now,
+            "updated_at": now,
+            "state": state,
+            "endpoint": endpoint,
+            "arguments": json.dumps(_compact(dict(arguments)), sort_keys=True),
+            "cache_key": cache_key,
+            "seeded": int(arguments.get("seed") is not None),
+            "provider": provider,
+            "base_url": base_url,
+            "emulated": int(emulated),
+            "estimate_low": estimate[0] if estimate else None,
+            "estimate_high": estimate[1] if estimate else None,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "reproduce": reproduce,
+            "inputs": json.dumps(inputs) if inputs is not None else None,
+            **{k: (json.dumps(v) if k in _JSON_FIELDS else v) for k, v in extra.items()},
+        }
+        names = ", ".join(fields)
+        marks = ", ".join("?" for _ in fields)
+        with self._write() as db:
+            db.execute(f"INSERT INTO jobs ({names}) VALUES ({marks})", tuple(fields.values()))
+            db.execute("INSERT INTO transitions VALUES (?, ?, ?, ?)", (job_id, state, now, None))
+        return job_id
+
+    def update(
+        self, job_id: str, *, state: str | None = None, detail: str | None = None, **fields: Any
+    ) -> None:
+        """Change fields (and the state, recording the transition) in one transaction."""
+        now = time.time()
+        if fields.get("arguments") is not None:
+            fields["arguments"] = _compact(fields["arguments"])
+        values = {k: (json.dumps(v) if k in _JSON_FIELDS and v is not None else v) for k, v in fields.items()}
+        if state is not None:
+            values["state"] = state
+        values["updated_at"] = now
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        with self._write() as db:
+            db.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*values.values(), job_id))
+            if state is not None:
+                db.execute("INSERT INTO transitions VALUES (?, ?, ?, ?)", (job_id, state, now, detail))
+
+    def note(self, job_id: str, detail: str) -> None:
+        """Record `detail` as a transition in the job's current state (the state stays)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO transitions SELECT id, state, ?, ? FROM jobs WHERE id = ?",
+                (time.time(), detail, job_id),
+            )
+
+    def adopt(self, job_id: str) -> None:
+        """This process now follows the job (after a resume)."""
+        self.update(job_id, pid=os.getpid(), host=socket.gethostname())
+
+    # ------------------------------------------------------------------ reading
+    def get(self, job_id: str) -> JobRecord | None:
+        rows = self._read("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return _decode(rows[0]) if rows else None
+
+    def by_request_id(self, request_id: str) -> JobRecord | None:
+        rows = self._read("SELECT * FROM jobs WHERE request_id = ?", (request_id,))
+        return _decode(rows[0]) if rows else None
+
+    def transitions(self, job_id: str) -> list[tuple[str, float, str | None]]:
+        rows = self._read(
+            "SELECT state, at, detail FROM transitions WHERE job_id = ? ORDER BY rowid", (job_id,)
+        )
+        return [(r["state"], r["at"], r["detail"]) for r in rows]
+
+    def cached(self, cache_key: str) -> JobRecord | None:
+        """The newest successful job with this cache key."""
+        rows = self._read(
+            f"SELECT * FROM jobs WHERE cache_key = ? AND state = '{COMPLETED}' "
+            "ORDER BY created_at DESC LIMIT 1",
+            (cache_key,),
+        )
+        return _decode(rows[0]) if rows else None
+
+    def orphans(self) -> list[JobRecord]:
+        """Jobs that were submitted but never finished, whose process is gone."""
+        host = socket.gethostname()
+        # notebook/announce.py looks first with the same SQL, without opening a Journal.
+        rows = self._read(f"SELECT * FROM jobs WHERE {UNSETTLED_SQL} ORDER BY created_at")
+        found = []
+        for row in rows:
+            record = _decode(row)
+            if record.pid == os.getpid() and record.host == host:
+                continue
+            if record.host == host and record.pid is not None and _pid_alive(record.pid):
+                continue
+            found.append(record)
+        return found
+
+    def recent(self, limit: int = 20) -> list[JobRecord]:
+        """The newest completed jobs, newest first."""
+        rows = self._read(
+            f"SELECT * FROM jobs WHERE state = '{COMPLETED}' ORDER BY created_at DESC LIMIT ?", (limit,)
+        )
+        return [_decode(r) for r in rows]
+
+    def run_durations(self, endpoint: str, resolution: str, duration: str, limit: int = 20) -> list[float]:
+        """How long past jobs of this shape spent running at fal (for progress estimates)."""
+        rows = self._read(
+            f"SELECT timings, arguments FROM jobs WHERE endpoint = ? AND state = '{COMPLETED}' "
+            "AND timings IS NOT NULL ORDER BY created_at DESC LIMIT 200",
+            (endpoint,),
+        )
+        found = []
+        for row in rows:
+            args = json.loads(row["arguments"])
+            if args.get("resolution", "720p") == resolution and args.get("duration", "auto") == duration:
+                running = json.loads(row["timings"]).get("running_s")
+                if running:
+                    found.append(float(running))
+            if len(found) >= limit:
+                break
+        return found
+
+    # ------------------------------------------------------------------ uploads
+    def upload_url(self, digest: str, target: str, max_age_s: float = 6 * 86400) -> str | None:
+        """The URL an identical file was uploaded to for this target, if still fresh."""
+        rows = self._read(
+            "SELECT url FROM uploads WHERE digest = ? AND target = ? AND created_at >= ?",
+            (digest, target, time.time() - max_age_s),
+        )
+        return str(rows[0]["url"]) if rows else None
+
+    def record_upload(self, digest: str, target: str, url: str, file_name: str, size: int) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?, ?, ?)",
+                (digest, target, url, file_name, size, time.time()),
+            )

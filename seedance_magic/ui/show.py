@@ -1,0 +1,26 @@
+"""Putting things on screen: `display` (IPython's, typed), and the live view of a job or
+a grid (its widget)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def display(obj: Any, **kwargs: Any) -> Any:
+    """IPython's display(); with display_id=True its DisplayHandle (to update in place)."""
+    from IPython import display as ipd
+
+    show: Any = ipd.display  # untyped in IPython
+    return show(obj, **kwargs)
+
+
+def live_view(runnable: Any, *, embed: bool = False) -> Any:
+    """The widget that follows a job (JobView) or the jobs of a grid (GridView): anything
+    with `jobs` is a group."""
+    if hasattr(runnable, "jobs"):
+        from .grid import GridView
+
+        return GridView(runnable, embed=embed)
+    from .progress import JobView
+
+    return JobView(runnable, embed=embed)

@@ -1,0 +1,60 @@
+"""Job progress where there are no widgets (terminal IPython, scripts): one line per
+change of state on a stream. No ipywidgets here."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from ..render.shapes import SnapshotShape as Snapshot
+from ..render.text import status_line
+from .shapes import Watchable
+
+
+class TextProgress:
+    """Job progress where there are no widgets (terminal IPython, scripts): one line per
+    change of state, not per tick; the last one ends with the video's path.
+
+        TextProgress(job)            # writes to sys.stderr as the job goes
+    """
+
+    def __init__(
+        self,
+        job: Watchable,
+        stream: TextIO | None = None,
+        *,
+        prefix: str = "seedance: ",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._stream = stream
+        self._prefix = prefix
+        self._clock = clock
+        self._last: tuple[Any, ...] | None = None
+        self._trouble: str | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self.update(job.snapshot)
+        if not job.snapshot.state.terminal:
+            self._unsubscribe = job.subscribe(self.update)
+
+    def _write(self, line: str) -> None:
+        stream = self._stream if self._stream is not None else sys.stderr
+        stream.write(f"{self._prefix}{line}\n")
+        stream.flush()
+
+    def update(self, snapshot: Snapshot) -> None:
+        key = (snapshot.state, snapshot.cancelling)
+        if key != self._last:
+            self._last = key
+            self._write(status_line(snapshot, self._clock()))
+        if snapshot.trouble and snapshot.trouble != self._trouble:
+            self._write(f"  {snapshot.trouble}")
+        self._trouble = snapshot.trouble
+        if snapshot.state.terminal:
+            self.close()
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
