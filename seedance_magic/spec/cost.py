@@ -19,18 +19,46 @@ from .endpoints import (
     find_endpoint,
 )
 
-_SHORT_SIDE = {"480p": 480, "720p": 720, "1080p": 1080, "4k": 2160}
+# Output frame sizes (width, height) by tier and aspect ratio. Seedance keeps a tier's
+# pixel count roughly constant across ratios: 720p 1:1 is 960x960, not 720x720 (the
+# gateways' published tables agree). 4k is not in them: the 1080p row doubled.
+FRAME_SIZES: dict[str, dict[str, tuple[int, int]]] = {
+    "480p": {
+        "16:9": (864, 496),
+        "4:3": (752, 560),
+        "1:1": (640, 640),
+        "3:4": (560, 752),
+        "9:16": (496, 864),
+        "21:9": (992, 432),
+    },
+    "720p": {
+        "16:9": (1280, 720),
+        "4:3": (1112, 834),
+        "1:1": (960, 960),
+        "3:4": (834, 1112),
+        "9:16": (720, 1280),
+        "21:9": (1470, 630),
+    },
+    "1080p": {
+        "16:9": (1920, 1080),
+        "4:3": (1664, 1248),
+        "1:1": (1440, 1440),
+        "3:4": (1248, 1664),
+        "9:16": (1080, 1920),
+        "21:9": (2206, 946),
+    },
+}
+FRAME_SIZES["4k"] = {ratio: (2 * w, 2 * h) for ratio, (w, h) in FRAME_SIZES["1080p"].items()}
+# "auto" follows the input image in image-to-video and is 16:9 otherwise; estimated as 16:9.
+AUTO_RATIO = "16:9"
 
 
 def frame_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
-    """Width and height of the output: the short side is the resolution, the long side
-    follows the ratio, both even (720p 16:9 = 1280x720, 480p 9:16 = 480x854).
-    "auto" is sized as 16:9, the shape fal's per-second prices are quoted for."""
-    short = _SHORT_SIDE[resolution]
-    ratio = "16:9" if aspect_ratio == "auto" else aspect_ratio
-    a, b = (int(x) for x in ratio.split(":"))
-    long = 2 * round(short * max(a, b) / min(a, b) / 2)
-    return (long, short) if a >= b else (short, long)
+    """Width and height of the output at this tier and ratio, from Seedance's own table
+    (720p 16:9 = 1280x720, 720p 1:1 = 960x960, 480p 9:16 = 496x864). "auto" is sized
+    as 16:9, the shape fal's per-second prices are quoted for."""
+    ratio = AUTO_RATIO if aspect_ratio == "auto" else aspect_ratio
+    return FRAME_SIZES[resolution][ratio]
 
 
 # ----------------------------------------------------------------------------- cost
