@@ -21,9 +21,9 @@ from typing import Any, TypeVar
 import fal_client
 
 from seedance_magic.api import generate
-from seedance_magic.backends.base import Backend, Handle, StatusUpdate
-from seedance_magic.engine import Job
-from seedance_magic.runtime import Runtime
+from seedance_magic.engine.backends.base import Backend, Handle, StatusUpdate
+from seedance_magic.engine.job import Job
+from seedance_magic.engine.runtime import Runtime
 from seedance_magic.settings import Settings, Target
 
 from .common import ARGUMENTS, ENDPOINT, JITTER, PEER_KEY, PROMPT, SEED, EmulatorProcess

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seedance_magic.store import Journal
+from seedance_magic.store.journal import Journal
 
 from .common import ARGUMENTS, ENDPOINT, JITTER, MAGIC_LINE, PEER_KEY, PROMPT, ROOT, EmulatorProcess
 from .kernel import Kernel, Message

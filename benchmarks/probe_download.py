@@ -34,7 +34,7 @@ def reset_high_water() -> None:
 
 
 def ours(url: str, warm: str, dest: Path, size: int | None, measure: str) -> int:
-    from seedance_magic.backends.fal import FalBackend
+    from seedance_magic.engine.backends.fal import FalBackend
     from seedance_magic.settings import EMULATOR_KEY, Target
 
     loop = asyncio.new_event_loop()

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from seedance_magic.runtime import Runtime, reset_runtime
+from seedance_magic.engine.runtime import Runtime, reset_runtime
 from seedance_magic.settings import Settings
+
+pytest_plugins = ["helpers.emulator_fixtures", "helpers.kernel", "helpers.widgets"]
 
 FAST_EMULATOR = {"queue_seconds": 0.2, "run_seconds": 0.4, "log_interval": 0.1}
 

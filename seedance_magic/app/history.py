@@ -32,6 +32,7 @@ from ..spec.states import State
 from ..store.journal import JobRecord, Journal
 from ..store.records import result_from, search
 from ..ui.frontends import should_embed, widgets_usable
+from ..ui.show import display
 
 if TYPE_CHECKING:
     from ..engine.runtime import Runtime
@@ -192,12 +193,17 @@ class OrphansView:
         return should_embed(self.runtime.settings.embed)
 
     def widget(self) -> Any:
-        """The list with a "resume all" button (a kernel with widgets), else None."""
-        if not (widgets_usable(self.shell) and self.resumable):
-            return None
+        """The list with a "resume all" button, as a widget."""
         from ..ui.orphans import OrphansWidget
 
         return OrphansWidget(self)
+
+    def show(self) -> None:
+        """Display the list: with its button where widgets render and a job can be
+        resumed, else as text and HTML."""
+        if not self.rows:
+            return
+        display(self.widget() if widgets_usable(self.shell) and self.resumable else self)
 
 
 def orphans_view(runtime: Runtime, orphans: Sequence[JobRecord], shell: Any = None) -> OrphansView:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from ..engine.job import Job
 from ..errors import InvalidRequest
-from ..render.html import dry_run_html, esc
+from ..render.dry_run import dry_run_html
+from ..render.html import esc
 from ..render.shown import Shown
 from ..render.style import NO_MATH
 from ..render.text import status_text

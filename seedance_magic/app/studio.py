@@ -30,7 +30,8 @@ from ..spec.providers import check
 from ..spec.request import DEFAULTS, Defaults
 from ..store.records import result_from
 from ..ui.frontends import should_embed
-from ..ui.studio import Card, StudioPanel
+from ..ui.studio import StudioPanel
+from ..ui.studio_card import Card
 from . import cells
 from .compare import compare_view
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import errors
-from .backends.base import Backend, Handle
+from ..spec.states import State
+from .backends.base import Backend, Handle, StatusUpdate
 
 RESULT_ATTEMPTS = 8
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -53,24 +54,65 @@ class Fetching:
                 delay = min(delay * 2, 10.0)
         raise AssertionError("unreachable")
 
-    async def download(
+    async def video(
         self,
-        url: str,
+        video: dict[str, Any],
         dest: Path,
         *,
-        expected_size: int | None,
         attempts: int,
         progress: Callable[[int, int | None], None] | None = None,
-    ) -> Path:
-        """The video at `url` saved as `dest` (see backends/download.py)."""
-        return await self.backend.download(
-            url,
+    ) -> tuple[Path, dict[str, Any]]:
+        """The result's video saved as `dest` (see backends/download.py), and what probing
+        it found: width, height, duration, has_audio (None where not measured)."""
+        path = await self.backend.download(
+            str(video["url"]),
             dest,
-            expected_size=expected_size,
+            expected_size=video.get("file_size"),
             attempts=attempts,
             progress=progress,
             request_id=self.handle.request_id,
         )
+        return path, await asyncio.to_thread(probe, path)
+
+
+def probe(path: Path) -> dict[str, Any]:
+    """What a downloaded file is; None for what could not be measured (PyAV absent, an
+    odd file): probing is a nicety, the video is saved either way."""
+    try:
+        from ..media.video import probe as probe_video
+
+        info = probe_video(path)
+    except Exception:
+        return {"width": None, "height": None, "duration": None, "has_audio": None}
+    return {
+        "width": info.width,
+        "height": info.height,
+        "duration": info.duration_s,
+        "has_audio": info.has_audio,
+    }
+
+
+def ended(
+    update: StatusUpdate, label: str, *, cancelled: bool, reason: str, request_id: str | None
+) -> tuple[State, str, errors.SeedanceError]:
+    """A COMPLETED status that carries an error: how the job ended (cancelled, timed out
+    or failed), the line that says so, and the error to raise."""
+    if update.error_type == "client_cancelled" or cancelled:
+        message = f"{reason} at {label}"
+        if reason.startswith("timed out"):
+            return State.CANCELLED, message, errors.JobTimeout(message, request_id=request_id)
+        return State.CANCELLED, message, errors.JobCancelled(message, request_id=request_id)
+    message = f"{label} reports the job failed: {update.error or update.error_type}"
+    return (
+        State.FAILED,
+        message,
+        errors.JobFailed(
+            message,
+            request_id=request_id,
+            error_type=update.error_type,
+            hint="Failed jobs are not charged; run the cell again to retry",
+        ),
+    )
 
 
 def output_path(folder: Path, arguments: Mapping[str, Any], seed: Any, request_id: str | None) -> Path:

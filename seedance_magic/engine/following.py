@@ -13,8 +13,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .. import errors
+from ..model import Snapshot
+from ..spec.states import State
 from .backends.base import Backend, Handle, StatusUpdate, StreamUnavailable
 
 STREAM_ATTEMPTS = 3
@@ -119,3 +122,17 @@ class Following:
         if remaining is not None and 0 < remaining < interval:
             return max(0.2, remaining)
         return interval
+
+
+def changes(snap: Snapshot, update: StatusUpdate, now: float) -> dict[str, Any]:
+    """What a status seen changes in a job's snapshot (logs appended when the update
+    carries only new lines); `running_since` is set on the first sign of running."""
+    logs = update.logs if len(update.logs) >= len(snap.logs) else snap.logs + update.logs
+    found: dict[str, Any] = {"logs": logs, "new_logs": logs[len(snap.logs) :], "trouble": None}
+    if update.state == "IN_QUEUE":
+        found.update(state=State.QUEUED, queue_position=update.queue_position)
+    elif update.state in {"IN_PROGRESS", "COMPLETED"}:
+        if snap.state != State.RUNNING and snap.running_since is None:
+            found["running_since"] = now
+        found.update(state=State.RUNNING, queue_position=None)
+    return found

@@ -41,7 +41,7 @@ class JobGroup:
         captions: Sequence[Mapping[str, Any]] | None = None,
         *,
         estimate: CostEstimate | None = None,
-        runtime: Runtime,
+        runtime: Runtime | None = None,
         slots: SlotGate | None = None,
     ) -> None:
         self.jobs: list[Job] = list(jobs)
@@ -52,7 +52,9 @@ class JobGroup:
             round(sum(j.spec.estimate.low for j in jobs), 4),
             round(sum(j.spec.estimate.high for j in jobs), 4),
         )
-        self.runtime = runtime
+        # where the jobs run (their own runtime when not given)
+        first = self.jobs[0] if self.jobs else None
+        self.runtime: Runtime = runtime or getattr(first, "runtime", None)  # type: ignore[assignment]
         self.errors: dict[int, BaseException] = {}
         self.slots = slots
         self._listeners: list[Callable[[], None]] = []
@@ -138,8 +140,17 @@ class JobGroup:
         async def outcome(job: Job) -> Result:
             return await job
 
-        ended = await asyncio.gather(*(outcome(job) for job in self.jobs), return_exceptions=True)
-        self.errors = {i: e for i, e in enumerate(ended) if isinstance(e, BaseException)}
+        await asyncio.gather(*(outcome(job) for job in self.jobs), return_exceptions=True)
+        self._read_outcomes()
+
+    def _read_outcomes(self) -> None:
+        """Each ended job's error, by cell index."""
+        self.errors = {}
+        for index, job in enumerate(self.jobs):
+            try:
+                job.wait()  # ended: returns its result or raises its error at once
+            except BaseException as exc:  # the cell's error, kept for the caller
+                self.errors[index] = exc
 
     def _collect(self, strict: bool) -> list[Result]:
         if self.errors and (strict or len(self.errors) == len(self.jobs)):
@@ -150,6 +161,9 @@ class JobGroup:
         """Block until every job has ended; the videos in grid order (see the class).
         Ctrl-C cancels the jobs that have not ended, then raises KeyboardInterrupt."""
         self.start()
+        if self.done:  # nothing to run: read the outcomes (the jobs' loop may be gone)
+            self._read_outcomes()
+            return self._collect(strict)
         loop = self.runtime.loop()
         settle = loop.create_task(self._settle())
         try:

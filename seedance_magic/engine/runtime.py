@@ -50,8 +50,21 @@ DEMO_EMULATOR: dict[str, Any] = {"queue_seconds": 1.5, "run_seconds": 5.0, "log_
 
 
 class Runtime:
-    def __init__(self, settings: Callable[[], Settings] | None = None) -> None:
+    """`settings` is where the settings come from (default: %config, else the
+    environment). `backends` makes the backend for a target and `probe` asks a base URL
+    whether it is the emulator (its run id, or None); both default to the real ones and
+    are the seam for a fake provider."""
+
+    def __init__(
+        self,
+        settings: Callable[[], Settings] | None = None,
+        *,
+        backends: Callable[[Target], Backend] | None = None,
+        probe: Callable[[str], str | None] | None = None,
+    ) -> None:
         self._settings_source = settings or current
+        self._make_backend = backends
+        self._probe_with = probe
         self._journals: dict[Path, Journal] = {}
         self._targets: dict[tuple[str, str | None, bool], Target] = {}
         self._backends: dict[tuple[int, Target], Backend] = {}
@@ -65,6 +78,9 @@ class Runtime:
         self.started_at = time.time()
         self.spent_usd = 0.0
         self.dotenv_names = load_dotenv_credentials()  # once per process
+
+    def _probe(self, base_url: str) -> str | None:
+        return (self._probe_with or probe_emulator)(base_url)
 
     # ----------------------------------------------------------------- settings
     @property
@@ -120,7 +136,7 @@ class Runtime:
     def _resolve_target(self, provider: Provider, base: str | None, has_key: bool) -> Target:
         name = provider.name
         if base:
-            instance = probe_emulator(base)
+            instance = self._probe(base)
             return Target(
                 base,
                 emulated=instance is not None,
@@ -139,7 +155,7 @@ class Runtime:
             return Target(base_url, provider=chosen.name)
         if self._emulator is not None and self._emulator.url + chosen.emulator_path == base_url:
             return self._embedded(chosen)
-        instance = probe_emulator(base_url) if emulated and base_url else None
+        instance = self._probe(base_url) if emulated and base_url else None
         return Target(
             base_url,
             emulated=emulated,
@@ -196,7 +212,7 @@ class Runtime:
         key = (id(loop), target)
         backend = self._backends.get(key)
         if backend is None:
-            backend = make_backend(target)
+            backend = (self._make_backend or make_backend)(target)
             self._backends[key] = backend
         return backend
 

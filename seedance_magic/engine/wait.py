@@ -49,8 +49,12 @@ def block(
 
 
 async def _settled(future: asyncio.Future[Any], timeout: float | None) -> None:
-    """Wait for the future to be done without taking its outcome (nor cancelling it)."""
+    """Wait for the future to be done without cancelling it. Its outcome stays for the
+    caller, but is marked as seen, so that asyncio never logs it as never retrieved
+    (after Ctrl-C nobody reads it)."""
     await asyncio.wait_for(asyncio.wait({future}), timeout)
+    if not future.cancelled():
+        future.exception()
 
 
 @contextlib.contextmanager

@@ -61,9 +61,5 @@ def announce(settings: Settings, shell: Any) -> None:
         return
     if orphans:
         from ..app.history import orphans_view
-        from ..ui.show import display
 
-        view = orphans_view(runtime, orphans, shell)
-        if len(view):
-            widget = view.widget()
-            display(widget if widget is not None else view)
+        orphans_view(runtime, orphans, shell).show()

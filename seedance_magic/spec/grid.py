@@ -14,8 +14,8 @@ from typing import Any
 from ..errors import InvalidRequest
 from . import endpoints as ep
 from . import plan
+from .checks import MAX_GRID_CELLS
 from .cost import CostEstimate
-from .options import MAX_GRID_CELLS
 from .request import GenerationRequest
 
 

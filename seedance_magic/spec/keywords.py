@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InvalidRequest
-from . import options as opt
+from . import checks as opt
 from .inputs import FIELDS
+from .options import build_parser
 from .request import DEFAULTS, Defaults, GenerationRequest
 from .rules import combine
 
@@ -53,7 +54,7 @@ class _AsGiven:
 
 @functools.cache
 def _blank() -> argparse.Namespace:
-    return opt.build_parser().parse_args([])
+    return build_parser().parse_args([])
 
 
 def request_from_options(prompt: str, defaults: Defaults = DEFAULTS, /, **options: Any) -> GenerationRequest:

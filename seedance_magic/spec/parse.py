@@ -17,8 +17,9 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import InvalidRequest
-from . import options as opt
-from .options import show
+from . import checks as opt
+from .checks import show
+from .options import OPTION_STRINGS, build_parser
 from .request import COMMANDS, DEFAULTS, Defaults, GenerationRequest, LineCommand
 from .rules import combine
 from .template import Template, interpolate
@@ -30,7 +31,7 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 @functools.cache
 def _parser() -> argparse.ArgumentParser:
-    return opt.build_parser()
+    return build_parser()
 
 
 def parse_cell(
@@ -58,7 +59,7 @@ def _request(words: list[str], template: Template, prompt: str, defaults: Defaul
         if word.startswith("-") and len(word) > 1 and not any(c.isspace() for c in word):
             flag = template.shown(word.partition("=")[0])
             shown = flag if flag.isprintable() else repr(flag)
-            raise InvalidRequest(f"unknown option {shown}{opt.suggest(flag, opt.OPTION_STRINGS)}")
+            raise InvalidRequest(f"unknown option {shown}{opt.suggest(flag, OPTION_STRINGS)}")
     if extra:
         raise InvalidRequest(
             f"unexpected {show(template.shown(extra[0]))} in the options line; the prompt goes in "

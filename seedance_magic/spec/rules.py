@@ -11,8 +11,8 @@ import argparse
 from typing import Any
 
 from ..errors import InvalidRequest
+from . import checks as opt
 from . import endpoints as ep
-from . import options as opt
 from .request import Defaults
 from .template import Values
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ..errors import InvalidRequest
-from .options import show
+from .checks import show
 
 _TEMPLATE = re.compile(r"\\\{\{|\{\{([^{}]*)\}\}")
 _PLACEHOLDER = re.compile("\u2045([0-9]+)\u2046")  # printable, so repr() in messages keeps it

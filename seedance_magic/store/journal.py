@@ -19,147 +19,21 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..spec.states import SETTLED, TERMINAL, State, sql_list
+from .schema import (
+    ADDED_COLUMNS,
+    COMPLETED,
+    JSON_FIELDS,
+    SCHEMA,
+    UNSETTLED_SQL,
+    JobRecord,
+    compact,
+    decode,
+)
 
-COMPLETED = State.COMPLETED.value
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    state TEXT NOT NULL,
-    endpoint TEXT NOT NULL,
-    arguments TEXT NOT NULL,
-    cache_key TEXT,
-    seeded INTEGER NOT NULL DEFAULT 0,
-    request_id TEXT UNIQUE,
-    status_url TEXT,
-    response_url TEXT,
-    cancel_url TEXT,
-    base_url TEXT,
-    emulated INTEGER NOT NULL DEFAULT 0,
-    estimate_low REAL,
-    estimate_high REAL,
-    seed INTEGER,
-    result TEXT,
-    video_url TEXT,
-    path TEXT,
-    cost_usd REAL,
-    error TEXT,
-    error_type TEXT,
-    pid INTEGER,
-    host TEXT,
-    reproduce TEXT,
-    inputs TEXT,
-    timings TEXT,
-    provider TEXT NOT NULL DEFAULT 'fal',
-    media TEXT
-);
-CREATE INDEX IF NOT EXISTS jobs_cache ON jobs (cache_key, state);
-CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
-CREATE TABLE IF NOT EXISTS transitions (
-    job_id TEXT NOT NULL,
-    state TEXT NOT NULL,
-    at REAL NOT NULL,
-    detail TEXT
-);
-CREATE INDEX IF NOT EXISTS transitions_job ON transitions (job_id);
-CREATE TABLE IF NOT EXISTS uploads (
-    digest TEXT NOT NULL,
-    target TEXT NOT NULL,
-    url TEXT NOT NULL,
-    file_name TEXT,
-    size INTEGER,
-    created_at REAL NOT NULL,
-    PRIMARY KEY (digest, target)
-);
-"""
-
-# A row that was sent and has not ended (its process may be gone: see orphans()).
-UNSETTLED_SQL = f"state NOT IN {sql_list(SETTLED)}"
-_JSON_FIELDS = ("arguments", "result", "inputs", "timings", "media")
-# Columns added since the first release, with their definitions (ALTER TABLE on open).
-_ADDED_COLUMNS = {"provider": "TEXT NOT NULL DEFAULT 'fal'", "media": "TEXT"}
-_LONG_DATA_URI = 512
-
-
-def _compact(value: Any) -> Any:
-    """Arguments as journalled: a long data: URI (an input sent inline) becomes a short
-    stand-in naming its type, size and digest; the file itself is not kept twice."""
-    if isinstance(value, str) and len(value) > _LONG_DATA_URI and value[:5].lower() == "data:":
-        import hashlib
-
-        header = value.partition(",")[0]
-        digest = hashlib.sha256(value.encode()).hexdigest()[:16]
-        return f"{header},<{len(value)} characters, sha256 {digest}>"
-    if isinstance(value, list):
-        return [_compact(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _compact(v) for k, v in value.items()}
-    return value
-
-
-@dataclass(frozen=True)
-class JobRecord:
-    """One journal row, decoded."""
-
-    id: str
-    created_at: float
-    updated_at: float
-    state: str
-    endpoint: str
-    arguments: dict[str, Any]
-    cache_key: str | None
-    seeded: bool
-    request_id: str | None
-    status_url: str | None
-    response_url: str | None
-    cancel_url: str | None
-    base_url: str | None
-    emulated: bool
-    estimate_low: float | None
-    estimate_high: float | None
-    seed: int | None
-    result: dict[str, Any] | None
-    video_url: str | None
-    path: str | None
-    cost_usd: float | None
-    error: str | None
-    error_type: str | None
-    pid: int | None
-    host: str | None
-    reproduce: str | None
-    inputs: list[Any] | None
-    timings: dict[str, float] | None
-    provider: str = "fal"
-    media: dict[str, Any] | None = None  # what probing the video found: width, height, duration, has_audio
-
-    @property
-    def terminal(self) -> bool:
-        return State(self.state) in TERMINAL
-
-    @property
-    def prompt(self) -> str:
-        return str(self.arguments.get("prompt", ""))
-
-
-_RECORD_FIELDS = frozenset(JobRecord.__dataclass_fields__)
-
-
-def _decode(row: sqlite3.Row) -> JobRecord:
-    # Columns of older releases that no longer mean anything are left out.
-    values = {k: v for k, v in dict(row).items() if k in _RECORD_FIELDS}
-    for name in _JSON_FIELDS:
-        if values[name] is not None:
-            values[name] = json.loads(values[name])
-    values["seeded"] = bool(values["seeded"])
-    values["emulated"] = bool(values["emulated"])
-    return JobRecord(**values)
+__all__ = ["UNSETTLED_SQL", "JobRecord", "Journal", "decode"]
 
 
 def _pid_alive(pid: int) -> bool:
@@ -192,9 +66,9 @@ class Journal:
                 time.sleep(0.1)
         self._db.execute("PRAGMA synchronous=FULL")
         with self._lock:
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(SCHEMA)
             have = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}
-            for name, definition in _ADDED_COLUMNS.items():
+            for name, definition in ADDED_COLUMNS.items():
                 if name not in have:
                     with contextlib.suppress(sqlite3.OperationalError):  # another process added it
                         self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {definition}")
@@ -242,7 +116,7 @@ class Journal:
             "updated_at": now,
             "state": state,
             "endpoint": endpoint,
-            "arguments": json.dumps(_compact(dict(arguments)), sort_keys=True),
+            "arguments": json.dumps(compact(dict(arguments)), sort_keys=True),
             "cache_key": cache_key,
             "seeded": int(arguments.get("seed") is not None),
             "provider": provider,
@@ -254,7 +128,7 @@ class Journal:
             "host": socket.gethostname(),
             "reproduce": reproduce,
             "inputs": json.dumps(inputs) if inputs is not None else None,
-            **{k: (json.dumps(v) if k in _JSON_FIELDS else v) for k, v in extra.items()},
+            **{k: (json.dumps(v) if k in JSON_FIELDS else v) for k, v in extra.items()},
         }
         names = ", ".join(fields)
         marks = ", ".join("?" for _ in fields)
@@ -269,8 +143,8 @@ class Journal:
         """Change fields (and the state, recording the transition) in one transaction."""
         now = time.time()
         if fields.get("arguments") is not None:
-            fields["arguments"] = _compact(fields["arguments"])
-        values = {k: (json.dumps(v) if k in _JSON_FIELDS and v is not None else v) for k, v in fields.items()}
+            fields["arguments"] = compact(fields["arguments"])
+        values = {k: (json.dumps(v) if k in JSON_FIELDS and v is not None else v) for k, v in fields.items()}
         if state is not None:
             values["state"] = state
         values["updated_at"] = now
@@ -295,11 +169,11 @@ class Journal:
     # ------------------------------------------------------------------ reading
     def get(self, job_id: str) -> JobRecord | None:
         rows = self._read("SELECT * FROM jobs WHERE id = ?", (job_id,))
-        return _decode(rows[0]) if rows else None
+        return decode(rows[0]) if rows else None
 
     def by_request_id(self, request_id: str) -> JobRecord | None:
         rows = self._read("SELECT * FROM jobs WHERE request_id = ?", (request_id,))
-        return _decode(rows[0]) if rows else None
+        return decode(rows[0]) if rows else None
 
     def transitions(self, job_id: str) -> list[tuple[str, float, str | None]]:
         rows = self._read(
@@ -314,7 +188,7 @@ class Journal:
             "ORDER BY created_at DESC LIMIT 1",
             (cache_key,),
         )
-        return _decode(rows[0]) if rows else None
+        return decode(rows[0]) if rows else None
 
     def orphans(self) -> list[JobRecord]:
         """Jobs that were submitted but never finished, whose process is gone."""
@@ -323,7 +197,7 @@ class Journal:
         rows = self._read(f"SELECT * FROM jobs WHERE {UNSETTLED_SQL} ORDER BY created_at")
         found = []
         for row in rows:
-            record = _decode(row)
+            record = decode(row)
             if record.pid == os.getpid() and record.host == host:
                 continue
             if record.host == host and record.pid is not None and _pid_alive(record.pid):
@@ -336,7 +210,7 @@ class Journal:
         rows = self._read(
             f"SELECT * FROM jobs WHERE state = '{COMPLETED}' ORDER BY created_at DESC LIMIT ?", (limit,)
         )
-        return [_decode(r) for r in rows]
+        return [decode(r) for r in rows]
 
     def run_durations(self, endpoint: str, resolution: str, duration: str, limit: int = 20) -> list[float]:
         """How long past jobs of this shape spent running at fal (for progress estimates)."""

@@ -10,8 +10,8 @@ widget code here only reads and sets attributes. Cards render with render/studio
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 
 from ipywidgets import (
     HTML,
@@ -21,10 +21,8 @@ from ipywidgets import (
     Dropdown,
     FileUpload,
     GridBox,
-    HBox,
     IntText,
     Layout,
-    Output,
     Textarea,
     ToggleButtons,
     VBox,
@@ -33,39 +31,10 @@ from ipywidgets import (
 from ..render import style
 from ..render.html import esc
 from ..render.shapes import ResultShape as Result
-from ..render.shapes import SnapshotShape as Snapshot
-from ..render.studio import card_html, copy_html
-from ..render.text import reproduce_text, result_line
 from ..spec import endpoints as ep
 from ..spec.form import MODES, PROVIDER_CHOICES, FormValues
-from .player import display_data
-from .progress import JobView, set_trait, show, style_widget
-from .shapes import Watchable
-
-
-class StudioJob(Watchable, Protocol):
-    """What a card needs of a running job (engine.Job)."""
-
-    @property
-    def result(self) -> Result | None: ...
-    @property
-    def spec(self) -> Any: ...
-
-
-class StudioControls(Protocol):
-    """What the panel's buttons call (app.studio.Studio)."""
-
-    embed: bool
-
-    def roll(self) -> int: ...
-    def generate(self) -> Any: ...
-    def compare_selected(self) -> Any: ...
-    def refresh(self) -> None: ...
-    def form_changed(self) -> None: ...
-    def load(
-        self, endpoint_id: str, arguments: Mapping[str, Any], seed: int | None, provider: str = "auto"
-    ) -> None: ...
-
+from .progress import set_trait, show, style_widget
+from .studio_card import Card, StudioControls, StudioJob, row
 
 FIELDS = ("prompt", "provider", "mode", "tier", "resolution", "duration", "aspect_ratio", "audio", "yes")
 UPLOADS = (  # FormValues field, label, accepted types, several files
@@ -85,82 +54,6 @@ STUDIO_CSS = f"""
 
 
 # ------------------------------------------------------------------------- widgets
-def _row(*children: Any) -> HBox:
-    return HBox(children, _dom_classes=("sd-row",))
-
-
-class Card(VBox):  # type: ignore[misc]  # ipywidgets is untyped
-    """One gallery video: a running job (its live view, then its player) or a result."""
-
-    def __init__(
-        self, studio: StudioControls, *, job: StudioJob | None = None, result: Result | None = None
-    ) -> None:
-        self.job = job
-        self._result = result
-        self._studio = studio
-        self.select = Checkbox(description="select", indent=False, layout=Layout(width="auto"))
-        load = Button(description="use these settings", tooltip="load this video's settings into the form")
-        load.layout.width = "auto"
-        load.on_click(lambda _b: self.load())
-        self.copy = HTML()
-        self.view: JobView | None = None
-        super().__init__(_dom_classes=("sd-card",))
-        self._actions = _row(load, self.select)
-        if job is not None and job.result is None:
-            self.view = JobView(job, embed=studio.embed)
-            self.select.disabled = True
-            live: tuple[Any, ...] = (self.view, self._actions, self.copy)
-            self.children = live
-            self._unsubscribe = job.subscribe(self._changed)
-        self._show_result()
-
-    @property
-    def result(self) -> Result | None:
-        return self.job.result if self.job is not None else self._result
-
-    @property
-    def selected(self) -> bool:
-        return bool(self.select.value) and self.result is not None
-
-    @property
-    def reproduce(self) -> str:
-        if self.result is not None:
-            return reproduce_text(self.result)
-        return (self.job.spec.reproduce or "") if self.job is not None else ""
-
-    def load(self) -> None:
-        if self.result is not None:
-            result = self.result
-            self._studio.load(result.endpoint, result.arguments, result.seed, result.provider)
-        elif self.job is not None:
-            spec = self.job.spec
-            self._studio.load(spec.endpoint_id, spec.arguments, spec.arguments.get("seed"), spec.provider)
-
-    def _changed(self, snapshot: Snapshot) -> None:
-        if snapshot.state.terminal:
-            self._unsubscribe()
-            self._show_result()
-
-    def _show_result(self) -> None:
-        set_trait(self.copy, "value", copy_html(self.reproduce))
-        result = self.result
-        if result is None:
-            if self.view is None:
-                self.children = (self._actions, self.copy)
-            return
-        player = Output(
-            outputs=(display_data(result_line(result), card_html(result, embed=self._studio.embed)),)
-        )
-        self.children = (player, self._actions, self.copy)
-        self.select.disabled = False
-        if self.view is not None:  # the live view's own player is not shown here
-            if self.view.player is not None:
-                self.view.player.output.close()
-                self.view.player.close()
-            self.view.close()
-            self.view = None
-
-
 class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """The studio's layout; `studio` is the controller its buttons call."""
 
@@ -188,7 +81,7 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             for name, label, accept, several in UPLOADS
         }
         clear = Button(description="clear files", layout=wide)
-        files = Accordion((_row(*self.uploads.values(), clear),), titles=("input files",))
+        files = Accordion((row(*self.uploads.values(), clear),), titles=("input files",))
         files.selected_index = None
         self.generate = Button(description="Generate", button_style="primary", icon="play", layout=wide)
         self.estimate = HTML(_dom_classes=("sd-studio-estimate",))
@@ -204,12 +97,12 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._quiet = False
         css = HTML(f"<style>{STUDIO_CSS}</style>", layout=Layout(display="none"))
         rows = (
-            _row(self.provider, self.mode, self.tier, self.resolution, self.duration, self.aspect_ratio),
-            _row(self.audio, self.seed, self.dice, self.yes),
+            row(self.provider, self.mode, self.tier, self.resolution, self.duration, self.aspect_ratio),
+            row(self.audio, self.seed, self.dice, self.yes),
             files,
-            _row(self.generate, self.estimate),
+            row(self.generate, self.estimate),
             self.message,
-            _row(HTML(f'<b style="{style.TITLE}">gallery</b>'), self.compare, refresh),
+            row(HTML(f'<b style="{style.TITLE}">gallery</b>'), self.compare, refresh),
         )
         title = HTML(f'<div style="{style.TITLE};font-size:15px">Seedance studio</div>')
         super().__init__(

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
-from contextlib import aclosing, asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any
 
 import fal_client
 import httpx
-from fal_client.client import AsyncBackupDomainTransport, AsyncCDNTokenManager, CDNToken
 
 from ... import errors
 from ...settings import Target
@@ -27,80 +24,12 @@ from ...spec.validation import format_problems
 from . import failures
 from .base import Backend, Handle, StatusUpdate, StreamUnavailable
 from .download import Downloads
-from .routing import fal_transport, plain_transport
+from .fal_seam import USER_AGENT, RoutedAsyncClient
+from .routing import plain_transport
 
-USER_AGENT = f"seedance-magic (fal-client/{fal_client.__version__})"
 _HTTP_TIMEOUT = httpx.Timeout(120.0, connect=30.0)
 _LABEL = get("fal").label
 _KEY_HELP = get("fal").key_help
-
-
-class _RoutedTokenManager(AsyncCDNTokenManager):
-    """fal's CDN token manager, fetching its token through our transport."""
-
-    def __init__(self, auth: Any, base_url: str | None) -> None:
-        super().__init__(auth)
-        self._base_url = base_url
-
-    async def _refresh_token(self) -> CDNToken:
-        async with httpx.AsyncClient(transport=plain_transport(self._base_url), timeout=30.0) as client:
-            response = await client.post(self._url, headers=self._headers, json={})
-            response.raise_for_status()
-            data = response.json()
-        return CDNToken(
-            token=data["token"],
-            token_type=data["token_type"],
-            base_upload_url=data["base_url"],
-            expires_at=datetime.fromisoformat(data["expires_at"]),
-        )
-
-
-@dataclass(unsafe_hash=True)
-class RoutedAsyncClient(fal_client.AsyncClient):
-    """fal_client.AsyncClient whose httpx clients use our transports (the seam)."""
-
-    base_url: str | None = None
-    _http: httpx.AsyncClient | None = field(default=None, init=False, repr=False, compare=False, hash=False)
-
-    @property
-    def _client(self) -> Awaitable[httpx.AsyncClient]:
-        return self._build_client()
-
-    async def _build_client(self) -> httpx.AsyncClient:
-        if self._http is None:
-            auth = await self._auth
-            if self._http is None:
-                self._http = httpx.AsyncClient(
-                    transport=AsyncBackupDomainTransport(transport=fal_transport(self.base_url)),
-                    headers={"Authorization": auth.header_value, "User-Agent": USER_AGENT},
-                    timeout=self.default_timeout,
-                )
-        return self._http
-
-    @property
-    def _token_manager(self) -> Awaitable[AsyncCDNTokenManager]:
-        return self._build_token_manager()
-
-    async def _build_token_manager(self) -> AsyncCDNTokenManager:
-        manager = self.__dict__.get("_routed_token_manager")
-        if manager is None:
-            manager = _RoutedTokenManager(await self._auth, self.base_url)
-            self.__dict__["_routed_token_manager"] = manager
-        return manager
-
-    @asynccontextmanager
-    async def _cdn_client(self) -> AsyncIterator[httpx.AsyncClient]:
-        async with httpx.AsyncClient(
-            transport=plain_transport(self.base_url),
-            headers={"User-Agent": USER_AGENT},
-            timeout=self.default_timeout,
-        ) as client:
-            yield client
-
-    async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
 
 
 def translate(

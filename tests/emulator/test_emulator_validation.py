@@ -1,0 +1,82 @@
+"""The emulator validates arguments as fal does: a 422 whose `detail` is a FastAPI list,
+which fal_client raises as FalClientHTTPError with that list as its message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fal_client
+import httpx
+import pytest
+
+from helpers.routing import T2V_FAST, async_client, run
+
+APP = "bytedance/seedance-2.0"
+I2V = f"{APP}/image-to-video"
+R2V = f"{APP}/reference-to-video"
+IMG = "data:image/png;base64,iVBORw0KGgo="
+P = {"prompt": "A fox in snow"}
+
+CASES = [
+    ("bad resolution", T2V_FAST, {**P, "resolution": "1080i"}, "resolution", "enum"),
+    ("duration 3", T2V_FAST, {**P, "duration": "3"}, "duration", "enum"),
+    ("duration 16", T2V_FAST, {**P, "duration": "16"}, "duration", "enum"),
+    ("duration as int", T2V_FAST, {**P, "duration": 5}, "duration", "enum"),
+    ("bad aspect", T2V_FAST, {**P, "aspect_ratio": "2:1"}, "aspect_ratio", "enum"),
+    ("i2v without image", I2V, P, "image_url", "missing"),
+    ("10 reference images", R2V, {**P, "image_urls": [IMG] * 10}, "image_urls", "too_long"),
+    (
+        "audio-only references",
+        R2V,
+        {**P, "audio_urls": ["data:audio/wav;base64,UklGRg=="]},
+        "audio_urls",
+        None,
+    ),
+    (
+        "13 reference files",
+        R2V,
+        {**P, "image_urls": [IMG] * 9, "video_urls": ["data:video/mp4;base64,AAAA"] * 3, "audio_urls": [IMG]},
+        "image_urls",
+        None,
+    ),
+    ("non-int seed", T2V_FAST, {**P, "seed": "42"}, "seed", "int_type"),
+    ("unknown field", T2V_FAST, {**P, "fps": 30}, "fps", "extra_forbidden"),
+    ("fast tier with 1080p", T2V_FAST, {**P, "resolution": "1080p"}, "resolution", "enum"),
+    ("missing prompt", T2V_FAST, {"duration": "5"}, "prompt", "missing"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_invalid_arguments_are_422_with_a_detail_list(
+    make_emulator: Any, fal_key: str, monkeypatch: Any, case: tuple[str, str, dict[str, Any], str, str | None]
+) -> None:
+    _, endpoint, args, field, kind = case
+    emu = make_emulator()
+
+    async def scenario() -> fal_client.FalClientHTTPError:
+        async with async_client(monkeypatch, emu.url) as client:
+            with pytest.raises(fal_client.FalClientHTTPError) as caught:
+                await client.submit(endpoint, args)
+            return caught.value
+
+    error = run(scenario())
+    assert error.status_code == 422
+    assert isinstance(error.message, list), "fal_client hands over the detail list itself"
+    problems = [p for p in error.message if p["loc"][:2] == ["body", field]]
+    assert problems and all(set(p) == {"loc", "msg", "type"} and p["msg"] for p in problems)
+    if kind is not None:
+        assert kind in {p["type"] for p in problems}
+    assert emu.jobs == {}, "nothing is queued for invalid arguments"
+    assert emu.stats.count("submit") == 1, "fal_client does not retry a 422"
+
+
+def test_standard_tier_accepts_1080p_and_a_non_object_body_is_422(make_emulator: Any) -> None:
+    emu = make_emulator(hold=True)
+    auth = {"Authorization": "Key test"}
+    ok = httpx.post(
+        f"{emu.url}/{APP}/text-to-video", json={**P, "resolution": "1080p", "duration": "4"}, headers=auth
+    )
+    assert ok.status_code == 200
+    assert emu.jobs[ok.json()["request_id"]].height == 1080
+    bad = httpx.post(f"{emu.url}/{APP}/text-to-video", content=b"[1, 2]", headers=auth)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body"]
