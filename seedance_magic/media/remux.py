@@ -71,9 +71,10 @@ class VideoJoin:
 class AudioJoin:
     """Lays each clip's audio packets end to end, starting each clip next to its picture."""
 
-    def __init__(self, frame_size: int, tolerance: int) -> None:
+    def __init__(self, frame_size: int, tolerance: int, time_base: Fraction) -> None:
         self.frame_size = frame_size
         self.tolerance = tolerance
+        self.time_base = time_base
         self.write: int | None = None
 
     def _length(self, packet: Any) -> int:
@@ -99,8 +100,9 @@ class AudioJoin:
             packet.duration = length
             self.write += length
         if end is not None and abs(self.write - end) > self.tolerance:
-            gap = abs(self.write - end)
-            raise CannotRemux(f"the sound of {name} is {gap} samples off its picture at its end")
+            gap = float(abs(self.write - end) * self.time_base)
+            longer = "longer" if self.write > end else "shorter"
+            raise CannotRemux(f"the sound of {name} is {gap:.2f} s {longer} than its picture")
         return kept
 
 
@@ -138,7 +140,7 @@ def remux(clips: Sequence[Clip], part: Path) -> list[Fraction]:
     if first.audio is not None:
         a_tb = first.audio.time_base
         tolerance = round((Fraction(1, 2) * first.audio.frame_size / first.audio.sample_rate) / a_tb)
-        audio = AudioJoin(first.audio.frame_size, tolerance + round(frame_units * v_tb / a_tb))
+        audio = AudioJoin(first.audio.frame_size, tolerance + round(frame_units * v_tb / a_tb), a_tb)
     offsets: list[Fraction] = []
     with ExitStack() as stack:
         template = stack.enter_context(av.open(os.fspath(first.path)))

@@ -282,7 +282,7 @@ def _packets(seconds: Fraction) -> list[SimpleNamespace]:
 
 
 def test_audio_join_never_drifts_from_the_picture() -> None:
-    join = AudioJoin(frame_size=1024, tolerance=512 + RATE // FPS)
+    join = AudioJoin(frame_size=1024, tolerance=512 + RATE // FPS, time_base=Fraction(1, RATE))
     lengths = [Fraction(n, FPS) for n in (72, 48, 96, 360, 1, 25, 359, 200, 73, 360)]
     picture = 0
     for index, seconds in enumerate(lengths):
@@ -292,3 +292,25 @@ def test_audio_join_never_drifts_from_the_picture() -> None:
         assert (kept[0] is packets[0]) == (index == 0), "only the film's first priming packet stays"
         assert all(b.pts == a.pts + a.duration for a, b in pairwise(kept))
         assert abs(join.write - picture) <= 512, (index, join.write - picture)
+
+
+def test_a_clip_whose_sound_stops_early_is_encoded_again(shots: dict[str, Path], tmp_path: Path) -> None:
+    short = tmp_path / "short.mp4"
+    with av.open(str(shots["b"])) as src, av.open(str(short), mode="w", format="mp4") as out:
+        streams = {
+            s.type: out.add_stream_from_template(s) for s in (src.streams.video[0], src.streams.audio[0])
+        }
+        for packet in src.demux():
+            if packet.size and (packet.stream.type == "video" or packet.pts < RATE):
+                packet.stream = streams[packet.stream.type]
+                out.mux(packet)
+    report = stitch([short, shots["a"]], tmp_path / "film.mp4")
+    assert (
+        report.reencoded
+        and report.reason == "the sound of clip 1 (short.mp4) is 1.00 s shorter than its picture"
+    )
+    film = decode(report.path)
+    assert film.frames == 5 * FPS and abs(len(film.sound) / RATE - 5.0) < 0.05
+    assert np.abs(film.sound[RATE + 2048 : 2 * RATE]).max() < 1e-3, "silence where the sound stopped"
+    shift, _ = lag(film.sound, decode(shots["a"]).sound, 2 * RATE, 9000)
+    assert abs(shift) <= 8
