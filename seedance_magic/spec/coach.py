@@ -5,9 +5,9 @@ sets of coach_words.py, no model, no network.
     coach_prompt("a cat")  # no-camera, no-motion, no-setting, no-audio-cue, too-short, no-light
 
 The guide's template is "[shot type] of [subject] [action] in [environment], [lighting],
-[mood/style], [camera movement], [audio cue]". Each hint has a level ("error": the
-request will be refused; "warning": the video will likely miss what was meant; "tip": it
-could be better) and a stable code:
+[mood/style], [camera movement], [audio cue]". Each hint (hints.py) has a level ("error":
+the request will be refused; "warning": the video will likely miss what was meant; "tip":
+it could be better) and a stable code:
 
     missing-reference     error    @Image3 named, but fewer reference images given
     stray-reference       warning  a @name in image-to-video, which takes no references
@@ -20,8 +20,8 @@ could be better) and a stable code:
     too-many-shots        warning  more "cut to" shots than the duration leaves time for
     aspect-mismatch       warning  a portrait framed wide, or a landscape framed tall
                           (a tip when the aspect ratio is "auto")
-    too-short             warning  fewer than MIN_WORDS words
-    too-long              warning  more than MAX_WORDS words
+    too-short             warning  fewer than 6 words (MIN_WORDS)
+    too-long              warning  more than 200 words (MAX_WORDS)
     no-light              tip      no light, time of day or weather
     no-emotion            tip      a spoken line without how it is delivered
     unused-reference      tip      a reference input the prompt never names
@@ -32,24 +32,20 @@ could be better) and a stable code:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Any
 
 from ..errors import InvalidRequest
 from . import coach_words as w
 from .endpoints import MAX_DURATION
+from .hints import LEVELS, Hint, hints_text, ordered
 from .inputs import FIELDS
 from .keywords import request_from_options
 from .references import check_references
 from .request import DEFAULTS, Defaults, GenerationRequest
 
 __all__ = ["LEVELS", "Hint", "coach", "coach_prompt", "hints_text"]
-
-Level = Literal["error", "warning", "tip"]
-LEVELS: tuple[Level, ...] = ("error", "warning", "tip")
-_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 MIN_WORDS = 6
 MAX_WORDS = 200
@@ -69,21 +65,6 @@ _NAMED_PLACE = re.compile(r"\b(?:in|at|across|through|over|inside|near|above)\s+
 _GLOB = re.compile(r"[*?[]")
 _ARTICLE = re.compile(r"(?i)(?:a|an|the)\s")
 _USE = {"Image": "the character from {}", "Video": "moving like {}", "Audio": "music from {}"}
-
-
-@dataclass(frozen=True)
-class Hint:
-    """One piece of advice on a prompt: its level, a stable code, one sentence, and
-    where it helps a rewritten fragment to copy."""
-
-    level: Level
-    code: str
-    message: str
-    example: str | None = None
-
-    def __str__(self) -> str:
-        example = f" (e.g. {self.example})" if self.example else ""
-        return f"{self.level}: {self.message}{example} [{self.code}]"
 
 
 class _Words:
@@ -109,34 +90,29 @@ class _Words:
 def coach(request: GenerationRequest) -> list[Hint]:
     """The hints on a checked request, errors first, then warnings, then tips."""
     words = _Words(request.prompt)
-    hints = [
-        *_references(request),
-        *_template(request, words),
-        *_speech(request, words),
-        *_shots(request, words),
-        *_aspect(request, words),
-        *_length(words),
-    ]
-    hints.sort(key=lambda h: _RANK[h.level])  # stable: rule order within a level
-    return hints
+    return ordered(
+        [
+            *_references(request),
+            *_template(request, words),
+            *_speech(request, words),
+            *_shots(request, words),
+            *_aspect(request, words),
+            *_length(words),
+        ]
+    )
 
 
 def coach_prompt(prompt: str, defaults: Defaults = DEFAULTS, /, **options: Any) -> list[Hint]:
     """The hints on `prompt` with generate()'s keyword options. What the request itself
     refuses (an empty prompt, a bad value) is one error hint, never an exception, so a
     half-written prompt can be coached as it is typed."""
-    if not isinstance(prompt, str) or not prompt.strip():
+    if isinstance(prompt, str) and not prompt.strip():
         return [Hint("error", "empty-prompt", "Nothing to coach yet: describe the video.", TEMPLATE)]
     try:
         request = request_from_options(prompt, defaults, **options)
     except InvalidRequest as exc:
         return [Hint("error", "invalid-option", exc.message)]
     return coach(request)
-
-
-def hints_text(hints: Iterable[Hint]) -> str:
-    """One line per hint, for terminals and logs; empty when there is nothing to say."""
-    return "\n".join(str(hint) for hint in hints)
 
 
 # --------------------------------------------------------------------------- rules
@@ -158,12 +134,13 @@ def _references(request: GenerationRequest) -> Iterator[Hint]:
     if found.unused:
         names = found.unused
         listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-        verb = "is" if len(names) == 1 else "are"
+        one = len(names) == 1
         first = names[0]
         yield Hint(
             "tip",
             "unused-reference",
-            f"{listed} {verb} given but never named: write each into the prompt to say how it is used.",
+            f"{listed} {'is' if one else 'are'} given but never named: write {'it' if one else 'each'} "
+            "into the prompt to say how it is used.",
             _USE[first[1:].rstrip("0123456789")].format(first),
         )
 
@@ -175,9 +152,9 @@ def _template(request: GenerationRequest, words: _Words) -> Iterator[Hint]:
             "no-camera",
             "Say how it is filmed: a shot type (close-up, wide aerial shot) or a camera move "
             "(slow dolly-in, whip pan, handheld follow).",
-            _camera_example(request.prompt),
+            _camera_example(request.prompt, words),
         )
-    if not words.has(w.MOTION):
+    if not (words.has(w.MOTION) or words.has(w.SPEECH)):
         yield Hint(
             "warning",
             "no-motion",
@@ -185,7 +162,12 @@ def _template(request: GenerationRequest, words: _Words) -> Iterator[Hint]:
             "… stretches, then leaps onto the windowsill",
         )
     if not words.has(w.PLACE) and _NAMED_PLACE.search(request.prompt) is None:
-        yield Hint("warning", "no-setting", "Say where it happens.", "… in a rain-soaked neon alley")
+        yield Hint(
+            "warning",
+            "no-setting",
+            "Say where it happens: a place gives the scene its backdrop and its scale.",
+            "… in a rain-soaked neon alley",
+        )
     if request.generate_audio and not (words.has(w.AUDIO) or words.has(w.SPEECH) or words.quoted):
         yield Hint(
             "warning",
@@ -276,8 +258,8 @@ def _length(words: _Words) -> Iterator[Hint]:
         yield Hint(
             "warning",
             "too-short",
-            f"{words.count} word{'s' if words.count != 1 else ''} leave the rest to chance: "
-            "follow the template shot, subject, action, place, light, style, camera, sound.",
+            f"{words.count} {'word leaves' if words.count == 1 else 'words leave'} the rest to chance; "
+            "follow the template: shot, subject, action, place, light, style, camera, sound.",
             TEMPLATE,
         )
     elif words.count > MAX_WORDS:
@@ -301,11 +283,10 @@ def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:] + "."
 
 
-def _camera_example(prompt: str) -> str:
-    """The no-camera example: "Close-up of a cat, slow dolly-in" for a short prompt."""
+def _camera_example(prompt: str, words: _Words) -> str:
+    """The no-camera example: "Close-up of a cat, slow dolly-in" when the prompt is a few
+    words naming a subject ("A cat"); a generic fragment otherwise."""
     subject = prompt.strip().rstrip(".!")
-    if len(subject) > 40:
+    if words.count > 4 or words.has(w.MOTION) or not _ARTICLE.match(subject):
         return "Close-up of …, slow dolly-in"
-    if _ARTICLE.match(subject):
-        subject = subject[0].lower() + subject[1:]
-    return f"Close-up of {subject}, slow dolly-in"
+    return f"Close-up of {subject[0].lower()}{subject[1:]}, slow dolly-in"

@@ -135,7 +135,14 @@ ruin, battlefield, spaceship, spacecraft, cockpit, car, bus, boat, ship, deck, s
 elevator, rink, pool, gym, runway, backstage, arcade, casino, hotel, lobby, penthouse,
 loft, greenhouse, fountain, lighthouse, windmill, tower, skyscraper, windowsill, table,
 desk, bed, sofa, couch, snowfield, ice, snow, water, pavement, sand, grass, world,
-landscape, cityscape, seascape, interior, exterior"""
+landscape, cityscape, seascape, interior, exterior, tavern, inn, saloon, cellar, dungeon,
+chamber, hall, ballroom, dining room, throne room, lounge, cafeteria, canteen, chapel,
+monastery, mosque, pagoda, ranch, stable, quarry, mine, oasis, savanna, savannah, steppe,
+plateau, fjord, lagoon, estuary, bayou, riverbank, lakeside, seaside, waterfront,
+boardwalk, promenade, parking lot, gas station, laundromat, bookstore, bookshop, dorm,
+locker room, cubicle, boardroom, courtroom, prison, jail, barracks, trench, bunker,
+space station, train, carriage, tram, taxi, truck, van, plane, airplane, jet, yacht,
+canoe, raft, kayak"""
 # Not "field" alone, which would find "depth of field".
 _PLACE_PHRASES = """space, outer space, underwater, indoors, outdoors, outside, inside, midair,
 mid air, fields, a field, the field, open field, wheat field, flower field, rice field"""
@@ -162,7 +169,7 @@ _SOUND_VERBS = """hum, buzz, crackle, sizzle, hiss, whoosh, rumble, roar, thud, 
 boom, clang, clank, clatter, rattle, creak, squeak, click, chime, honk, whistle, clap, cheer,
 chirp, tweet, laugh, giggle, chatter, murmur, whisper, shout, scream, yell, sigh, gasp,
 splash, crunch, rustle, purr, meow, howl, growl, neigh, sing, patter, beep, snore, crash,
-chant, strum"""
+chant, strum, cry, caw, coo, croak, quack, squawk, screech, rev, sob, wail"""
 
 # Someone speaks: the line belongs in quotes.
 _SPEECH_VERBS = """say, speak, talk, tell, ask, whisper, shout, yell, exclaim, reply, announce,
@@ -199,7 +206,7 @@ CAMERA = phrases(_SHOTS) | verbs(_CAMERA_MOVES)
 MOTION = verbs(_ACTIONS) | gerunds(_NOUN_VERBS) | phrases("flight, motion, movement")
 PLACE = nouns(_PLACES) | phrases(_PLACE_PHRASES)
 LIGHT = phrases(_LIGHT)
-AUDIO = phrases(_SOUNDS) | verbs(_SOUND_VERBS) | gerunds("ring, tick, drip, bark, pop")
+AUDIO = phrases(_SOUNDS) | verbs(_SOUND_VERBS) | gerunds("ring, tick, drip, bark, pop, lap, call")
 SPEECH = verbs(_SPEECH_VERBS) | phrases("dialogue, dialog, narrator, voiceover, voice over, monologue")
 SAY = verbs("say")  # "a sign that says": weaker evidence of speech than the others
 SPOKEN = SPEECH - SAY
