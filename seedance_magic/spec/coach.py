@@ -111,7 +111,7 @@ def coach_prompt(prompt: str, defaults: Defaults = DEFAULTS, /, **options: Any) 
     try:
         request = request_from_options(prompt, defaults, **options)
     except InvalidRequest as exc:
-        return [Hint("error", "invalid-option", exc.message)]
+        return [Hint("error", "invalid-option", _sentence(exc.message))]
     return coach(request)
 
 
