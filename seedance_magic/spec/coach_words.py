@@ -108,12 +108,13 @@ scurry, scamper, peck, nibble, howl, roar, growl, purr, fight, wrestle, duel, sh
 launch, rotate, revolve, lunge, dodge, weave, juggle, balance, perform, breathe, wake,
 wash, wipe, scrub, sweep, cradle, greet, celebrate, tiptoe, pace, skid, swerve, speed,
 whirl, cascade, smash, snap, peel, unwrap, wrap, fold, dangle, spill, scatter, sprinkle,
-hurl, fling, blow, knead, serve, gulp, take flight, take off, lift off, sit down, stand up,
-get up, lie down, wake up"""
+hurl, fling, blow, knead, serve, gulp, hold, put, insert, adjust, assemble, attach,
+arrange, fill, shape, mold, carve, sculpt, polish, sharpen, weld, tie, tug, take flight,
+take off, lift off, sit down, stand up, get up, lie down, wake up"""
 # Verbs that are also everyday nouns (a watch, a drink): only "watching" counts.
 _NOUN_VERBS = """watch, fish, water, train, plant, row, box, duck, dress, rock, fire, drum, land,
 point, model, pet, open, close, slice, fry, drink, brush, comb, paint, sail, paddle, pedal,
-brake, bob, bow, sink, circle, toast, whisk, spiral, type"""
+brake, bob, bow, sink, circle, toast, whisk, spiral, type, place"""
 
 # Where it happens: the template's [environment].
 _PLACES = """room, kitchen, bedroom, bathroom, living room, office, studio, classroom, library,
@@ -164,12 +165,14 @@ beat, beats, rhythm, ambient, ambience, ambiance, noise, noises, silence, silent
 echo, echoes, voice, voices, voiceover, voice over, narration, narrator, dialogue, dialog,
 footsteps, thunder, birdsong, jazz, piano, guitar, violin, cello, drums, bass, orchestra,
 orchestral, choir, synth, lo fi, hip hop, sfx, foley, applause, laughter, bells, siren,
-sirens, engine roar, heartbeat, white noise, radio"""
+sirens, engine roar, heartbeat, white noise, radio, muffled, faint, deafening, hushed,
+audible, soundscape, acoustic"""
 _SOUND_VERBS = """hum, buzz, crackle, sizzle, hiss, whoosh, rumble, roar, thud, thump, bang,
 boom, clang, clank, clatter, rattle, creak, squeak, click, chime, honk, whistle, clap, cheer,
 chirp, tweet, laugh, giggle, chatter, murmur, whisper, shout, scream, yell, sigh, gasp,
 splash, crunch, rustle, purr, meow, howl, growl, neigh, sing, patter, beep, snore, crash,
 chant, strum, cry, caw, coo, croak, quack, squawk, screech, rev, sob, wail"""
+_NOUN_SOUNDS = "ring, tick, drip, bark, pop, lap, call, crow, bubble"  # ringing, not a ring
 
 # Someone speaks: the line belongs in quotes.
 _SPEECH_VERBS = """say, speak, talk, tell, ask, whisper, shout, yell, exclaim, reply, announce,
@@ -206,7 +209,7 @@ CAMERA = phrases(_SHOTS) | verbs(_CAMERA_MOVES)
 MOTION = verbs(_ACTIONS) | gerunds(_NOUN_VERBS) | phrases("flight, motion, movement")
 PLACE = nouns(_PLACES) | phrases(_PLACE_PHRASES)
 LIGHT = phrases(_LIGHT)
-AUDIO = phrases(_SOUNDS) | verbs(_SOUND_VERBS) | gerunds("ring, tick, drip, bark, pop, lap, call")
+AUDIO = phrases(_SOUNDS) | verbs(_SOUND_VERBS) | gerunds(_NOUN_SOUNDS)
 SPEECH = verbs(_SPEECH_VERBS) | phrases("dialogue, dialog, narrator, voiceover, voice over, monologue")
 SAY = verbs("say")  # "a sign that says": weaker evidence of speech than the others
 SPOKEN = SPEECH - SAY
