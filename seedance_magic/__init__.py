@@ -19,6 +19,7 @@ __all__ = [
     "JobGroup",
     "Result",
     "__version__",
+    "coach",
     "compare",
     "generate",
     "history",
@@ -28,7 +29,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import compare, generate, history, studio
+    from .api import coach, compare, generate, history, studio
     from .engine.group import JobGroup
     from .engine.job import Job
     from .model import Result
@@ -39,6 +40,7 @@ _LAZY = {
     "Result": "model",
     "JobGroup": "engine.group",
     "generate": "api",
+    "coach": "api",
     "history": "api",
     "studio": "api",
     "compare": "api",

@@ -4,6 +4,7 @@
     job = sd.generate("A hummingbird at dusk", fast=True, duration=6, seed=42)
     result = job.wait()
     sd.history(5)
+    sd.coach("a cat")  # hints on a prompt before it is paid for
 
 Option defaults come from `%config Seedance.*` once the extension is loaded (else from
 the environment), exactly as for the magic and the studio.
@@ -18,9 +19,10 @@ if TYPE_CHECKING:
     from .engine.job import Job
     from .engine.runtime import Runtime
     from .model import Result
+    from .spec.hints import Hint
     from .ui.compare import CompareView
 
-__all__ = ["compare", "generate", "history", "studio"]
+__all__ = ["coach", "compare", "generate", "history", "studio"]
 
 
 def _runtime(runtime: Runtime | None) -> Runtime:
@@ -91,6 +93,61 @@ def generate(
     plan = cells.make_plan(request, defaults=settings.defaults, provider=settings.provider)
     cells.check_budget(plan.estimate, settings, rt, yes=request.yes)
     return cells.launch(plan, rt)
+
+
+def coach(
+    prompt: str,
+    *,
+    provider: str | None = None,
+    fast: bool = False,
+    standard: bool = False,
+    mode: str | None = None,
+    resolution: str | None = None,
+    duration: str | int | None = None,
+    aspect_ratio: str | None = None,
+    seed: int | None = None,
+    generate_audio: bool | None = None,
+    no_audio: bool = False,
+    end_user_id: str | None = None,
+    image: Any = None,
+    end_image: Any = None,
+    ref_images: Any = None,
+    ref_videos: Any = None,
+    ref_audios: Any = None,
+    timeout: float | None = None,
+    no_cache: bool = False,
+    yes: bool = False,
+) -> list[Hint]:
+    """Hints on a prompt from the prompting guide, before anything is paid for: errors
+    (the request would be refused), warnings (the video would likely miss), tips. Takes
+    generate()'s options, with the same `%config Seedance.*` defaults; sends nothing,
+    reads no file and starts no emulator. Each Hint prints as one line."""
+    from .settings import current
+    from .spec.coach import coach_prompt
+
+    return coach_prompt(
+        prompt,
+        current().defaults,
+        provider=provider,
+        fast=fast,
+        standard=standard,
+        mode=mode,
+        resolution=resolution,
+        duration=duration,
+        aspect_ratio=aspect_ratio,
+        seed=seed,
+        generate_audio=generate_audio,
+        no_audio=no_audio,
+        end_user_id=end_user_id,
+        image=image,
+        end_image=end_image,
+        ref_images=ref_images,
+        ref_videos=ref_videos,
+        ref_audios=ref_audios,
+        timeout=timeout,
+        no_cache=no_cache,
+        yes=yes,
+    )
 
 
 def history(limit: int = 20, search: str | None = None) -> list[Result]:

@@ -9,21 +9,19 @@ finds something. Each problem is one line naming the option, the file and the li
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from ..spec import endpoints as ep
 from ..spec.formats import DESCRIPTIONS, short
 from ..spec.inputs import InputItem
+from ..spec.references import check_references
 
 LIMITS = ep.LIMITS
 FORMATS = {"image": ep.IMAGE_FORMATS, "video": ep.VIDEO_FORMATS, "audio": ep.AUDIO_FORMATS}
 FORMAT_NAMES = {"image": "JPEG, PNG or WebP", "video": "MP4 or MOV", "audio": "MP3 or WAV"}
-REF_OPTIONS = {"Image": "--ref-image", "Video": "--ref-video", "Audio": "--ref-audio"}
 _NOUNS = {"image": "image", "video": "video", "audio": "audio file"}
 # Container durations are rounded (and audio priming adds a few ms): this much is let pass.
 SECONDS_TOLERANCE = 0.05
-_NAMED = re.compile(r"(?<![\w.@])@(image|video|audio)([0-9]+)\b", re.IGNORECASE)
 
 
 def _ordinal(n: int) -> str:
@@ -149,32 +147,13 @@ def _resolution(item: InputItem, width: int, height: int) -> list[str]:
 
 
 def reference_check(prompt: str, mode: ep.Mode, items: Sequence[InputItem]) -> tuple[list[str], list[str]]:
-    """(errors, warnings) from the prompt's @Image1/@Video2/@Audio1 names: a name with no
-    input behind it is an error; a reference input the prompt never names is a warning.
+    """(errors, warnings) from the prompt's @Image1/@Video2/@Audio1 names, by the rule of
+    spec/references.py (the prompt coach uses the same): a name with no input behind it is
+    an error; a reference input the prompt never names is a warning, naming its file.
     In image-to-video the start frame is not a reference: a name there is a warning."""
-    named = {(m[1].capitalize(), int(m[2])): m[0] for m in _NAMED.finditer(prompt)}
-    given = {i.reference for i in items if i.reference is not None}
-    errors: list[str] = []
-    warnings: list[str] = []
-    for (word, number), written in sorted(named.items()):
-        if f"@{word}{number}" in given:
-            continue
-        option = REF_OPTIONS[word]
-        if mode == "i2v":
-            warnings.append(
-                f"the prompt names {written}, but image-to-video takes no references (-i/--image "
-                f"is the start frame); {option} is for reference-to-video"
-            )
-            continue
-        count = sum(1 for i in items if i.option == option)
-        if count == 0:
-            have = f"no {option} was given"
-        else:
-            noun = f"{_NOUNS[word.lower()]}{'s' if count > 1 else ''}"
-            span = f"@{word}1" if count == 1 else f"@{word}1-@{word}{count}"
-            have = f"{count} reference {noun} {'were' if count > 1 else 'was'} given ({span})"
-        errors.append(f"the prompt names {written}, but {have}")
-    unnamed = [i for i in items if i.reference is not None and not _is_named(i, named)]
+    found = check_references(prompt, mode, [i.reference for i in items if i.reference is not None])
+    errors, warnings = list(found.errors), list(found.warnings)
+    unnamed = [i for i in items if i.reference is not None and i.reference in found.unused]
     if unnamed:
         listed = ", ".join(f"{i.reference} ({short(i.name, 30)})" for i in unnamed[:6])
         warnings.append(
@@ -182,8 +161,3 @@ def reference_check(prompt: str, mode: ep.Mode, items: Sequence[InputItem]) -> t
             "@Image1, @Video1, @Audio1 … in the prompt to say how each is used"
         )
     return errors, warnings
-
-
-def _is_named(item: InputItem, named: dict[tuple[str, int], str]) -> bool:
-    match = _NAMED.fullmatch(item.reference or "")
-    return match is not None and (match[1].capitalize(), int(match[2])) in named
