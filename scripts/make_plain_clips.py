@@ -158,6 +158,17 @@ def silent_aac() -> tuple[bytes, bytes]:
     return config, steady.pop()
 
 
+def manifest_text(manifest: dict[str, Any]) -> str:
+    """The manifest as JSON with one line per frame size, easy to read in a diff."""
+    sizes = ",\n".join(
+        f"  {json.dumps(name)}: {json.dumps(entry)}" for name, entry in manifest["video"].items()
+    )
+    return (
+        f'{{\n "fps": {manifest["fps"]},\n "audio": {json.dumps(manifest["audio"])},\n'
+        f' "video": {{\n{sizes}\n }}\n}}\n'
+    )
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.h264"):
@@ -184,7 +195,7 @@ def main() -> int:
             manifest["video"][name] = {"avcc": avcc.hex(), "sizes": [len(s) for s in samples]}
             total += len(data)
             print(f"{tier:>5} {ratio:>4} {name:>9}: {len(data):>6} bytes")
-    (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    (OUT / "manifest.json").write_text(manifest_text(manifest))
     print(f"{len(manifest['video'])} sizes, {total} bytes of video, in {OUT}")
     return 0
 
