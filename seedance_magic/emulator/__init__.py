@@ -19,8 +19,13 @@ off), one event per visible change; `?fal_webhook=` is recorded on the job, neve
 request_timeout (504, X-Fal-Request-Timeout-Type: user). Input media are read only from
 the emulator's own /files/ and from data: URIs.
 
+Clips: with the `video` extra (av, numpy, Pillow) they show the prompt, seed and inputs;
+without it they are plain EMULATOR cards of the right size and length, built with the
+standard library from pieces shipped in the package (`EmulatorConfig(renderer=...)`).
+
 Modules: config (settings, fal error types), faults (fault rules), job and state (jobs
-in time), inputs (arguments to a render plan), synth, frames and pictures (the MP4),
+in time), inputs (arguments to a render plan), renderers (which one makes a clip), synth,
+frames and pictures (the MP4 that shows the prompt), plain and mp4 (plain clips),
 storage (uploads and outputs), stats (counters), wire, routes, lumenfall and control
 (what each URL answers), handler (HTTP, faults, SSE), server (the Emulator object).
 """

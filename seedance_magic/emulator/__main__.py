@@ -10,7 +10,7 @@ import threading
 from types import FrameType
 
 from ..errors import MissingDependency
-from .config import EmulatorConfig
+from .config import RENDERERS, EmulatorConfig
 from .server import Emulator
 
 
@@ -33,6 +33,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--hold", action="store_true", help="keep jobs queued until released via the control API"
     )
+    parser.add_argument(
+        "--renderer",
+        choices=RENDERERS,
+        default="auto",
+        help="video: clips that show the prompt (needs the video extra); plain: a flat EMULATOR "
+        "card of the right size and length; auto (default): video when the extra is installed",
+    )
     return parser.parse_args(argv)
 
 
@@ -44,6 +51,7 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         queue_position_start=EmulatorConfig.realistic().queue_position_start,
         stream=not args.no_stream,
         hold=args.hold,
+        renderer=args.renderer,
     )
 
 

@@ -28,6 +28,7 @@ ERROR_TYPES: dict[str, tuple[int, str]] = {
     "bad_request": (400, "Bad request"),
 }
 DEFAULT_FAILURE = "runner_server_error"
+RENDERERS = ("auto", "video", "plain")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ class EmulatorConfig:
     """Answer 401 to a submit or storage request with no Authorization header."""
     render_workers: int = 1
     """Threads rendering clips; rendering never runs on a request thread."""
+    renderer: str = "auto"
+    """What makes the clips: "video" draws the prompt, seed and inputs (needs the `video`
+    extra: av, numpy, Pillow); "plain" serves a flat EMULATOR card of the right size and
+    length, with the standard library alone; "auto" is "video" when the extra imports,
+    else "plain"."""
 
     def __post_init__(self) -> None:
         for name in ("queue_seconds", "run_seconds", "keepalive_seconds"):
@@ -64,6 +70,8 @@ class EmulatorConfig:
             raise ValueError(f"queue_position_start must be >= 0, not {self.queue_position_start}")
         if self.render_workers < 1:
             raise ValueError(f"render_workers must be >= 1, not {self.render_workers}")
+        if self.renderer not in RENDERERS:
+            raise ValueError(f"renderer must be one of {', '.join(RENDERERS)}, not {self.renderer!r}")
 
     @classmethod
     def realistic(cls) -> EmulatorConfig:
@@ -77,15 +85,18 @@ class EmulatorConfig:
         for name, value in changes.items():
             if name not in fields:
                 raise ValueError(f"unknown config field {name!r}; known: {', '.join(fields)}")
-            kind = str(fields[name].type)  # "bool", "int" or "float"
-            if kind == "bool":
+            kind = str(fields[name].type)  # "bool", "int", "float" or "str"
+            if kind == "str":
+                if not isinstance(value, str):
+                    raise ValueError(f"{name} must be a string, not {value!r}")
+            elif kind == "bool":
                 if not isinstance(value, bool):
                     raise ValueError(f"{name} must be true or false, not {value!r}")
             elif isinstance(value, bool) or not isinstance(value, int if kind == "int" else (int, float)):
                 wanted = "an integer" if kind == "int" else "a number"
                 raise ValueError(f"{name} must be {wanted}, not {value!r}")
             clean[name] = float(value) if kind == "float" else value
-        return dataclasses.replace(self, **clean)
+        return dataclasses.replace(self, **clean)  # __post_init__ checks the values
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -3,7 +3,8 @@ ratio, frame size and input media.
 
 The emulator reads input media only from its own /files/ storage and from data: URIs;
 anything else becomes a placeholder tile and a WARN log line, so it never reaches out
-to the network.
+to the network. A plain clip (renderer "plain") shows no inputs: their images are not
+decoded (that needs Pillow), "auto" aspect ratio is 16:9, and one WARN line says so.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class Plan:
     spec: RenderSpec
     aspect_ratio: str
     warnings: tuple[str, ...]
+    renderer: str = "video"
+    """"video" (synth.py) or "plain" (plain.py), resolved from EmulatorConfig.renderer."""
+    notes: tuple[str, ...] = ()
+    """INFO lines the job logs first."""
 
 
 def auto_duration(prompt: str) -> int:
@@ -86,13 +91,16 @@ def _image_size(data: bytes | None) -> tuple[int, int] | None:
 
 
 class _Collector:
-    def __init__(self, fetch: Fetch) -> None:
+    def __init__(self, fetch: Fetch, pictures: bool) -> None:
         self.fetch = fetch
+        self.pictures = pictures
         self.warnings: list[str] = []
         self.sizes: dict[str, tuple[int, int]] = {}
 
     def media(self, label: str, kind: str, url: str) -> Media:
         data = decode_data_uri(url) if url.startswith("data:") else self.fetch(url)
+        if not self.pictures:  # a plain clip shows no input: plan() logs one line for all
+            return Media(label, kind, data, _short(url))
         if data is None:
             self.warnings.append(
                 f"Could not fetch {label} from {_short(url)}: the emulator reads only its own "
@@ -109,10 +117,13 @@ class _Collector:
         return Media(label, kind, data, _short(url))
 
 
-def plan(endpoint: ep.Endpoint, args: dict[str, Any], seed: int, fetch: Fetch) -> Plan:
-    """The render plan for valid `args` (already checked with `check_arguments`)."""
+def plan(
+    endpoint: ep.Endpoint, args: dict[str, Any], seed: int, fetch: Fetch, renderer: str = "video"
+) -> Plan:
+    """The render plan for valid `args` (already checked with `check_arguments`), for
+    `renderer` "video" or "plain"."""
     prompt = str(args["prompt"])
-    collect = _Collector(fetch)
+    collect = _Collector(fetch, pictures=renderer != "plain")
     start = end = None
     refs: list[Media] = []
     if endpoint.mode == "i2v":
@@ -128,6 +139,12 @@ def plan(endpoint: ep.Endpoint, args: dict[str, Any], seed: int, fetch: Fetch) -
             for i, url in enumerate(args.get(field) or [], start=1):
                 refs.append(collect.media(f"@{name}{i}", kind, url))
     aspect = str(args.get("aspect_ratio") or ep.DEFAULT_ASPECT_RATIO)
+    if renderer == "plain" and (start or refs):
+        auto = '; aspect ratio "auto" is 16:9' if aspect == "auto" else ""
+        collect.warnings.append(
+            f"EMULATOR: plain clip: the input images and videos are not shown{auto}; "
+            'pip install "seedance-magic[video]" for clips that show them'
+        )
     if aspect == "auto":
         first = start or next((m for m in refs if m.kind == "image"), None)
         size = collect.sizes.get(first.label) if first is not None else None
@@ -148,4 +165,4 @@ def plan(endpoint: ep.Endpoint, args: dict[str, Any], seed: int, fetch: Fetch) -
         end_image=end,
         references=tuple(refs),
     )
-    return Plan(spec, aspect, tuple(collect.warnings))
+    return Plan(spec, aspect, tuple(collect.warnings), renderer)

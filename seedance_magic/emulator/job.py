@@ -88,7 +88,8 @@ def log_schedule(plan: Plan, timing: EmulatorConfig) -> list[tuple[float, str, s
     generating = [f"Generating frames {round(frames * (i + 1) / steps)}/{frames}" for i in range(steps)]
     messages = ["Loading Seedance 2.0 weights", f"Encoding prompt ({len(spec.prompt)} characters)"]
     messages += [*generating, "Decoding video"]
-    lines = [(0.0, "WARN", w) for w in plan.warnings]
+    lines = [(0.0, "INFO", n) for n in plan.notes]
+    lines += [(0.0, "WARN", w) for w in plan.warnings]
     lines += [(i * step, "INFO", m) for i, m in enumerate(messages)]
     return sorted(lines, key=lambda line: line[0])
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..spec import endpoints as ep
 from ..spec.validation import check_arguments
-from . import inputs, lumenfall
+from . import inputs, lumenfall, renderers
 from .config import ERROR_TYPES
 from .control import control
 from .faults import Fault
@@ -163,7 +163,8 @@ class Routes:
         """Start a job for checked arguments, as both APIs' submits do; `warnings` are
         logged by the job as WARN lines when it starts running."""
         seed = pick_seed(args)
-        plan = inputs.plan(endpoint, args, seed, self._fetch)
+        renderer = renderers.resolve(self.s.config.renderer)
+        plan = inputs.plan(endpoint, args, seed, self._fetch, renderer)
         if warnings:
             plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
         failure = fault.failure if fault is not None and fault.action == "fail_job" else None

@@ -7,8 +7,10 @@ Lumenfall gateway's video API at `emu.lumenfall_url` (`{url}/v1`), on the same j
         emu.release()
         emu.wait_for(request_id, "COMPLETED")
 
-`stop()` closes the listening socket and every open connection, stops the job clock
-and the render pool, and joins their threads.
+Without the `video` extra (av, numpy, Pillow) it serves plain clips (plain.py) rather
+than failing; `EmulatorConfig(renderer=...)` chooses. `stop()` closes the listening
+socket and every open connection, stops the job clock and the render pool, and joins
+their threads.
 """
 
 from __future__ import annotations
@@ -106,7 +108,8 @@ class Emulator:
     def start(self) -> Emulator:
         if self._httpd is not None:
             return self
-        require_video_extra("The Seedance emulator")
+        if self._config.renderer == "video":
+            require_video_extra('The Seedance emulator\'s renderer "video"')
         httpd = EmulatorHTTPServer(self._port)
         port = httpd.server_address[1]
         url = f"http://{HOST}:{port}"

@@ -5,7 +5,8 @@ times come (queue position ticking down, log lines appearing, the run ending) an
 notifies the condition on every change; handlers wait on it (the SSE stream, a fal.run
 request, `wait_for`) instead of polling. Each job's `version` grows on every change a
 client could see. Rendering runs in a small thread pool and completes the job when both
-its run time has passed and its clip is ready.
+its run time has passed and its clip is ready. The first job drawn as a plain clip logs,
+once per emulator, how to get clips that show the prompt.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from .clip import RenderAborted, RenderSpec
 from .config import ERROR_TYPES, EmulatorConfig
 from .inputs import Plan
 from .job import CANCELLED_TYPE, COMPLETED, IN_PROGRESS, IN_QUEUE, Job, JobInfo, iso, log_schedule
+from .plain import INSTALL_NOTE
+from .renderers import render
 from .storage import FileStore
-from .synth import render_cached
 
 
 class JobStore:
@@ -36,7 +38,8 @@ class JobStore:
         self._stopping = False
         self._pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="seedance-render")
         # Renders under way, so that jobs asking for the same clip at once share one.
-        self._rendering: dict[RenderSpec, concurrent.futures.Future[bytes]] = {}
+        self._rendering: dict[tuple[str, RenderSpec], concurrent.futures.Future[bytes]] = {}
+        self._told_plain = False
         self._thread = threading.Thread(target=self._run, name="seedance-emulator-clock", daemon=True)
         self._thread.start()
 
@@ -56,6 +59,10 @@ class JobStore:
         request_id = str(uuid.uuid4())
         now, wall = time.monotonic(), time.time()
         spec = plan.spec
+        with self._cond:
+            if plan.renderer == "plain" and not self._told_plain:
+                self._told_plain = True
+                plan = replace(plan, notes=(*plan.notes, INSTALL_NOTE))
         info = JobInfo(
             request_id=request_id,
             endpoint_id=endpoint_id,
@@ -76,17 +83,20 @@ class JobStore:
         with self._cond:
             self._jobs[request_id] = job
             self._cond.notify_all()
-            future = self._rendering.get(plan.spec)
+            key = (plan.renderer, plan.spec)
+            future = self._rendering.get(key)
             if future is None:
-                future = self._pool.submit(render_cached, plan.spec, lambda: self._stopping)
-                self._rendering[plan.spec] = future
-        future.add_done_callback(lambda f: self._rendered(request_id, plan.spec, f))
+                future = self._pool.submit(render, plan.renderer, plan.spec, lambda: self._stopping)
+                self._rendering[key] = future
+        future.add_done_callback(lambda f: self._rendered(request_id, key, f))
         return info
 
-    def _rendered(self, request_id: str, spec: RenderSpec, future: concurrent.futures.Future[bytes]) -> None:
+    def _rendered(
+        self, request_id: str, key: tuple[str, RenderSpec], future: concurrent.futures.Future[bytes]
+    ) -> None:
         with self._cond:
-            if self._rendering.get(spec) is future:
-                del self._rendering[spec]
+            if self._rendering.get(key) is future:
+                del self._rendering[key]
             job = self._jobs[request_id]
             job.rendered = True
             if future.cancelled():

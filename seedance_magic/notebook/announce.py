@@ -5,9 +5,11 @@ exists, and nothing of the engine is imported unless there is something to list.
 from __future__ import annotations
 
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from ..errors import PIP_VIDEO
 from ..settings import Settings, choose, has_credentials, load_dotenv_credentials
 from ..spec.providers import DEFAULT, PROVIDERS
 from ..store.journal import UNSETTLED_SQL
@@ -31,17 +33,25 @@ def _may_have_unfinished(journal: Path) -> bool:
     return row is not None
 
 
+def _video_extra_installed() -> bool:
+    """Whether av, numpy and Pillow are installed, found without importing them."""
+    return all(find_spec(name) is not None for name in ("av", "numpy", "PIL"))
+
+
 def announce(settings: Settings, shell: Any) -> None:
     load_dotenv_credentials()
     chosen = choose(None, settings.provider)
     keyed = has_credentials(chosen)
     if not settings.base_url_for(chosen.name) and not keyed:
         keys = " or ".join(var for p in PROVIDERS.values() for var in p.key_vars[:1])
+        plain = ""
+        if not _video_extra_installed():
+            plain = f" Its clips are a plain EMULATOR card: {PIP_VIDEO} for clips that show the prompt."
         print(
             f"seedance: no {keys} found, so %%seedance runs on the built-in emulator "
             "(offline, nothing is charged; every result is badged EMULATOR). "
             "Set FAL_KEY (environment, a .env file, or a Colab secret) to use fal.ai, "
-            "or LUMENFALL_API_KEY to go through the Lumenfall gateway.",
+            f"or LUMENFALL_API_KEY to go through the Lumenfall gateway.{plain}",
             file=sys.stderr,
         )
     elif keyed and chosen.name != DEFAULT and settings.provider == "auto":
