@@ -32,6 +32,7 @@ def test_the_package_names() -> None:
         "JobGroup",
         "Result",
         "__version__",
+        "coach",
         "compare",
         "generate",
         "history",

@@ -247,7 +247,7 @@ def test_trouble_and_badge() -> None:
 def test_dry_run_shows_endpoint_arguments_estimate_and_code() -> None:
     arguments = {"prompt": EVIL, "duration": "auto", "image_url": "data:image/png;base64," + "A" * 5000}
     code = f'import fal_client\nfal_client.submit("x", arguments={{"prompt": {EVIL!r}}})'
-    page = html.dry_run_html(
+    page = dry_run.dry_run_html(
         "bytedance/seedance-2.0/fast/text-to-video",
         arguments,
         CostEstimate(0.97, 3.63, "duration auto"),
