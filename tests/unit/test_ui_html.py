@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from seedance_magic.engine.job import Snapshot, State
-from seedance_magic.render import html, style
+from seedance_magic.render import dry_run, html, style
 from seedance_magic.spec.cost import CostEstimate
 from seedance_magic.ui import frontends
 
