@@ -122,10 +122,11 @@ def coach(
     (the request would be refused), warnings (the video would likely miss), tips. Takes
     generate()'s options, with the same `%config Seedance.*` defaults; sends nothing,
     reads no file and starts no emulator. Each Hint prints as one line."""
+    from .render.coach import Hints
     from .settings import current
     from .spec.coach import coach_prompt
 
-    return coach_prompt(
+    hints = coach_prompt(
         prompt,
         current().defaults,
         provider=provider,
@@ -148,6 +149,7 @@ def coach(
         no_cache=no_cache,
         yes=yes,
     )
+    return Hints(hints)
 
 
 def history(limit: int = 20, search: str | None = None) -> list[Result]:

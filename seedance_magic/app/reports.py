@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..engine.job import Job
 from ..errors import InvalidRequest
+from ..render.coach import Hints, hints_html
 from ..render.dry_run import dry_run_html
 from ..render.html import esc
 from ..render.shown import Shown
@@ -17,6 +18,7 @@ from ..render.style import NO_MATH
 from ..render.text import status_text
 from ..settings import choose, has_credentials
 from ..spec import providers
+from ..spec.coach import coach
 from ..spec.cost import frame_size
 from ..spec.grid import estimate
 from ..spec.plan import arguments
@@ -31,8 +33,18 @@ if TYPE_CHECKING:
     from ..engine.runtime import Runtime
 
 
+def coached(request: GenerationRequest) -> Shown:
+    """What `--coach` shows: the prompt coach's hints for the cell (nothing is sent)."""
+    hints = Hints(coach(request))
+    line = "nothing was sent (--coach)"
+    return Shown(f"{hints!r}\n{line}", (hints_html(hints) or esc(repr(hints))) + f"<div>{esc(line)}</div>")
+
+
 def dry_run(plan: Plan) -> Shown:
+    """The endpoint, the arguments, the estimate and the same request as code, with the
+    prompt coach's hints below (nothing is sent)."""
     provider = providers.get(plan.provider)
+    hints = Hints(coach(plan.request))
     text = "\n".join(
         [
             f"endpoint: {plan.endpoint_id} via {provider.label}",
@@ -41,11 +53,12 @@ def dry_run(plan: Plan) -> Shown:
             json.dumps(dict(plan.arguments), indent=2, ensure_ascii=False),
             f"the same request to {provider.label} in Python:",
             plan.code,
+            *(["hints:", repr(hints)] if hints else []),
             "nothing was sent (--dry-run)",
         ]
     )
     html = dry_run_html(plan.endpoint_id, dict(plan.arguments), plan.estimate, plan.code, provider.name)
-    return Shown(text, html)
+    return Shown(text, html + hints_html(hints))
 
 
 def price(request: GenerationRequest, provider: str = "auto") -> Shown:

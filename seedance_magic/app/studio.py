@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.job import Job
 from ..errors import InvalidRequest, SeedanceError
+from ..render.coach import hints_html
 from ..render.shapes import ResultShape
 from ..render.studio import gallery_html, studio_text
 from ..render.text import SEP, estimate_text
 from ..settings import choose
 from ..spec import endpoints as ep
+from ..spec.coach import coach
 from ..spec.cost import frame_size
 from ..spec.form import FormValues, form_from_arguments, inputs_note, request_from_form
 from ..spec.grid import estimate
@@ -110,8 +112,15 @@ class Studio:
         return self.panel.values()
 
     def form_changed(self) -> None:
+        """The live estimate, and the prompt coach's hints for what is typed so far."""
         settings = self.runtime.settings
-        self.panel.show_estimate(*estimate_line(self.values(), settings.provider, settings.defaults))
+        values = self.values()
+        self.panel.show_estimate(*estimate_line(values, settings.provider, settings.defaults))
+        try:
+            hints = coach(request_from_form(values, settings.defaults)) if values.prompt.strip() else []
+        except InvalidRequest:
+            hints = []  # the estimate line says what is wrong
+        self.panel.show_hints(hints_html(hints))
 
     def generate(self) -> Job | None:
         """Start a job from the form (non-blocking) and put it at the top of the gallery;

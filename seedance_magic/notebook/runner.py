@@ -14,7 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..app import cells, grids
-from ..app.reports import dry_run
+from ..app.reports import coached, dry_run
 from ..engine.group import JobGroup
 from ..engine.job import Job
 from ..render.grid import dry_run_grid
@@ -35,6 +35,9 @@ def run_cell(request: GenerationRequest, shell: Any, runtime: Runtime) -> Runnab
     """Plan, guard, launch and show one `%%seedance` cell; the Job (or JobGroup for a
     grid), or None for a dry run."""
     settings = runtime.settings
+    if request.coach:
+        display(coached(request))
+        return None
     if request.is_grid:
         plans = grids.plan_cells(request, settings.defaults, settings.provider)
     else:

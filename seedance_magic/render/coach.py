@@ -7,15 +7,13 @@ escaped like the rest of render/; no widgets.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Any
 
+from ..spec.hints import Hint, hints_text
 from . import style
 from .html import esc
 
-if TYPE_CHECKING:
-    from ..spec.hints import Hint
-
-__all__ = ["LEVEL_COLOURS", "hint_html", "hints_html"]
+__all__ = ["LEVEL_COLOURS", "Hints", "hint_html", "hints_html"]
 
 LEVEL_COLOURS = {"error": style.ERROR, "warning": style.WARN, "tip": style.MUTED}
 _CODE = f"font-family:{style.MONO};font-size:11px;color:{style.MUTED}"
@@ -45,3 +43,15 @@ def hints_html(hints: Iterable[Hint]) -> str:
     if not body:
         return ""
     return f'<div class="seedance-coach {style.NO_MATH}" style="{style.BOX}">{body}</div>'
+
+
+class Hints(list[Hint]):
+    """A list of hints that shows itself: one line per hint in text, coloured in HTML
+    (what `sd.coach()` and `%%seedance --coach` show)."""
+
+    def __repr__(self) -> str:
+        return hints_text(self) or "no hints: the prompt reads like the guide's own examples"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        html = hints_html(self) or f'<div style="{style.BOX}">{esc(repr(self))}</div>'
+        return {"text/plain": repr(self), "text/html": html}

@@ -69,6 +69,7 @@ _DECLARATION: tuple[str | tuple[str, str, str], ...] = (
     ("--wait", "", "block until the video is ready"),
     ("--no-wait", "", "return at once (overrides a waiting default)"),
     ("--dry-run", "", "show arguments, cost and fal_client code; send nothing"),
+    ("--coach", "", "show hints that would make the prompt better; send nothing"),
     ("--timeout", "SECONDS", "cancel the job at fal if it is not done after SECONDS"),
     ("--no-cache", "", "generate anew even if a cached result exists"),
     ("--yes", "", "accept a cost above the budget"),

@@ -50,6 +50,7 @@ class GenerationRequest:
     out: str | None = None
     wait: bool = False
     dry_run: bool = False
+    coach: bool = False
     timeout: float | None = None
     no_cache: bool = False
     yes: bool = False

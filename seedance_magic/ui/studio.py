@@ -85,6 +85,7 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         files.selected_index = None
         self.generate = Button(description="Generate", button_style="primary", icon="play", layout=wide)
         self.estimate = HTML(_dom_classes=("sd-studio-estimate",))
+        self.hints = HTML(_dom_classes=("sd-studio-hints",))
         self.message = HTML(_dom_classes=("sd-studio-message",))
         self.compare = Button(description="compare selected", layout=wide)
         refresh = Button(description="refresh", tooltip="read the history again", layout=wide)
@@ -106,7 +107,16 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         )
         title = HTML(f'<div style="{style.TITLE};font-size:15px">Seedance studio</div>')
         super().__init__(
-            children=(style_widget(), css, title, self.prompt, *rows, self.compare_area, self.gallery),
+            children=(
+                style_widget(),
+                css,
+                title,
+                self.prompt,
+                self.hints,
+                *rows,
+                self.compare_area,
+                self.gallery,
+            ),
             _dom_classes=("sd-studio",),
         )
         for name in (*FIELDS, "seed"):
@@ -163,6 +173,10 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def _on_change(self, _change: Any = None) -> None:
         if not self._quiet:
             self.studio.form_changed()
+
+    def show_hints(self, html: str) -> None:
+        """The prompt coach's hints under the prompt box ("" hides them)."""
+        set_trait(self.hints, "value", html)
 
     def show_estimate(self, text: str, ok: bool) -> None:
         colour = style.TEXT if ok else style.ERROR

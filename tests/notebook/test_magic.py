@@ -110,6 +110,32 @@ def test_dry_run_shows_json_and_code_and_sends_nothing(
     assert emulator.stats.counts.get("submit", 0) == 0
 
 
+def test_dry_run_shows_the_coach_hints_beside_the_payload(
+    ip: InteractiveShell, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(ip, "%%seedance --dry-run -d 6\na cat")
+    out = capsys.readouterr().out
+    assert "fal_client.subscribe(" in out and "hints:" in out and "[no-camera]" in out
+    assert emulator.stats.counts.get("submit", 0) == 0
+
+
+def test_coach_shows_the_hints_and_sends_nothing(
+    ip: InteractiveShell, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(ip, "%%seedance --coach --fast -d 4 --seed 1\na cat")
+    out = capsys.readouterr().out
+    for code in ("no-camera", "no-motion", "no-audio-cue", "too-short"):
+        assert f"[{code}]" in out
+    assert "nothing was sent (--coach)" in out
+    good = (
+        "Close-up of a chef flipping pancakes in a sunlit farmhouse kitchen, golden morning light, "
+        "warm and cosy, slow push-in, sizzling butter and soft jazz"
+    )
+    run(ip, f"%%seedance --coach -d 6 -a 16:9\n{good}")
+    assert "no hints" in capsys.readouterr().out
+    assert emulator.stats.counts.get("submit", 0) == 0 and not list(Path.cwd().glob("seedance_outputs/*.mp4"))
+
+
 def test_seeded_rerun_is_replayed_for_nothing(ip: InteractiveShell, emulator: Emulator) -> None:
     cell = "%%seedance --fast -d 4 -r 480p --seed 3 --wait --out job\nA lighthouse"
     run(ip, cell)

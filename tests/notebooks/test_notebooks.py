@@ -159,6 +159,14 @@ def test_notebook_runs_on_the_emulator(name: str, run_notebook: Any) -> None:
         per_video = len(DATA_IMAGE.sub("", json.dumps(output))) / len(sources)
         assert per_video < MAX_OUTPUT_BYTES_PER_VIDEO, f"{name}: {per_video:.0f} bytes per video shown"
 
+    coached = [
+        "".join(str(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", []))
+        for cell in executed.notebook.cells
+        if cell.cell_type == "code" and "--coach" in cell.source
+    ]
+    if name == "teaching_demo.ipynb":  # the "make this prompt better" exercise
+        assert len(coached) == 2 and "[no-camera]" in coached[0] and "no hints" in coached[1]
+
 
 @pytest.mark.notebooks
 @pytest.mark.slow

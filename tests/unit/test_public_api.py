@@ -131,6 +131,7 @@ def test_the_magic_options() -> None:
     assert set(OPTION_STRINGS) == {
         "--aspect-ratio",
         "--audio",
+        "--coach",
         "--dry-run",
         "--duration",
         "--end-image",

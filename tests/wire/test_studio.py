@@ -159,6 +159,19 @@ def test_typing_updates_the_estimate_with_few_messages(studio: Studio, comms: Co
     assert comms.count() - before <= 8  # the changes themselves and one estimate line
 
 
+def test_the_coach_hints_follow_the_prompt_box(studio: Studio) -> None:
+    fill(studio, QUICK)
+    studio.panel.prompt.value = "a cat"
+    assert 'data-code="no-camera"' in studio.panel.hints.value
+    studio.panel.prompt.value = (
+        "Wide aerial shot of a lone cyclist riding through a rainy neon-lit alley at night, "
+        "cinematic lighting, slow push-in, rain and distant thunder"
+    )
+    assert "seedance-hint-warning" not in studio.panel.hints.value
+    studio.panel.prompt.value = ""
+    assert studio.panel.hints.value == ""
+
+
 def test_generate_runs_in_the_background_and_the_gallery_reloads_it(
     studio: Studio, emulator: Emulator
 ) -> None:
