@@ -37,6 +37,8 @@ class JobSpec:
     # `<upload: ...>` stand-ins in `arguments`); None when every input is a URL.
     uploads: Inputs | None = None
     provider: str = "fal"
+    group: str | None = None  # the story or batch this job is part of (its journal group id)
+    group_index: int | None = None  # its shot or row there
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,8 @@ class Run:
             estimate=(spec.estimate.low, spec.estimate.high),
             reproduce=spec.reproduce,
             inputs=list(spec.inputs),
+            group_id=spec.group,
+            group_index=spec.group_index,
         )
         if self.gate is not None:
             await self.gate.acquire(self.owner)

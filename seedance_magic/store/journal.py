@@ -25,6 +25,7 @@ from typing import Any
 from .schema import (
     ADDED_COLUMNS,
     COMPLETED,
+    INDEXES,
     JSON_FIELDS,
     SCHEMA,
     UNSETTLED_SQL,
@@ -72,6 +73,7 @@ class Journal:
                 if name not in have:
                     with contextlib.suppress(sqlite3.OperationalError):  # another process added it
                         self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {definition}")
+            self._db.executescript(INDEXES)
 
     def close(self) -> None:
         with self._lock:
@@ -174,6 +176,13 @@ class Journal:
     def by_request_id(self, request_id: str) -> JobRecord | None:
         rows = self._read("SELECT * FROM jobs WHERE request_id = ?", (request_id,))
         return decode(rows[0]) if rows else None
+
+    def group(self, group_id: str) -> list[JobRecord]:
+        """The jobs of a story or a batch, by their shot or row, the newest of each first."""
+        rows = self._read(
+            "SELECT * FROM jobs WHERE group_id = ? ORDER BY group_index, created_at DESC", (group_id,)
+        )
+        return [decode(r) for r in rows]
 
     def transitions(self, job_id: str) -> list[tuple[str, float, str | None]]:
         rows = self._read(

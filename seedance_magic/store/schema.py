@@ -44,7 +44,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     inputs TEXT,
     timings TEXT,
     provider TEXT NOT NULL DEFAULT 'fal',
-    media TEXT
+    media TEXT,
+    group_id TEXT,
+    group_index INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_cache ON jobs (cache_key, state);
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
@@ -70,7 +72,14 @@ CREATE TABLE IF NOT EXISTS uploads (
 UNSETTLED_SQL = f"state NOT IN {sql_list(SETTLED)}"
 JSON_FIELDS = ("arguments", "result", "inputs", "timings", "media")
 # Columns added since the first release, with their definitions (ALTER TABLE on open).
-ADDED_COLUMNS = {"provider": "TEXT NOT NULL DEFAULT 'fal'", "media": "TEXT"}
+ADDED_COLUMNS = {
+    "provider": "TEXT NOT NULL DEFAULT 'fal'",
+    "media": "TEXT",
+    "group_id": "TEXT",
+    "group_index": "INTEGER",
+}
+# Made once the added columns exist (older journals gain them when opened).
+INDEXES = "CREATE INDEX IF NOT EXISTS jobs_group ON jobs (group_id, group_index);"
 _LONG_DATA_URI = 512
 
 
@@ -122,6 +131,8 @@ class JobRecord:
     timings: dict[str, float] | None
     provider: str = "fal"
     media: dict[str, Any] | None = None  # what probing the video found: width, height, duration, has_audio
+    group_id: str | None = None  # the story or batch the job is part of
+    group_index: int | None = None  # its shot or row in it
 
     @property
     def terminal(self) -> bool:

@@ -243,6 +243,8 @@ def test_the_journal_schema(tmp_path: Path) -> None:
             "timings",
             "provider",
             "media",
+            "group_id",
+            "group_index",
         ],
         "transitions": ["job_id", "state", "at", "detail"],
         "uploads": ["digest", "target", "url", "file_name", "size", "created_at"],

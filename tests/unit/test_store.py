@@ -104,3 +104,32 @@ def test_upload_cache_by_digest_and_target(tmp_path: Path) -> None:
     assert journal.upload_url("sha-a", "fal") is None
     assert journal.upload_url("sha-a", "http://127.0.0.1:1", max_age_s=-1) is None
     journal.close()
+
+
+def test_a_journal_of_an_older_release_gains_the_new_columns(tmp_path: Path) -> None:
+    """A journal made before jobs had a provider, probed media or a story/batch group
+    opens, gains those columns (and the group index), and keeps its rows."""
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        CREATE TABLE jobs (id TEXT PRIMARY KEY, created_at REAL NOT NULL, updated_at REAL NOT NULL,
+            state TEXT NOT NULL, endpoint TEXT NOT NULL, arguments TEXT NOT NULL, cache_key TEXT,
+            seeded INTEGER NOT NULL DEFAULT 0, request_id TEXT UNIQUE, status_url TEXT,
+            response_url TEXT, cancel_url TEXT, base_url TEXT, emulated INTEGER NOT NULL DEFAULT 0,
+            estimate_low REAL, estimate_high REAL, seed INTEGER, result TEXT, video_url TEXT,
+            path TEXT, cost_usd REAL, error TEXT, error_type TEXT, pid INTEGER, host TEXT,
+            reproduce TEXT, inputs TEXT, timings TEXT, cached_from TEXT);
+        INSERT INTO jobs (id, created_at, updated_at, state, endpoint, arguments)
+            VALUES ('old', 1, 1, 'completed', 'bytedance/seedance-2.0/text-to-video', '{"prompt": "x"}');
+        """
+    )
+    db.close()
+    journal = Journal(path)
+    (record,) = journal.recent()
+    assert (record.id, record.provider, record.media, record.group_id) == ("old", "fal", None, None)
+    made = journal.create(endpoint="e", arguments={"prompt": "y"}, group_id="story-1", group_index=2)
+    assert [(r.id, r.group_index) for r in journal.group("story-1")] == [(made, 2)]
+    journal.close()
+    indexes = {row[1] for row in sqlite3.connect(path).execute("PRAGMA index_list(jobs)")}
+    assert "jobs_group" in indexes
