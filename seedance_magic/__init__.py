@@ -19,6 +19,7 @@ __all__ = [
     "JobGroup",
     "Result",
     "__version__",
+    "batch",
     "coach",
     "compare",
     "generate",
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import coach, compare, generate, history, studio
+    from .api import batch, coach, compare, generate, history, studio
     from .engine.group import JobGroup
     from .engine.job import Job
     from .model import Result
@@ -40,6 +41,7 @@ _LAZY = {
     "Result": "model",
     "JobGroup": "engine.group",
     "generate": "api",
+    "batch": "api",
     "coach": "api",
     "history": "api",
     "studio": "api",

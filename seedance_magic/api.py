@@ -5,6 +5,7 @@
     result = job.wait()
     sd.history(5)
     sd.coach("a cat")  # hints on a prompt before it is paid for
+    clips = sd.batch(["A kite", "A boat"], fast=True, duration=4)  # .wait(): a DataFrame
 
 Option defaults come from `%config Seedance.*` once the extension is loaded (else from
 the environment), exactly as for the magic and the studio.
@@ -15,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .app.batch import Batch
     from .app.studio import Studio
     from .engine.job import Job
     from .engine.runtime import Runtime
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     from .spec.hints import Hint
     from .ui.compare import CompareView
 
-__all__ = ["coach", "compare", "generate", "history", "studio"]
+__all__ = ["batch", "coach", "compare", "generate", "history", "studio"]
 
 
 def _runtime(runtime: Runtime | None) -> Runtime:
@@ -93,6 +95,44 @@ def generate(
     plan = cells.make_plan(request, defaults=settings.defaults, provider=settings.provider)
     cells.check_budget(plan.estimate, settings, rt, yes=request.yes)
     return cells.launch(plan, rt)
+
+
+def batch(
+    rows: Any,
+    *,
+    concurrency: int | None = None,
+    skip_bad: bool = False,
+    retry_failed: bool = False,
+    runtime: Runtime | None = None,
+    **options: Any,
+) -> Batch:
+    """Start one video per row at once (non-blocking) and return the Batch; `.wait()`
+    gives a table with one row per input row, in order (a pandas DataFrame when pandas
+    is installed, else a list of dicts): prompt, status, seed, path, cost_usd, ...
+
+    `rows` is a list of prompts, a list of dicts, a pandas DataFrame or the path of a CSV
+    file; a row has a `prompt` and may give any of generate()'s options by name (`seed`,
+    `duration`, `fast`, `image`, ...); the keyword `options` apply to every row unless the
+    row gives its own. Every row is checked, and the total estimate against the budget,
+    before anything is sent: a bad row is reported by its number (from 0) and nothing is
+    sent unless `skip_bad`. At most `concurrency` jobs (default Seedance.concurrency) are
+    in flight. The same batch run again sends only the rows not finished yet (failed
+    ones too with `retry_failed`)."""
+    import sys
+
+    from .app.batch import start_batch
+    from .app.batch_plan import plan_batch
+    from .errors import InvalidRequest
+
+    if concurrency is not None and (
+        isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1
+    ):
+        raise InvalidRequest(f"concurrency: {concurrency!r} is not allowed; use a whole number from 1")
+    rt = _runtime(runtime)
+    plan = plan_batch(rows, options, rt, skip_bad=skip_bad, retry_failed=retry_failed)
+    for warning in plan.warnings:
+        print(f"seedance: {warning}", file=sys.stderr)
+    return start_batch(plan, rt, concurrency=concurrency)
 
 
 def coach(

@@ -198,12 +198,21 @@ def launch(
     start: bool = True,
     gate: SlotGate | None = None,
     upload: SharedUpload | None = None,
+    group: tuple[str, int] | None = None,
 ) -> Job:
     """The job for a plan: a replay when the cache has it, else a new job (started);
-    `gate` and `upload` as for Job."""
+    `gate` and `upload` as for Job; `group` is the (batch id, row) its journal row
+    is part of."""
     record = cache_hit(plan, runtime.settings, runtime)
     if record is not None:
         job = _replay(plan, record, runtime)
     else:
-        job = Job(_spec(plan), runtime, target=runtime.target(plan.provider), gate=gate, upload=upload)
+        spec = _spec(plan) if group is None else replace(_spec(plan), group=group[0], group_index=group[1])
+        job = Job(spec, runtime, target=runtime.target(plan.provider), gate=gate, upload=upload)
     return job.start() if start else job
+
+
+def replay(plan: Plan, record: JobRecord, runtime: Runtime) -> Job:
+    """A job showing a journalled result again for $0 (its file downloaded again when it
+    is gone): a cache hit, or a finished row of a batch run before."""
+    return _replay(plan, record, runtime)

@@ -26,15 +26,20 @@ from ..ui.show import display, live_view
 from ..ui.terminal import TextProgress
 
 if TYPE_CHECKING:
+    from ..app.batch import Batch
     from ..engine.runtime import Runtime
 
 Runnable = Job | JobGroup
 
 
-def run_cell(request: GenerationRequest, shell: Any, runtime: Runtime) -> Runnable | None:
+def run_cell(request: GenerationRequest, shell: Any, runtime: Runtime) -> Runnable | Batch | None:
     """Plan, guard, launch and show one `%%seedance` cell; the Job (or JobGroup for a
-    grid), or None for a dry run."""
+    grid, Batch for --batch: notebook/batch.py), or None for a dry run."""
     settings = runtime.settings
+    if request.batch is not None:
+        from .batch import run_batch
+
+        return run_batch(request, shell, runtime)
     if request.coach:
         display(coached(request))
         return None

@@ -43,6 +43,7 @@ SHOWN = {
     "seeds": "--seeds",
     "n": "-n",
     "sweep": "--sweep",
+    "batch": "--batch",
 }
 
 ALLOWED_DURATION = f"use auto or {ep.MIN_DURATION}-{ep.MAX_DURATION} (seconds)"

@@ -20,6 +20,7 @@ from .inputs import FIELDS
 from .options import build_parser
 from .request import DEFAULTS, Defaults, GenerationRequest
 from .rules import combine
+from .template import Values
 
 # keyword -> argparse dest, for the options that take a value
 _VALUES = {
@@ -95,6 +96,24 @@ def request_from_options(prompt: str, defaults: Defaults = DEFAULTS, /, **option
     if not text.strip():
         raise InvalidRequest("the prompt is empty: give the video's description as the first argument")
     return GenerationRequest(prompt=text.strip(), **fields)
+
+
+def given_options(a: argparse.Namespace, t: Values) -> dict[str, Any]:
+    """The keyword options a cell's line gave, by name (not the defaults they fall back
+    to): what `--batch` applies to every row."""
+    given: dict[str, Any] = {
+        k: t.text_of(getattr(a, dest)) for k, dest in _VALUES.items() if getattr(a, dest) is not None
+    }
+    given.update({k: True for k, dest in _SWITCHES.items() if getattr(a, dest)})
+    if a.audio:
+        given["generate_audio"] = True
+    if a.no_audio:
+        given["no_audio"] = True
+    for key, dest in _MEDIA.items():
+        value = getattr(a, dest)
+        if value is not None:
+            given[key] = [t.media(v) for v in value] if dest != key else t.media(value)
+    return given
 
 
 def options_of(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -39,6 +39,8 @@ examples:
   %%seedance --fast --seeds 1-4 --sweep aspect_ratio=16:9,9:16 --dry-run
   A paper boat drifts down a gutter stream
 
+  %%seedance --batch prompts.csv --fast -r 480p -d 4 -o clips
+
 %seedance jobs | cancel ID|all | price [options] [-- prompt] | config | resume ID |
           history [N] [--search TEXT] | studio | help
 """
@@ -77,6 +79,14 @@ _DECLARATION: tuple[str | tuple[str, str, str], ...] = (
     ("--seeds", "LIST", "one video per seed: 1,2,3 or 1-4 or 1-3,7"),
     ("-n", "N", "N videos with random seeds"),
     ("--sweep", "FIELD=V1,V2...", "vary a field, repeatable: " + ", ".join(SWEEP_FIELDS)),
+    "batch",
+    (
+        "--batch",
+        "ROWS",
+        "one video per row of a CSV file (columns prompt, seed, duration, ...) or of a {{list}} or "
+        "{{DataFrame}}; the options on the line apply to every row; the cell body is an optional note",
+    ),
+    ("--skip-bad", "", "with --batch: send the good rows when some rows are bad"),
 )
 
 OPTION_STRINGS: tuple[str, ...] = tuple(

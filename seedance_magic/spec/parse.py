@@ -13,12 +13,14 @@ import argparse
 import functools
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
 from ..errors import InvalidRequest
 from . import checks as opt
 from .checks import show
+from .keywords import given_options
 from .options import OPTION_STRINGS, build_parser
 from .request import COMMANDS, DEFAULTS, Defaults, GenerationRequest, LineCommand
 from .rules import combine
@@ -44,7 +46,7 @@ def parse_cell(
     words = template.words()
     prompt = interpolate(cell, namespace).strip()
     request = _request(words, template, prompt, defaults)
-    if not prompt:
+    if not prompt and request.batch is None:
         raise InvalidRequest("the prompt is empty: write it in the cell body, below the %%seedance line")
     return request
 
@@ -66,6 +68,8 @@ def _request(words: list[str], template: Template, prompt: str, defaults: Defaul
             "the cell body, and option values with spaces need quotes"
         )
     request = GenerationRequest(prompt=prompt, **combine(parsed, template, defaults))
+    if request.batch is not None:
+        request = replace(request, batch_options=tuple(given_options(parsed, template).items()))
     if request.grid_size > opt.MAX_GRID_CELLS:
         raise InvalidRequest(
             f"the grid has {request.grid_size} cells; at most {opt.MAX_GRID_CELLS} per run "

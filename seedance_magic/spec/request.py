@@ -30,7 +30,8 @@ DEFAULTS = Defaults()
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """One checked `%%seedance` cell; a grid when seeds, n or sweeps are set."""
+    """One checked `%%seedance` cell; a grid when seeds, n or sweeps are set; a batch
+    when `batch` is (its rows are checked by spec/batch.py)."""
 
     prompt: str
     mode: ep.Mode = "t2v"
@@ -57,6 +58,9 @@ class GenerationRequest:
     seeds: tuple[int, ...] = ()
     n: int | None = None
     sweeps: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    batch: Any = None  # --batch: a CSV file's path, or the rows themselves (a list, a DataFrame)
+    skip_bad: bool = False
+    batch_options: tuple[tuple[str, Any], ...] = ()  # the line's options by keyword, for every row
 
     @property
     def endpoint(self) -> ep.Endpoint:

@@ -76,6 +76,7 @@ def combine(a: argparse.Namespace, t: Values, defaults: Defaults) -> dict[str, A
     refs = {dest: tuple(_media(v, dest, t) for v in getattr(a, dest) or ()) for dest in _REFS}
     mode = _mode(text("mode"), image, end_image, refs)
 
+    batch = _batch(a, t)
     timeout = defaults.timeout if a.timeout is None else opt.check_timeout(t.text_of(a.timeout))
     if timeout is not None and not timeout > 0:
         opt.reject("--timeout" + _CONFIGURED, str(timeout), opt.ALLOWED_TIMEOUT)
@@ -104,7 +105,28 @@ def combine(a: argparse.Namespace, t: Values, defaults: Defaults) -> dict[str, A
         seeds=seeds,
         n=n,
         sweeps=sweeps,
+        batch=batch,
+        skip_bad=a.skip_bad,
     )
+
+
+def _batch(a: argparse.Namespace, t: Values) -> Any:
+    """--batch's rows (a path, or the object a {{name}} names), checked against the
+    options a batch cannot take."""
+    batch = _media(a.batch, "batch", t)
+    if batch is None:
+        if a.skip_bad:
+            raise InvalidRequest(
+                "--skip-bad goes with --batch: it sends a batch's good rows when some are bad"
+            )
+        return None
+    for flag, given in (("--seeds", a.seeds), ("-n", a.n), ("--sweep", a.sweep), ("--coach", a.coach)):
+        if given:
+            raise InvalidRequest(
+                f"--batch contradicts {flag}: a batch makes one video per row; give each row's seed "
+                "in a seed column"
+            )
+    return batch
 
 
 def _sweeps(texts: list[str], a: argparse.Namespace) -> tuple[tuple[str, tuple[str, ...]], ...]:

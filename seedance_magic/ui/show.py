@@ -15,8 +15,12 @@ def display(obj: Any, **kwargs: Any) -> Any:
 
 
 def live_view(runnable: Any, *, embed: bool = False) -> Any:
-    """The widget that follows a job (JobView) or the jobs of a grid (GridView): anything
-    with `jobs` is a group."""
+    """The widget that follows a job (JobView), the jobs of a grid (GridView: anything
+    with `jobs` is a group) or a batch (BatchView)."""
+    if getattr(runnable, "is_batch", False):
+        from .batch import BatchView
+
+        return BatchView(runnable, embed=embed)
     if hasattr(runnable, "jobs"):
         from .grid import GridView
 

@@ -32,6 +32,7 @@ def test_the_package_names() -> None:
         "JobGroup",
         "Result",
         "__version__",
+        "batch",
         "coach",
         "compare",
         "generate",
@@ -131,6 +132,7 @@ def test_the_magic_options() -> None:
     assert set(OPTION_STRINGS) == {
         "--aspect-ratio",
         "--audio",
+        "--batch",
         "--coach",
         "--dry-run",
         "--duration",
@@ -150,6 +152,7 @@ def test_the_magic_options() -> None:
         "--resolution",
         "--seed",
         "--seeds",
+        "--skip-bad",
         "--standard",
         "--sweep",
         "--timeout",
