@@ -112,7 +112,8 @@ class Batch(BatchShow):
         return [row.result for row in self.rows]
 
     def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
-        """Call `callback()` when a row ends and when the batch ends (never per status)."""
+        """Call `callback()` when a row changes state (waiting, submitting, queued, ...,
+        completed) and when the batch ends; never on the other news of a job."""
         self._listeners.append(callback)
         return lambda: self._listeners.remove(callback) if callback in self._listeners else None
 
@@ -126,6 +127,7 @@ class Batch(BatchShow):
             self.counts[row.state] -= 1
             self.counts[state] += 1
             row.state = state
+            self._changed()
 
     # -------------------------------------------------------------- actions
     def start(self) -> Batch:
@@ -235,7 +237,6 @@ class Batch(BatchShow):
             row.seed, row.endpoint = result.seed, result.endpoint
             self.recent.append(row.index)
         self._set(row, snap.state.value)
-        self._changed()
 
     # -------------------------------------------------------------- waiting
     def wait(self, timeout: float | None = None) -> Any:

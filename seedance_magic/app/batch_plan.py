@@ -108,12 +108,13 @@ def plan_batch(
     *,
     skip_bad: bool = False,
     retry_failed: bool = False,
-    skip_hint: str = "skip_bad=True",
+    flags: bool = False,
     budget: bool = True,
     cwd: Path | None = None,
 ) -> BatchPlan:
     """Everything about the batch before anything is sent; raises InvalidRequest (bad
-    rows, unless `skip_bad`) or BudgetExceeded (unless `budget` is False: a dry run)."""
+    rows, unless `skip_bad`) or BudgetExceeded (unless `budget` is False: a dry run).
+    `flags`: the messages name the magic's flags (--skip-bad), not the keywords."""
     settings = runtime.settings
     raw, lines = read_rows(rows, cwd)
     parsed = parse_rows(raw, settings.defaults, options, lines=lines)
@@ -128,7 +129,7 @@ def plan_batch(
                 row = replace(row, request=None, error=str(exc))
         planned.append((row, plan))
     if any(row.error is not None for row, _ in planned) and not skip_bad:
-        raise InvalidRequest(bad_rows_message([row for row, _ in planned], skip=skip_hint))
+        raise InvalidRequest(bad_rows_message([row for row, _ in planned], skip="--skip-bad" if flags else "skip_bad=True"))
     keys = [_row_key(plan, runtime) if plan is not None else f"bad {row.error}" for row, plan in planned]
     identity = batch_identity(keys)
     done = _journalled(runtime, identity)
@@ -151,7 +152,7 @@ def plan_batch(
         try:
             cells.check_budget(estimate, settings, runtime, yes=yes, what=f"batch of {len(to_pay)} videos")
         except BudgetExceeded as exc:
-            if skip_hint != "--skip-bad":  # the Python API: its keyword, not the magic's flag
+            if not flags:
                 exc.hint = exc.hint.replace("Add --yes", "Pass yes=True")
             raise
     warnings = dict.fromkeys(w for _, p in planned if p is not None and p.inputs for w in p.inputs.warnings)

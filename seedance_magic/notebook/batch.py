@@ -29,7 +29,7 @@ def run_batch(request: GenerationRequest, shell: Any, runtime: Runtime) -> Batch
         dict(request.batch_options),
         runtime,
         skip_bad=request.skip_bad,
-        skip_hint="--skip-bad",
+        flags=True,
         budget=not request.dry_run,
     )
     for warning in plan.warnings:
