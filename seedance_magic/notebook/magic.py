@@ -3,6 +3,7 @@ cell runner or a report, return what to show. No network, no widget layout, no s
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -54,6 +55,8 @@ class SeedanceMagic:
 
     # ---------------------------------------------------------------- line
     def _line(self, line: str) -> Any:
+        if _BATCH.search(line):  # `%seedance --batch ROWS ...`: a batch needs no cell body
+            return self._cell(line, "")
         from ..app import reports
         from ..engine.runtime import get_runtime
         from ..spec.parse import parse_line_command
@@ -97,6 +100,7 @@ class SeedanceMagic:
 
 
 _loaded: dict[int, SeedanceMagic] = {}
+_BATCH = re.compile(r"(^|\s)--batch(\s|=|$)")
 
 
 def load(ip: Any) -> None:

@@ -67,10 +67,10 @@ class BatchView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._cancel = Button(
             description="Cancel batch",
             tooltip="send no more rows and cancel the jobs in flight",
-            layout=Layout(width="auto", flex="0 0 auto"),
+            layout=Layout(width="auto", flex="0 0 auto", margin="0 0 0 12px"),
             _dom_classes=("sd-batch-cancel",),
         )
-        top = HBox((self._live, self._cancel), layout=Layout(align_items="flex-start", gap="12px"))
+        top = HBox((self._live, self._cancel), layout=Layout(align_items="flex-start"))
         kwargs.setdefault("_dom_classes", ("sd-batch",))
         super().__init__(children=(style_widget(), top, self._posters, self._failures), **kwargs)
         self._cancelled = False
@@ -103,8 +103,9 @@ class BatchView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._posters_now()
 
     def close(self) -> None:
-        if self._ticker is not None and not self._ticker.done():
-            self._ticker.cancel()
+        ticker = getattr(self, "_ticker", None)
+        if ticker is not None and not ticker.done():
+            ticker.cancel()
         super().close()
 
     def __repr__(self) -> str:
