@@ -129,7 +129,8 @@ def plan_batch(
                 row = replace(row, request=None, error=str(exc))
         planned.append((row, plan))
     if any(row.error is not None for row, _ in planned) and not skip_bad:
-        raise InvalidRequest(bad_rows_message([row for row, _ in planned], skip="--skip-bad" if flags else "skip_bad=True"))
+        skip = "--skip-bad" if flags else "skip_bad=True"
+        raise InvalidRequest(bad_rows_message([row for row, _ in planned], skip=skip))
     keys = [_row_key(plan, runtime) if plan is not None else f"bad {row.error}" for row, plan in planned]
     identity = batch_identity(keys)
     done = _journalled(runtime, identity)

@@ -36,7 +36,7 @@ def test_a_batch_cell_waits_binds_and_leaves_its_static_form(
     html = "".join(str(b.get("text/html", "")) for b in ran.bundles)
     assert "seedance batch of 2" in html and "2 completed" in html and html.count("<img") == 2
     table = batch.wait()
-    assert list(table["seed"])[0] == 5 and list(table["status"]) == ["completed", "completed"]
+    assert table.loc[0, "seed"] == 5 and list(table["status"]) == ["completed", "completed"]
 
 
 def test_bad_rows_are_listed_by_number_and_nothing_is_sent(
