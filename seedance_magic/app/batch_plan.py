@@ -82,7 +82,7 @@ def read_rows(rows: Any, cwd: Path | None = None) -> tuple[list[Any], list[int] 
 
 def _read_csv(path: Path, cwd: Path | None) -> tuple[list[Any], list[int]]:
     shown = str(path)
-    if path.suffix.lower() not in (".csv", ".txt", ".tsv") and not path.exists():
+    if path.suffix.lower() not in (".csv", ".txt") and not path.exists():
         raise InvalidRequest(
             f"{shown!r} is not a CSV file; give a list of prompts (a single prompt goes in a list), "
             "a list of dicts, a DataFrame or the path of a CSV file"
