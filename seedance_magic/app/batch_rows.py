@@ -74,7 +74,9 @@ def table_of(rows: list[Row]) -> Any:
         import pandas as pd
     except ImportError:
         return records
-    return pd.DataFrame.from_records(records, columns=["row", *COLUMNS]).set_index("row")
+    frame = pd.DataFrame.from_records(records, columns=["row", *COLUMNS]).set_index("row")
+    frame["seed"] = frame["seed"].astype("Int64")  # whole numbers, with gaps where there is none
+    return frame
 
 
 class BatchShow:
