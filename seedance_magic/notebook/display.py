@@ -1,5 +1,5 @@
 """How jobs and grids show themselves in a kernel: IPython type printers that give a
-running Job or JobGroup its live widget (a finished one shows its static form, its own
+running Job, JobGroup or Story its live widget (a finished one shows its static form, its own
 text and HTML). Registered by name, so installing them imports nothing: `%load_ext`
 and the Python API's first use in a kernel install them."""
 
@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-_PRINTED = (("seedance_magic.engine.job", "Job"), ("seedance_magic.engine.group", "JobGroup"))
+_PRINTED = (
+    ("seedance_magic.engine.job", "Job"),
+    ("seedance_magic.engine.group", "JobGroup"),
+    ("seedance_magic.app.story", "Story"),
+)
 
 
 def install(shell: Any) -> None:

@@ -39,6 +39,11 @@ examples:
   %%seedance --fast --seeds 1-4 --sweep aspect_ratio=16:9,9:16 --dry-run
   A paper boat drifts down a gutter stream
 
+  %%seedance --story --fast -r 480p -d 4 --seed 5
+  A paper boat is folded on a kitchen table
+  --- -d 6
+  The boat is set down in a gutter stream and drifts away
+
 %seedance jobs | cancel ID|all | price [options] [-- prompt] | config | resume ID |
           history [N] [--search TEXT] | studio | help
 """
@@ -77,6 +82,14 @@ _DECLARATION: tuple[str | tuple[str, str, str], ...] = (
     ("--seeds", "LIST", "one video per seed: 1,2,3 or 1-4 or 1-3,7"),
     ("-n", "N", "N videos with random seeds"),
     ("--sweep", "FIELD=V1,V2...", "vary a field, repeatable: " + ", ".join(SWEEP_FIELDS)),
+    "story (shots that continue from each other)",
+    ("--story", "", "the body is shots between --- lines (--- -d 6: that shot's options), stitched"),
+    (
+        "--continue",
+        "NAME",
+        "start from a result's last frame: a Job, Result or Story variable, or a request id",
+    ),
+    ("--stitch", "", "with --continue: join the new shot to the original into one film"),
 )
 
 OPTION_STRINGS: tuple[str, ...] = tuple(

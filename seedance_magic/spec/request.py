@@ -57,6 +57,9 @@ class GenerationRequest:
     seeds: tuple[int, ...] = ()
     n: int | None = None
     sweeps: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    story: bool = False  # the body is shots between `---` lines (spec/story.py)
+    continue_from: str | None = None  # a notebook variable or a request id: start from its last frame
+    stitch: bool = False  # with continue_from: the new shot joined to the original
 
     @property
     def endpoint(self) -> ep.Endpoint:
