@@ -38,6 +38,7 @@ from .template import Template, interpolate
 __all__ = [
     "MAX_SHOTS",
     "StoryRequest",
+    "continue_cell",
     "continued",
     "parse_story",
     "story_cell",
@@ -306,6 +307,23 @@ def story_cell(
             lines.append(" ".join(["---", *own]))
         lines.append(shot.prompt.replace("{{", "\\{{"))
     return "\n".join(lines)
+
+
+def continue_cell(
+    endpoint_id: str, arguments: Mapping[str, Any], request_id: str, provider: str = "fal"
+) -> str:
+    """The cell that carries a clip on: `%%seedance --continue REQUEST_ID --stitch` with
+    the clip's tier, resolution, duration, aspect ratio and sound, and a line to replace
+    with the next shot's prompt (the player's "continue this clip" button)."""
+    endpoint = ep.find_endpoint(endpoint_id)
+    if endpoint is None:
+        raise ValueError(f"unknown endpoint {endpoint_id!r}")
+    opt.check_continue(request_id)  # an id --continue takes (InvalidRequest is a ValueError)
+    kept = ("resolution", "duration", "aspect_ratio", "generate_audio")
+    values = {key: arguments[key] for key in kept if key in arguments}
+    t2v = ep.endpoint_for("t2v", endpoint.tier).id
+    line = planning.reproduce_cell(t2v, values, None, provider=provider).split("\n", 1)[0]
+    return f"{line} --continue {request_id} --stitch\nWhat happens next: the new shot's prompt"
 
 
 def _differences(shot: GenerationRequest, first: GenerationRequest) -> list[str]:
