@@ -127,7 +127,7 @@ def story(
     from .app import cells
     from .app.story import launch_story
     from .app.story_plan import plan_story
-    from .spec.story import story_from_options
+    from .spec.story_parse import story_from_options
 
     rt = _runtime(runtime)
     settings = rt.settings

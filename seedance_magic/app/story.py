@@ -1,26 +1,21 @@
 """`Story`: the shots of a story made one after another, then stitched into one film.
 
-    shot 1 (text-to-video, or image-to-video with -i)
-      -> its last frame (decoded off the loop) -> shot 2, image-to-video from it -> ...
-      -> the clips stitched into one MP4 in the output folder (media/stitch.py)
+    shot 1 (text-to-video, or image-to-video with -i) -> its last frame (decoded off
+    the loop) -> shot 2, image-to-video from it -> ... -> the clips stitched into one
+    MP4 in the output folder (media/stitch.py)
 
-A story runs as one task on the runtime's loop, like a Job; `wait()` (or `await
-story`) gives its `StoryResult`. Each shot is the same plan, guard and launch as a cell
-(app/cells.py): a cached shot replays for $0, and since a replayed shot is the same
-file, its last frame and so the next shot's input are the same too. A shot the journal
-has as sent but unfinished (its kernel died) is reattached, never sent again. A shot
-that fails or is cancelled stops the story: the shots made so far are kept and
-stitched, and the film says which shot stopped it and why. `cancel()` cancels the
-current shot and sends no more. Views subscribe to its `StorySnapshot`s.
+A story runs as one task on the runtime's loop, like a Job; `wait()` (or `await story`)
+gives its `StoryResult`. Each shot is planned, guarded and launched as a cell is
+(story_plan.shot_job): a cached shot replays for $0, and a replayed shot is the same
+file, so the next shot's input is the same too. A failed or cancelled shot stops the
+story: the shots made are kept and stitched, and the film says which shot stopped it
+and why. Views subscribe to its `StorySnapshot`s.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import re
-import time
 import weakref
 from collections.abc import Callable, Generator
 from dataclasses import replace
@@ -29,14 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.job import Job
 from ..engine.wait import block
-from ..errors import BudgetExceeded, JobTimeout, SeedanceError
+from ..errors import JobTimeout, SeedanceError
 from ..model import Result, StoryResult, StorySnapshot
 from ..render.story import story_html, story_text
-from ..spec.states import State
-from ..spec.story import continued, story_cell
-from ..store.journal import JobRecord
+from ..spec.story import continued, film_name
 from . import cells
-from .story_plan import StoryPlan
+from .history import poster_src
+from .story_plan import StoryPlan, shot_job
 
 if TYPE_CHECKING:
     from ..engine.runtime import Runtime
@@ -44,7 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["Story", "launch_story"]
 
 POSTER_WIDTH = 160
-_SLUG = re.compile(r"[^a-z0-9]+")
 # The stories running in this process, by runtime and identity: the same cell run again
 # while its story runs shows that story instead of starting it twice.
 _running: weakref.WeakValueDictionary[tuple[int, str], Story] = weakref.WeakValueDictionary()
@@ -81,7 +74,6 @@ class Story:
         self._snapshot = self._make_snapshot()
         runtime.register(self)
 
-    # ----------------------------------------------------------------- public
     @property
     def snapshot(self) -> StorySnapshot:
         return self._snapshot
@@ -133,10 +125,9 @@ class Story:
         self._publish(stage="cancelling…")
 
     def wait(self, timeout: float | None = None, *, strict: bool = False) -> StoryResult:
-        """Block until the story has ended and return its film. A story stopped by a
-        failed shot returns the film of the shots made (its `failed` says why); it
-        raises when no shot made a video, or with `strict=True` when any shot failed.
-        Ctrl-C cancels the story, then raises KeyboardInterrupt."""
+        """Block until the story has ended and return its film (`failed` says why when a
+        shot stopped it); raise when no shot made a video, or with `strict` when one
+        failed. Ctrl-C cancels the story, then raises KeyboardInterrupt."""
         self.start()
         if self._task is not None and not self._task.done():
             assert self._loop is not None
@@ -178,7 +169,6 @@ class Story:
         """Text and HTML of the story as it stands (a live widget where one can render)."""
         return {"text/plain": story_text(self._snapshot), "text/html": story_html(self._snapshot)}
 
-    # ----------------------------------------------------------------- state
     def _make_snapshot(self) -> StorySnapshot:
         plan = self.plan
         shots = tuple(job.snapshot if job is not None else None for job in self.jobs)
@@ -207,7 +197,6 @@ class Story:
             with contextlib.suppress(Exception):  # a broken view must never break the story
                 callback(self._snapshot)
 
-    # ----------------------------------------------------------------- the run
     async def _main(self) -> StoryResult:
         plan, count = self.plan, len(self.plan.request)
         previous = plan.prelude.path if plan.prelude is not None else None
@@ -220,7 +209,9 @@ class Story:
                 if result is None:
                     break
                 previous = result.path
-                self.posters[index] = await asyncio.to_thread(_poster, result.path)
+                if result.path is not None:  # a small poster for the strip, inline
+                    poster = await asyncio.to_thread(poster_src, result.path, embed=True, width=POSTER_WIDTH)
+                    self.posters[index] = poster
                 self._publish()
             return await self._finish()
         except Exception as exc:  # a fault of ours: the story ends, saying so
@@ -252,7 +243,7 @@ class Story:
                 )
             if self._cancelled:
                 return None
-            job = self._job_for(plan, index)
+            job = shot_job(self.plan, plan, index, self.runtime)
         except SeedanceError as exc:
             self._stop(index, exc)
             return None
@@ -266,51 +257,9 @@ class Story:
             self._stop(index, exc)
             return None
 
-    def _job_for(self, plan: cells.Plan, index: int) -> Job:
-        """The shot's job: a cache replay, the unfinished job the journal has of it
-        (reattached), or a new one, checked against the budget when it was not counted."""
-        runtime = self.runtime
-        if cells.cache_hit(plan, runtime.settings, runtime) is not None:
-            return cells.launch(plan, runtime, start=False)
-        record = self._unfinished(plan, index)
-        if record is not None:
-            for known in list(runtime.jobs.values()):
-                if isinstance(known, Job) and known.journal_id == record.id and not known.done:
-                    return known
-            return Job.resume(record, runtime)
-        if index not in self.plan.budgeted and not self.plan.request.base.yes:
-            rest = [i for i in range(index, len(self.plan.request)) if i not in self.plan.budgeted]
-            cost = self.plan.request.estimate(
-                skip=[i for i in range(len(self.plan.request)) if i not in rest]
-            )
-            try:
-                cells.check_budget(cost, runtime.settings, runtime, yes=False, what="rest of the story")
-            except BudgetExceeded as exc:
-                raise BudgetExceeded(f"shot {index + 1} is not in the cache after all: {exc}") from None
-        return cells.launch(plan, runtime, start=False, group=self.plan.group_id, group_index=index)
-
-    def _unfinished(self, plan: cells.Plan, index: int) -> JobRecord | None:
-        """The journal's newest row of this shot, when it was sent and has not ended."""
-        if not self.plan.resumable:
-            return None
-        rows = [
-            r
-            for r in self.runtime.journal.group(self.plan.group_id)
-            if r.group_index == index and r.cache_key == plan.cache_key
-        ]
-        if not rows:
-            return None
-        newest = rows[0]
-        sent = newest.request_id and newest.status_url and not State(newest.state).terminal
-        return newest if sent else None
-
     def _stop(self, index: int, exc: SeedanceError) -> None:
-        number, count = index + 1, len(self.plan.request)
-        why = str(exc)
-        if self._cancelled:
-            self._error = f"cancelled at shot {number} of {count}"
-        else:
-            self._error = f"shot {number} of {count} failed: {why}"
+        where = f"shot {index + 1} of {len(self.plan.request)}"
+        self._error = f"cancelled at {where}" if self._cancelled else f"{where} failed: {exc}"
 
     async def _finish(self) -> StoryResult:
         """Stitch the shots made (after the clip it continues, with --stitch) and end."""
@@ -320,35 +269,16 @@ class Story:
         results = [job.result for job in self.jobs if job is not None and job.result is not None]
         if self._cancelled and self._error is None and len(results) < len(plan.request):
             self._error = f"cancelled after {len(results)} of {len(plan.request)} shots"
-        clips = [r.path for r in results if r.path is not None]
-        if plan.stitch_prelude and plan.prelude is not None and plan.prelude.path is not None and clips:
-            clips.insert(0, plan.prelude.path)
-        reproduce = story_cell(
-            plan.request,
-            [r.seed for r in results] + [s.seed for s in plan.request.shots[len(results) :]],
-            plan.first.inputs.names
-            if plan.first.inputs is not None and plan.request.shots[0].image
-            else None,
-            defaults=self.runtime.settings.defaults,
-            provider=plan.first.provider,
-        )
-        film = StoryResult(
-            path=None,
-            shots=tuple(results),
-            reproduce=reproduce,
-            planned=len(plan.request),
-            failed=self._error,
-            prelude=plan.prelude,
-        )
+        film, clips = plan.film_of(results, self._error, self.runtime.settings.defaults)
         if clips:
             self._publish(state="stitching", stage=f"stitching {len(clips)} clips")
-            dest = _film_path(self.runtime.settings.output_dir, plan, len(results))
+            name = film_name(plan.group_id, plan.request.shots[0].prompt, len(results), len(plan.request))
+            dest = Path(self.runtime.settings.output_dir) / name
             try:
                 report = await asyncio.to_thread(stitch, clips, dest)
             except SeedanceError as exc:
-                film = replace(
-                    film, failed=f"{film.failed + '; ' if film.failed else ''}stitching failed: {exc}"
-                )
+                failed = f"{film.failed}; " if film.failed else ""
+                film = replace(film, failed=f"{failed}stitching failed: {exc}")
             else:
                 film = replace(
                     film,
@@ -362,26 +292,3 @@ class Story:
         state = "completed" if film.failed is None else "cancelled" if self._cancelled else "failed"
         self._publish(state=state, stage="", error=film.failed)
         return film
-
-
-def _film_path(folder: Path, plan: StoryPlan, made: int) -> Path:
-    """seedance_outputs/story_paper-boat-is-folded_3a9c41d2.mp4 (…_2of3 when it stopped early)."""
-    slug = _SLUG.sub("-", plan.request.shots[0].prompt.lower())[:32].strip("-") or "story"
-    part = "" if made == len(plan.request) else f"_{made}of{len(plan.request)}"
-    ident = plan.group_id.removeprefix("story-")
-    if plan.resumable:  # the same story, the same film
-        return Path(folder) / f"story_{slug}_{ident[:8]}{part}.mp4"
-    return Path(folder) / f"{time.strftime('%Y%m%d-%H%M%S')}_story_{slug}_{ident[-8:]}{part}.mp4"
-
-
-def _poster(path: Path | None) -> str | None:
-    """A small poster of a finished shot as a data: URI, for the strip (None if unreadable)."""
-    from ..media.video import poster_png
-
-    if path is None:
-        return None
-    try:
-        png = poster_png(path, max_width=POSTER_WIDTH)
-    except (SeedanceError, ValueError, OSError):
-        return None
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

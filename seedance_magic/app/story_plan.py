@@ -7,7 +7,8 @@ continues from, found by notebook variable or request id.
             -> budget check on the shots still to make (notebook/stories.py, api.story)
             -> Story(plan).start() (app/story.py)
 
-A seeded story (with the cache on) has a stable identity: re-running its cell finds its
+Each shot's job (`shot_job`) is a cache replay, a reattached unfinished job, or a new
+one. A seeded story (with the cache on) has a stable identity: re-running its cell finds its
 journal rows (`group_id`, `group_index`), replays the finished shots from the cache for
 $0 and reattaches to a shot that was sent but not finished, also after a kernel restart.
 """
@@ -15,27 +16,27 @@ $0 and reattaches to a shot that was sent but not finished, also after a kernel 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..engine.job import Job
-from ..errors import InvalidRequest, require_video_extra
+from ..errors import BudgetExceeded, InvalidRequest, require_video_extra
 from ..model import Result, StoryResult
 from ..settings import choose
 from ..spec import plan as planning
 from ..spec import providers
 from ..spec.cost import CostEstimate
-from ..spec.request import GenerationRequest
+from ..spec.request import Defaults, GenerationRequest
 from ..spec.states import State
 from ..spec.story import StoryRequest, continued, story_cell, story_id
-from ..store.records import result_from
+from ..store.journal import JobRecord
 from . import cells
 
 if TYPE_CHECKING:
     from ..engine.runtime import Runtime
 
-__all__ = ["StoryPlan", "continue_request", "plan_story", "resolve_continue"]
+__all__ = ["StoryPlan", "continue_request", "plan_story", "shot_job"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,21 @@ class StoryPlan:
     def budgeted(self) -> frozenset[int]:
         """The shots the budget check counted."""
         return frozenset(range(len(self.request))) - self.done
+
+    def film_of(
+        self, results: list[Result], failed: str | None, defaults: Defaults | None = None
+    ) -> tuple[StoryResult, list[Path]]:
+        """The film of the shots made (not stitched yet: no path), with the story's cell
+        and the seeds they were made with; and the clips to stitch, in order."""
+        request, inputs = self.request, self.first.inputs
+        names = inputs.names if inputs is not None and request.shots[0].image is not None else None
+        seeds = [r.seed for r in results] + [s.seed for s in request.shots[len(results) :]]
+        cell = story_cell(request, seeds, names, defaults=defaults, provider=self.first.provider)
+        film = StoryResult(None, tuple(results), cell, len(request), failed=failed, prelude=self.prelude)
+        clips = [r.path for r in results if r.path is not None]
+        if self.stitch_prelude and self.prelude is not None and self.prelude.path is not None and clips:
+            clips.insert(0, self.prelude.path)
+        return film, clips
 
 
 def plan_story(
@@ -124,50 +140,41 @@ def continue_request(request: GenerationRequest, prelude: Result) -> GenerationR
     return continued(replace(request, continue_from=None), last_frame(prelude.path))
 
 
-def resolve_continue(value: str, namespace: Mapping[str, Any], runtime: Runtime) -> Result:
-    """The finished result `--continue VALUE` names: a notebook variable holding a Job,
-    Result, Story or StoryResult (a story continues from its film), else a request id
-    from the journal."""
-    if value in namespace:
-        return _of_object(value, namespace[value])
-    record = runtime.journal.by_request_id(value)
-    if record is None:
-        raise InvalidRequest(
-            f"--continue {value}: there is no notebook variable or journalled request by that name; "
-            "give the --out name of a result, or a request id from %seedance history"
-        )
-    if record.state != State.COMPLETED.value:
-        raise InvalidRequest(
-            f"--continue {value}: that job is {record.state}, not completed; "
-            f"%seedance resume {value} follows it to the end"
-        )
-    return result_from(record)
+# ------------------------------------------------------------------- each shot
+def shot_job(story: StoryPlan, plan: cells.Plan, index: int, runtime: Runtime) -> Job:
+    """The job of shot `index` (not started): a cache replay, the job the journal has as
+    sent and unfinished (reattached, never sent again), or a new one, checked against the
+    budget first when the story's check counted it as made already."""
+    if cells.cache_hit(plan, runtime.settings, runtime) is not None:
+        return cells.launch(plan, runtime, start=False)
+    record = _unfinished(story, plan, index, runtime)
+    if record is not None:
+        for known in list(runtime.jobs.values()):
+            if isinstance(known, Job) and known.journal_id == record.id and not known.done:
+                return known
+        return Job.resume(record, runtime)
+    count = len(story.request)
+    if index not in story.budgeted and not story.request.base.yes:
+        rest = {i for i in range(index, count) if i not in story.budgeted}
+        cost = story.request.estimate(skip=[i for i in range(count) if i not in rest])
+        try:
+            cells.check_budget(cost, runtime.settings, runtime, yes=False, what="rest of the story")
+        except BudgetExceeded as exc:
+            raise BudgetExceeded(f"shot {index + 1} is not in the cache after all: {exc}") from None
+    return cells.launch(plan, runtime, start=False, group=story.group_id, group_index=index)
 
 
-def _of_object(name: str, obj: Any) -> Result:
-    if getattr(obj, "view", None) == "story":  # a Story (app/story.py)
-        if not obj.done:
-            raise InvalidRequest(
-                f"--continue {name}: the story is still running; run the cell when it has ended"
-            )
-        film = obj.film
-        if film is None:
-            raise InvalidRequest(f"--continue {name}: the story made no film ({obj.snapshot.error})")
-        obj = film
-    if isinstance(obj, StoryResult):
-        if obj.path is None or not obj.shots:
-            raise InvalidRequest(f"--continue {name}: the story made no film ({obj.failed})")
-        return replace(obj.shots[-1], path=obj.path, duration_s=obj.seconds)
-    if isinstance(obj, Job):
-        if not obj.done:
-            raise InvalidRequest(
-                f"--continue {name}: the job is still {obj.status.value}; wait for it, then run the cell"
-            )
-        if obj.result is None:
-            raise InvalidRequest(f"--continue {name}: the job made no video ({obj.snapshot.error})")
-        return obj.result
-    if isinstance(obj, Result):
-        return obj
-    raise InvalidRequest(
-        f"--continue {name}: the variable holds a {type(obj).__name__}, not a Job, Result or Story"
-    )
+def _unfinished(story: StoryPlan, plan: cells.Plan, index: int, runtime: Runtime) -> JobRecord | None:
+    """The journal's newest row of this shot, when it was sent and has not ended."""
+    if not story.resumable:
+        return None
+    rows = [
+        r
+        for r in runtime.journal.group(story.group_id)
+        if r.group_index == index and r.cache_key == plan.cache_key
+    ]
+    if not rows:
+        return None
+    newest = rows[0]
+    sent = newest.request_id and newest.status_url and not State(newest.state).terminal
+    return newest if sent else None

@@ -17,8 +17,9 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..app import cells
+from ..app.continuing import resolve_continue
 from ..app.story import Story, launch_story
-from ..app.story_plan import StoryPlan, continue_request, plan_story, resolve_continue
+from ..app.story_plan import StoryPlan, continue_request, plan_story
 from ..render.coach import Hints, hints_html
 from ..render.html import esc
 from ..render.shown import Shown
