@@ -44,15 +44,15 @@ def split_shots(body: str) -> list[_Shot]:
     """The body's shots, as typed: a separator line starts a new shot; one before any
     text introduces the first shot."""
     shots: list[_Shot] = []
-    options, lines, start = "", [], 1
+    options, lines, start, opened = "", [], 1, False
     for number, line in enumerate(body.splitlines(), 1):
         match = SEPARATOR.fullmatch(line)
         if match is None:
             lines.append(line)
             continue
-        if shots or "\n".join(lines).strip() or options:
+        if opened or "\n".join(lines).strip():
             shots.append(_Shot(options, "\n".join(lines), start))
-        options, lines, start = match[1] or "", [], number
+        options, lines, start, opened = match[1] or "", [], number, True
     shots.append(_Shot(options, "\n".join(lines), start))
     return shots
 
@@ -174,7 +174,7 @@ def story_from_options(
         elif item.get("generate_audio"):
             merged["no_audio"] = False
         try:
-            requests.append(request_from_options(prompt, defaults, **merged))
+            requests.append(replace(request_from_options(prompt, defaults, **merged), story=True))
         except InvalidRequest as exc:
             raise InvalidRequest(f"shot {number}: {exc.message}") from None
     return StoryRequest(replace(base, story=True), seed_shots(base, requests))
