@@ -160,21 +160,35 @@ def film_name(group_id: str, first_prompt: str, made: int | None = None, planned
     return f"story_{slug}_{short}{part}.mp4"
 
 
+NEXT = "What happens next: the new shot's prompt"
+
+
 def continue_cell(
-    endpoint_id: str, arguments: Mapping[str, Any], request_id: str, provider: str = "fal"
+    endpoint_id: str,
+    arguments: Mapping[str, Any],
+    request_id: str,
+    provider: str = "fal",
+    *,
+    seed: int | None = None,
+    stitch: bool = True,
 ) -> str:
-    """The cell that carries a clip on: `%%seedance --continue REQUEST_ID --stitch` with
-    the clip's tier, resolution, duration, aspect ratio and sound, and a line to replace
-    with the next shot's prompt (the player's "continue this clip" button)."""
+    """A `%%seedance --continue REQUEST_ID` cell with these arguments' tier, resolution,
+    duration, aspect ratio and sound. With `seed` (and the arguments' prompt), the cell
+    that makes a continued shot again; without, the player's "continue this clip"
+    button: `--stitch` and a line to replace with the next shot's prompt."""
     endpoint = ep.find_endpoint(endpoint_id)
     if endpoint is None:
         raise ValueError(f"unknown endpoint {endpoint_id!r}")
     opt.check_continue(request_id)  # an id --continue takes (InvalidRequest is a ValueError)
-    kept = ("resolution", "duration", "aspect_ratio", "generate_audio")
+    kept = ("resolution", "duration", "aspect_ratio", "generate_audio", "end_user_id")
     values = {key: arguments[key] for key in kept if key in arguments}
     t2v = ep.endpoint_for("t2v", endpoint.tier).id
     line = planning.reproduce_cell(t2v, values, None, provider=provider).split("\n", 1)[0]
-    return f"{line} --continue {request_id} --stitch\nWhat happens next: the new shot's prompt"
+    line += f" --continue {request_id}" + (" --stitch" if stitch else "")
+    if seed is None:
+        return f"{line}\n{NEXT}"
+    prompt = str(arguments.get("prompt", "")).replace("{{", "\\{{")
+    return f"{line} --seed {seed}\n{prompt}"
 
 
 def _differences(shot: GenerationRequest, first: GenerationRequest) -> list[str]:

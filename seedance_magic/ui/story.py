@@ -16,7 +16,8 @@ from typing import Any, Protocol
 from ipywidgets import HTML, Button, HBox, Layout, Output, VBox
 
 from ..model import StorySnapshot
-from ..render.story import film_html, film_text, head_html, story_html, story_text, strip_html
+from ..render.film import film_html, film_text
+from ..render.story import head_html, story_html, story_text, strip_html
 from .player import display_data
 from .progress import set_trait, show, style_widget
 

@@ -10,8 +10,9 @@ from typing import Any
 
 from seedance_magic.engine.job import State
 from seedance_magic.model import StoryResult, StorySnapshot
+from seedance_magic.render.film import film_html, film_text
 from seedance_magic.render.gallery import Card, history_html, history_text
-from seedance_magic.render.story import film_html, film_text, story_html, story_text
+from seedance_magic.render.story import story_html, story_text
 from seedance_magic.render.story_card import Shot, StoryCard
 from seedance_magic.spec.cost import CostEstimate
 
@@ -98,10 +99,12 @@ def test_the_film_stands_alone() -> None:
     assert "18.0 s · 3 shots · charged $4.35" in text and "joined without re-encoding" in text
     for k in range(3):
         assert f"shot {k + 1} prompt" in text and f"at 0:{6 * k:02d}" in text
-    buttons = markup.tags("button")
-    assert [b["data-label"] for b in buttons] == ["copy cell"] * 3 + ["copy the story cell"]
-    assert buttons[-1]["data-copy"] == CELL
-    assert str(buttons[1]["data-copy"]).startswith("%%seedance --fast -d 6 --seed 43\n")
+    (button,) = markup.tags("button")
+    assert button["data-label"] == "copy the story cell" and button["data-copy"] == CELL
+    # each shot's cell, folded; a later shot is made again by continuing the shot before it
+    assert "%%seedance --fast -d 6 --seed 42\nshot 1 prompt" in text
+    assert "%%seedance --fast -d 6 --continue req-0 --seed 43\nshot 2 prompt" in text
+    assert "%%seedance --fast -d 6 --continue req-1 --seed 44\nshot 3 prompt" in text
     assert CELL in text  # the <pre>, to copy by hand
     assert "widget" not in page
 
