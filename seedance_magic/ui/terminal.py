@@ -62,8 +62,8 @@ class TextProgress:
 
 
 class StoryTextProgress:
-    """A story's progress without widgets: a line when a shot changes state or the story
-    moves on (reading a frame, stitching), then the film's path."""
+    """A story's progress without widgets: a line when a shot is under way or has ended,
+    or the story moves on (reading a frame, stitching), then the film's path."""
 
     def __init__(self, story: Any, stream: TextIO | None = None, *, prefix: str = "seedance story: ") -> None:
         self._stream = stream
@@ -75,7 +75,9 @@ class StoryTextProgress:
             self._unsubscribe = story.subscribe(self.update)
 
     def update(self, story: StoryShape) -> None:
-        words = tuple(shot_word(s) for s in story.shots)
+        words = tuple(
+            "under way" if s is not None and not s.state.terminal else shot_word(s) for s in story.shots
+        )
         key = (story.state, story.stage, words)
         if key == self._last:
             return
