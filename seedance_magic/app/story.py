@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.job import Job
 from ..engine.wait import block
-from ..errors import JobTimeout, SeedanceError
+from ..errors import JobCancelled, JobTimeout, SeedanceError
 from ..model import Result, StoryResult, StorySnapshot
 from ..render.story import story_html, story_text
 from ..spec.story import continued, film_name
@@ -259,7 +259,12 @@ class Story:
 
     def _stop(self, index: int, exc: SeedanceError) -> None:
         where = f"shot {index + 1} of {len(self.plan.request)}"
-        self._error = f"cancelled at {where}" if self._cancelled else f"{where} failed: {exc}"
+        if self._cancelled:
+            self._error = f"cancelled at {where}"
+        elif isinstance(exc, JobCancelled):  # `%seedance cancel`, or the shot's --timeout
+            self._cancelled, self._error = True, f"{where} was cancelled: {exc}"
+        else:
+            self._error = f"{where} failed: {exc}"
 
     async def _finish(self) -> StoryResult:
         """Stitch the shots made (after the clip it continues, with --stitch) and end."""

@@ -144,3 +144,27 @@ def test_a_story_from_the_studio(runtime: Runtime, emulator: Emulator) -> None:
     card = studio.panel.gallery.children[0]
     (view,) = card.children
     assert view.film.outputs and film.path.name in view.film.outputs[0]["data"]["text/html"]
+
+
+def test_a_shot_timed_out_or_cancelled_from_outside_stops_the_story(
+    runtime: Runtime, emulator: Emulator
+) -> None:
+    from seedance_magic.app.reports import cancel
+
+    emulator.configure(hold=True)  # every shot waits in the queue
+    story = sd.story(SHOTS[:2], seed=31, timeout=0.5, **OPTIONS)
+    with pytest.raises(SeedanceError, match=r"shot 1 of 2 failed: timed out after 0\.5 s"):
+        story.wait()
+    assert story.status == "failed" and story.film is not None and story.film.path is None
+
+    async def scenario() -> Any:
+        story = sd.story(SHOTS[:2], seed=32, **OPTIONS)
+        await asyncio.to_thread(wait_until, lambda: story.request_ids, 30, "shot 1 sent")
+        cancel(runtime, "all")  # %seedance cancel all
+        with pytest.raises(SeedanceError, match="shot 1 of 2 was cancelled"):
+            await story
+        await runtime.aclose_loop()
+        return story
+
+    assert asyncio.run(scenario()).status == "cancelled"
+    assert accepted_submits(emulator) == 2  # one shot 1 each, no shot 2
