@@ -62,9 +62,12 @@ def difference(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
 
 
-def test_a_three_shot_story_is_one_film_of_continuing_shots_and_sends_nothing_again(
+def test_done_when_a_three_shot_story_is_one_film_of_continuing_shots(
     ip: InteractiveShell, emulator: Emulator
 ) -> None:
+    """Shots of 4, 4 and 5 s give one 13 s MP4; shots 2 and 3 start from the previous
+    shots' last frames; running the cell again sends nothing; a 3-shot story over a $1
+    budget is refused before its first shot."""
     ran = run_cell(ip, STORY)
     ran.ok()
     story = ip.user_ns["film"]
@@ -113,6 +116,13 @@ def test_a_three_shot_story_is_one_film_of_continuing_shots_and_sends_nothing_ag
     assert [s.cached for s in again.shots] == [True, True, True] and again.charged_usd == 0
     assert again.path == film.path and again.request_ids == film.request_ids
     assert probe(again.path).duration_s == pytest.approx(13.0, abs=0.05)
+
+    # a 3-shot story over a $1 budget is refused before its first shot
+    run_cell(ip, "%config Seedance.max_usd_per_run = 1").ok()
+    sent_before = emulator.stats.counts
+    refused = run_cell(ip, STORY.replace("--seed 5", "--seed 50"))
+    assert "this story of 3 shots is estimated at $1.46" in refused.one_clear_line()
+    assert emulator.stats.counts == sent_before
 
 
 def test_a_story_over_the_budget_is_refused_before_its_first_shot(
