@@ -18,6 +18,8 @@ __all__ = [
     "Job",
     "JobGroup",
     "Result",
+    "Story",
+    "StoryResult",
     "__version__",
     "batch",
     "coach",
@@ -25,27 +27,32 @@ __all__ = [
     "generate",
     "history",
     "load_ipython_extension",
+    "story",
     "studio",
     "unload_ipython_extension",
 ]
 
 if TYPE_CHECKING:
-    from .api import batch, coach, compare, generate, history, studio
+    from .api import batch, coach, compare, generate, history, story, studio
+    from .app.story import Story
     from .engine.group import JobGroup
     from .engine.job import Job
-    from .model import Result
+    from .model import Result, StoryResult
 
 # Public names and the module that defines each; loaded on first attribute access.
 _LAZY = {
     "Job": "engine.job",
     "Result": "model",
     "JobGroup": "engine.group",
+    "Story": "app.story",
+    "StoryResult": "model",
     "generate": "api",
     "batch": "api",
     "coach": "api",
     "history": "api",
     "studio": "api",
     "compare": "api",
+    "story": "api",
 }
 
 

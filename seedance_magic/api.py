@@ -6,6 +6,7 @@
     sd.history(5)
     sd.coach("a cat")  # hints on a prompt before it is paid for
     clips = sd.batch(["A kite", "A boat"], fast=True, duration=4)  # .wait(): a DataFrame
+    film = sd.story(["A kite rises", "It lands in a tree"], fast=True, seed=5).wait()
 
 Option defaults come from `%config Seedance.*` once the extension is loaded (else from
 the environment), exactly as for the magic and the studio.
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .app.batch import Batch
+    from .app.story import Story
     from .app.studio import Studio
     from .engine.job import Job
     from .engine.runtime import Runtime
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from .spec.hints import Hint
     from .ui.compare import CompareView
 
-__all__ = ["batch", "coach", "compare", "generate", "history", "studio"]
+__all__ = ["batch", "coach", "compare", "generate", "history", "story", "studio"]
 
 
 def _runtime(runtime: Runtime | None) -> Runtime:
@@ -133,6 +135,66 @@ def batch(
     for warning in plan.warnings:
         print(f"seedance: {warning}", file=sys.stderr)
     return start_batch(plan, rt, concurrency=concurrency)
+
+
+def story(
+    shots: Any,
+    *,
+    provider: str | None = None,
+    fast: bool = False,
+    standard: bool = False,
+    mode: str | None = None,
+    resolution: str | None = None,
+    duration: str | int | None = None,
+    aspect_ratio: str | None = None,
+    seed: int | None = None,
+    generate_audio: bool | None = None,
+    no_audio: bool = False,
+    end_user_id: str | None = None,
+    image: Any = None,
+    timeout: float | None = None,
+    no_cache: bool = False,
+    yes: bool = False,
+    runtime: Runtime | None = None,
+) -> Story:
+    """Start a story at once (non-blocking) and return it: the shots (a list of prompts)
+    made one after another, each after the first from the last frame of the one before,
+    stitched into one film. `.wait()` (or `await story`) gives the StoryResult (`.path`
+    is the film). The options are generate()'s and apply to every shot; a shot may be
+    {"prompt": ..., "duration": 6} to change its duration, tier, sound or seed. `seed=N`
+    gives shot k the seed N+k-1. The whole story's estimate is checked against the
+    budget before the first shot is sent; a seeded story run again replays for $0."""
+    from .app import cells
+    from .app.story import launch_story
+    from .app.story_plan import plan_story
+    from .spec.story_parse import story_from_options
+
+    rt = _runtime(runtime)
+    settings = rt.settings
+    request = story_from_options(
+        shots,
+        settings.defaults,
+        provider=provider,
+        fast=fast,
+        standard=standard,
+        mode=mode,
+        resolution=resolution,
+        duration=duration,
+        aspect_ratio=aspect_ratio,
+        seed=seed,
+        generate_audio=generate_audio,
+        no_audio=no_audio,
+        end_user_id=end_user_id,
+        image=image,
+        timeout=timeout,
+        no_cache=no_cache,
+        yes=yes,
+    )
+    plan = plan_story(request, rt)
+    count = len(request)
+    what = f"story of {count} shot{'' if count == 1 else 's'}"
+    cells.check_budget(plan.to_pay, settings, rt, yes=request.base.yes, what=what)
+    return launch_story(plan, rt)
 
 
 def coach(

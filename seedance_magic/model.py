@@ -1,6 +1,7 @@
 """The values that cross the layers: `JobSpec` (what to run), `Snapshot` (what a view
 sees of a job at one moment) and `Result` (a finished video, what it cost, how to make
-it again). Frozen; no I/O. A Result shows itself through render/ (text and HTML)."""
+it again); for stories, `StorySnapshot` and `StoryResult` (the stitched film). Frozen;
+no I/O. Results show themselves through render/ (text and HTML)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .render.film import film_html, film_text
 from .render.html import result_html
 from .render.text import result_text
 from .spec.cost import CostEstimate, frame_size, result_cost
@@ -17,7 +19,7 @@ from .spec.inputs import Inputs
 from .spec.plan import reproduce_cell
 from .spec.states import State
 
-__all__ = ["JobSpec", "Result", "Snapshot", "State"]
+__all__ = ["JobSpec", "Result", "Snapshot", "State", "StoryResult", "StorySnapshot"]
 
 
 @dataclass(frozen=True)
@@ -170,3 +172,75 @@ class Result:
 
     def __repr__(self) -> str:
         return result_text(self)
+
+
+@dataclass(frozen=True)
+class StoryResult:
+    """A story's film: `path` is the stitched MP4 (None when no shot made a video),
+    `shots` each shot's Result in order; `failed` says which shot failed (or was
+    cancelled) and why, when the story stopped early; `prelude` is the clip a
+    `--continue --stitch` film begins with."""
+
+    path: Path | None
+    shots: tuple[Result, ...]
+    reproduce: str
+    planned: int  # how many shots the story has
+    seconds: float = 0.0  # the film's length
+    failed: str | None = None
+    prelude: Result | None = None
+    reencoded: bool = False
+    reason: str = ""  # why the clips were encoded again ("" when their packets were copied)
+    offsets: tuple[float, ...] = ()  # where each clip starts in the film, in seconds
+
+    @property
+    def cost_usd(self) -> float:
+        """What the shots cost (list price; `charged_usd` is what was paid)."""
+        return round(sum(shot.cost_usd for shot in self.shots), 4)
+
+    @property
+    def charged_usd(self) -> float:
+        return round(sum(shot.charged_usd for shot in self.shots), 4)
+
+    @property
+    def request_ids(self) -> tuple[str, ...]:
+        return tuple(shot.request_id for shot in self.shots if shot.request_id)
+
+    @property
+    def seeds(self) -> tuple[int | None, ...]:
+        return tuple(shot.seed for shot in self.shots)
+
+    @property
+    def emulated(self) -> bool:
+        return any(shot.emulated for shot in self.shots)
+
+    @property
+    def complete(self) -> bool:
+        return self.failed is None and len(self.shots) == self.planned
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/plain": film_text(self), "text/html": film_html(self)}
+
+    def __repr__(self) -> str:
+        return film_text(self)
+
+
+@dataclass(frozen=True)
+class StorySnapshot:
+    """Everything a view shows about a story at one moment: each shot's job as it
+    stands (None: not started), the posters of the finished shots, and the film."""
+
+    key: str
+    state: str  # pending, running, stitching, completed, failed or cancelled
+    prompts: tuple[str, ...]
+    shots: tuple[Snapshot | None, ...]
+    estimate: CostEstimate
+    emulated: bool
+    reproduce: str
+    posters: tuple[str | None, ...] = ()
+    stage: str = ""  # what happens now, in words
+    error: str | None = None
+    film: StoryResult | None = None
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in ("completed", "failed", "cancelled")

@@ -204,8 +204,15 @@ class Batch(BatchShow):
                 if upload is None:
                     scope = self.runtime.target(plan.provider).upload_scope
                     upload = self._uploads[key] = SharedUpload(plan.inputs, self.runtime.journal, scope)
-            group = (self.identity, row.index)
-            job = cells.launch(plan, self.runtime, start=False, gate=self._gate, upload=upload, group=group)
+            job = cells.launch(
+                plan,
+                self.runtime,
+                start=False,
+                gate=self._gate,
+                upload=upload,
+                group=self.identity,
+                group_index=row.index,
+            )
         row.plan = None  # what is left of it is in the job, and then in the row
         self._follow(row, job)
 

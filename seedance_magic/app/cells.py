@@ -198,16 +198,17 @@ def launch(
     start: bool = True,
     gate: SlotGate | None = None,
     upload: SharedUpload | None = None,
-    group: tuple[str, int] | None = None,
+    group: str | None = None,
+    group_index: int | None = None,
 ) -> Job:
     """The job for a plan: a replay when the cache has it, else a new job (started);
-    `gate` and `upload` as for Job; `group` is the (batch id, row) its journal row
-    is part of."""
+    `gate` and `upload` as for Job; `group` and `group_index` name the story (or batch)
+    and its shot (or row) in the journal."""
     record = cache_hit(plan, runtime.settings, runtime)
     if record is not None:
         job = _replay(plan, record, runtime)
     else:
-        spec = _spec(plan) if group is None else replace(_spec(plan), group=group[0], group_index=group[1])
+        spec = replace(_spec(plan), group=group, group_index=group_index)
         job = Job(spec, runtime, target=runtime.target(plan.provider), gate=gate, upload=upload)
     return job.start() if start else job
 

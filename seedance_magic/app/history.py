@@ -28,11 +28,14 @@ from ..media.video import poster_png
 from ..model import Result
 from ..render.gallery import Card, Unfinished, history_html, history_text, orphans_html, orphans_text
 from ..render.html import video_src
+from ..render.story_card import Shot, StoryCard
 from ..spec.states import State
 from ..store.journal import JobRecord, Journal
 from ..store.records import result_from, search
+from ..store.records import search as search_records
 from ..ui.frontends import should_embed, widgets_usable
 from ..ui.show import display
+from .story_history import StoryEntry, fold_stories
 
 if TYPE_CHECKING:
     from ..engine.runtime import Runtime
@@ -93,13 +96,29 @@ def _card(result: Result, embed: bool) -> Card:
     return Card(result, poster=poster_src(path, embed=embed), src=video_src(path))
 
 
-class HistoryView:
-    """Past results as a gallery: text/plain for terminals, cards in text/html."""
+def _story_card(entry: StoryEntry, embed: bool) -> StoryCard:
+    shots = [
+        Shot(s, poster_src(s.path, embed=embed), video_src(s.path))
+        if s.path is not None and s.path.exists()
+        else Shot(s)
+        for s in entry.shots
+    ]
+    film = entry.film
+    return StoryCard(shots, entry.reproduce, video_src(film) if film else None, str(film) if film else None)
 
-    def __init__(self, results: Sequence[Result], search: str | None = None, *, embed: bool = False) -> None:
+
+class HistoryView:
+    """Past results as a gallery: text/plain for terminals, cards in text/html; a story
+    is one entry with its shots."""
+
+    def __init__(
+        self, results: Sequence[Result | StoryEntry], search: str | None = None, *, embed: bool = False
+    ) -> None:
         self.results = list(results)
         self.search = search
-        self.cards = [_card(result, embed) for result in self.results]
+        self.cards = [
+            _story_card(r, embed) if isinstance(r, StoryEntry) else _card(r, embed) for r in self.results
+        ]
 
     def __len__(self) -> int:
         return len(self.results)
@@ -116,7 +135,9 @@ class HistoryView:
 
 def history_view(runtime: Runtime, limit: int = 12, search: str | None = None) -> HistoryView:
     embed = should_embed(runtime.settings.embed)
-    return HistoryView(history_results(runtime, limit, search), search, embed=embed)
+    records = search_records(runtime.journal, limit * 8, search)
+    entries = fold_stories(records, runtime.journal, runtime.settings.output_dir, limit)
+    return HistoryView(entries, search, embed=embed)
 
 
 # --------------------------------------------------------------------- unfinished

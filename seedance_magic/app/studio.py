@@ -25,7 +25,7 @@ from ..settings import choose
 from ..spec import endpoints as ep
 from ..spec.coach import coach
 from ..spec.cost import frame_size
-from ..spec.form import FormValues, form_from_arguments, inputs_note, request_from_form
+from ..spec.form import FormValues, form_from_arguments, inputs_note, request_from_form, story_from_form
 from ..spec.grid import estimate
 from ..spec.plan import arguments
 from ..spec.providers import check
@@ -36,6 +36,8 @@ from ..ui.studio import StudioPanel
 from ..ui.studio_card import Card
 from . import cells
 from .compare import compare_view
+from .story import Story, launch_story
+from .story_plan import plan_story
 
 if TYPE_CHECKING:
     from ..engine.runtime import Runtime
@@ -52,17 +54,18 @@ def estimate_line(
     via fal · 854x480 · 4 s"), or the parser's (or the provider's) message and False when
     the form is not valid. `configured` is Seedance.provider."""
     try:
-        request = request_from_form(values, defaults)
+        story = story_from_form(values, defaults) if values.story else None
+        request = story.shots[0] if story is not None else request_from_form(values, defaults)
         provider = choose(request.provider, configured)
         check(provider, request.endpoint, arguments(request), timeout=request.timeout)
     except InvalidRequest as exc:
         return str(exc), False
-    cost = estimate(request)
+    cost = story.estimate() if story is not None else estimate(request)
     width, height = frame_size(request.resolution, request.aspect_ratio)
     seconds = "auto duration" if request.duration == "auto" else f"{request.duration} s"
     parts = [
         estimate_text(cost),
-        request.endpoint.label,
+        f"story of {len(story)} shots" if story is not None else request.endpoint.label,
         f"via {provider.label}",
         f"{width}x{height}",
         seconds,
@@ -89,6 +92,7 @@ class Studio:
         self.history = history
         self.embed = should_embed(self.runtime.settings.embed) if embed is None else embed
         self.jobs: list[Job] = []
+        self.stories: list[Story] = []
         self._rng = rng or random.Random()
         self.panel: StudioPanel = StudioPanel(self)
         self.panel.set_values(FormValues.starting(runtime.settings.defaults, seed=self.roll()))
@@ -122,10 +126,12 @@ class Studio:
             hints = []  # the estimate line says what is wrong
         self.panel.show_hints(hints_html(hints))
 
-    def generate(self) -> Job | None:
+    def generate(self) -> Job | Story | None:
         """Start a job from the form (non-blocking) and put it at the top of the gallery;
         a form the parser, the inputs' checks or the budget refuse is one red line."""
         settings = self.runtime.settings
+        if self.values().story:
+            return self.generate_story()
         try:
             request = request_from_form(self.values(), settings.defaults)
             plan = cells.make_plan(request, defaults=settings.defaults, provider=settings.provider)
@@ -150,6 +156,26 @@ class Studio:
             said = f"started {request.endpoint.label} with {seed}"
         self.panel.say(said, error=False)
         return job
+
+    def generate_story(self) -> Story | None:
+        """Start the story the form stands for (its shots between --- lines), checked
+        against the budget as a whole, and show it at the top of the gallery."""
+        settings = self.runtime.settings
+        try:
+            request = story_from_form(self.values(), settings.defaults)
+            plan = plan_story(request, self.runtime)
+            what = f"story of {len(request)} shots"
+            cells.check_budget(plan.to_pay, settings, self.runtime, yes=request.base.yes, what=what)
+            story = launch_story(plan, self.runtime)
+        except SeedanceError as exc:
+            self.panel.say(str(exc), error=True)
+            return None
+        self.stories.insert(0, story)
+        self.panel.add_story(story)
+        self.panel.say(
+            f"started a {what}: each shot starts from the last frame of the one before", error=False
+        )
+        return story
 
     def load(
         self, endpoint_id: str, arguments: Mapping[str, Any], seed: int | None, provider: str = "auto"

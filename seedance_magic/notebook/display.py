@@ -1,5 +1,5 @@
 """How jobs and grids show themselves in a kernel: IPython type printers that give a
-running Job, JobGroup or Batch its live widget (a finished one shows its static form, its own
+running Job, JobGroup, Batch or Story its live widget (a finished one shows its static form, its own
 text and HTML). Registered by name, so installing them imports nothing: `%load_ext`
 and the Python API's first use in a kernel install them."""
 
@@ -11,6 +11,7 @@ _PRINTED = (
     ("seedance_magic.engine.job", "Job"),
     ("seedance_magic.engine.group", "JobGroup"),
     ("seedance_magic.app.batch", "Batch"),
+    ("seedance_magic.app.story", "Story"),
 )
 
 

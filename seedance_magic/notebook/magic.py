@@ -51,6 +51,12 @@ class SeedanceMagic:
 
         runtime = get_runtime()
         request = parse_cell(line, cell, defaults=runtime.settings.defaults, namespace=self.namespace)
+        if request.story:
+            from ..spec.story_parse import parse_story
+
+            story = parse_story(line, cell, defaults=runtime.settings.defaults, namespace=self.namespace)
+            run_cell(story, self.shell, runtime)
+            return
         run_cell(request, self.shell, runtime)
 
     # ---------------------------------------------------------------- line

@@ -21,20 +21,29 @@ from ..render.grid import dry_run_grid
 from ..render.shown import Shown
 from ..render.text import caption_text
 from ..spec.request import GenerationRequest
+from ..spec.story import StoryRequest
 from ..ui.frontends import live_widgets, should_embed
 from ..ui.show import display, live_view
-from ..ui.terminal import TextProgress
+from ..ui.terminal import StoryTextProgress, TextProgress
 
 if TYPE_CHECKING:
-    from ..app.batch import Batch
     from ..engine.runtime import Runtime
 
 Runnable = Job | JobGroup
 
 
-def run_cell(request: GenerationRequest, shell: Any, runtime: Runtime) -> Runnable | Batch | None:
+def run_cell(request: GenerationRequest | StoryRequest, shell: Any, runtime: Runtime) -> Any:
     """Plan, guard, launch and show one `%%seedance` cell; the Job (or JobGroup for a
-    grid, Batch for --batch: notebook/batch.py), or None for a dry run."""
+    grid, Story for a story, Batch for --batch: notebook/batch.py), or None for a dry run."""
+    if isinstance(request, StoryRequest) or request.continue_from is not None:
+        from .stories import start_story
+
+        started = start_story(request, shell, runtime)
+        if not isinstance(started, GenerationRequest):  # a story (None: a dry run)
+            if started is not None:
+                show(started, shell, runtime, wait=started.waits or not runtime.loop_keeps_running())
+            return started
+        request = started  # --continue without --stitch: one image-to-video
     settings = runtime.settings
     if request.batch is not None:
         from .batch import run_batch
@@ -67,7 +76,7 @@ def run_cell(request: GenerationRequest, shell: Any, runtime: Runtime) -> Runnab
     return runnable
 
 
-def show(runnable: Runnable, shell: Any, runtime: Runtime, *, wait: bool) -> None:
+def show(runnable: Any, shell: Any, runtime: Runtime, *, wait: bool) -> None:
     """A live view of the job or grid (a widget in a kernel, text lines elsewhere); when
     waiting, block until it ends and leave its static form as the cell's output."""
     settings = runtime.settings
@@ -75,6 +84,8 @@ def show(runnable: Runnable, shell: Any, runtime: Runtime, *, wait: bool) -> Non
     handle = None
     if live_widgets(shell, settings.headless):
         handle = display(live_view(runnable, embed=embed), display_id=True)
+    elif getattr(runnable, "view", None) == "story":
+        StoryTextProgress(runnable, sys.stderr)
     elif isinstance(runnable, JobGroup):
         for index, job in enumerate(runnable.jobs):
             TextProgress(job, sys.stderr, prefix=f"seedance [{cell_label(runnable, index)}]: ")
@@ -92,7 +103,7 @@ def show(runnable: Runnable, shell: Any, runtime: Runtime, *, wait: bool) -> Non
             display(final)
 
 
-def static_form(runnable: Runnable) -> Shown:
+def static_form(runnable: Any) -> Shown:
     """What stays in the notebook once the job or grid has ended: no widget, only text
     and HTML."""
     bundle = runnable._repr_mimebundle_()

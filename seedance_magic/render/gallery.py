@@ -18,6 +18,7 @@ from . import style
 from .html import badge_html, copy_button, esc
 from .shapes import RecordShape as JobRecord
 from .shapes import ResultShape as Result
+from .story_card import StoryCard, story_card_html, story_card_lines
 from .text import EMULATOR, SEP, cost_text, endpoint_label, reproduce_text, via_text
 
 PROMPT_CHARS = 140
@@ -92,13 +93,17 @@ def _where(card: Card) -> str:
     return str(result.path)
 
 
-def history_text(cards: Sequence[Card], *, search: str | None = None) -> str:
-    """The gallery for terminals and text/plain: one block per result, newest first."""
+def history_text(cards: Sequence[Card | StoryCard], *, search: str | None = None) -> str:
+    """The gallery for terminals and text/plain: one block per result (a story is one
+    block with its shots), newest first."""
     if not cards:
         return f"no past results match {search!r}" if search else "no past results in the journal yet"
     what = f"matching {search!r} " if search else ""
     lines = [f"{len(cards)} past result{'s' if len(cards) != 1 else ''} {what}(newest first)"]
     for number, card in enumerate(cards, 1):
+        if isinstance(card, StoryCard):
+            lines += story_card_lines(number, card)
+            continue
         result = card.result
         seed = f"seed {result.seed}" if result.seed is not None else "seed unknown"
         head = [
@@ -172,10 +177,11 @@ def card_html(card: Card) -> str:
     return f'<div class="seedance-card" style="{CARD}">{"".join(parts)}</div>'
 
 
-def history_html(cards: Sequence[Card], *, search: str | None = None) -> str:
-    """The gallery as static HTML: a wrapping row of cards, newest first."""
+def history_html(cards: Sequence[Card | StoryCard], *, search: str | None = None) -> str:
+    """The gallery as static HTML: a wrapping row of cards (a story's spans the row),
+    newest first."""
     head = esc(history_text(cards, search=search).splitlines()[0])
-    body = "".join(card_html(card) for card in cards)
+    body = "".join(story_card_html(c) if isinstance(c, StoryCard) else card_html(c) for c in cards)
     return (
         f'<div class="seedance-history {style.NO_MATH}" style="{style.BOX}">'
         f'<div style="{style.LABEL};margin-bottom:6px">{head}</div>'

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from ..spec.story import continue_cell
 from . import style
 from .shapes import ResultShape as Result
 from .shapes import SnapshotShape as Snapshot
@@ -203,9 +204,21 @@ def _fact(label: str, value_html: str, value_style: str = "") -> str:
     return f'<div><div style="{style.LABEL}">{esc(label)}</div><div{styled}>{value_html}</div></div>'
 
 
-def _reproduce_html(cell: str) -> str:
+def continue_text(result: Result) -> str:
+    """The `%%seedance --continue REQUEST_ID --stitch` cell that carries the clip on ("" when
+    it has no request id)."""
+    if not result.request_id:
+        return ""
+    try:
+        return continue_cell(result.endpoint, result.arguments, result.request_id, result.provider)
+    except ValueError:
+        return ""
+
+
+def _reproduce_html(cell: str, follow: str = "") -> str:
+    more = " " + copy_button(follow, "continue this clip") if follow else ""
     return (
-        f'<div style="margin-top:8px">{copy_button(cell, "copy the cell that reproduces this")}</div>'
+        f'<div style="margin-top:8px">{copy_button(cell, "copy the cell that reproduces this")}{more}</div>'
         f'<pre class="seedance-reproduce" style="{style.PRE}">{esc(cell)}</pre>'
     )
 
@@ -252,7 +265,7 @@ def result_html(
         + '<div style="display:flex;flex-wrap:wrap;gap:6px 24px;align-items:flex-end;margin-top:8px">'
         + "".join(facts)
         + "</div>"
-        + (_reproduce_html(cell) if cell else "")
+        + (_reproduce_html(cell, continue_text(result)) if cell else "")
         + f'<div class="seedance-path" style="{style.SUBTLE};font-size:11px">{esc(location)}</div>'
         + "</div>"
     )

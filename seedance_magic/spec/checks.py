@@ -44,6 +44,7 @@ SHOWN = {
     "n": "-n",
     "sweep": "--sweep",
     "batch": "--batch",
+    "continue": "--continue",
 }
 
 ALLOWED_DURATION = f"use auto or {ep.MIN_DURATION}-{ep.MAX_DURATION} (seconds)"
@@ -58,6 +59,7 @@ ALLOWED_SWEEP = "use FIELD=v1,v2 with FIELD one of " + ", ".join(SWEEP_FIELDS)
 ALLOWED_TIER = "use fast or standard"
 ALLOWED_AUDIO = "use on or off"
 ALLOWED_PROVIDER = "use " + " or ".join(PROVIDER_NAMES)
+ALLOWED_CONTINUE = "use a notebook variable holding a Job, Result or Story, or a request id"
 
 
 def show(value: str, limit: int = 60) -> str:
@@ -84,6 +86,7 @@ def allowed_for(what: str) -> str:
         "--timeout": ALLOWED_TIMEOUT,
         "-o/--out": ALLOWED_OUT,
         "--sweep": ALLOWED_SWEEP,
+        "--continue": ALLOWED_CONTINUE,
     }.get(what, "")
 
 
@@ -202,6 +205,14 @@ def check_out(text: str) -> str:
     if text.isidentifier() and not keyword.iskeyword(text):
         return text
     reject("-o/--out", text, ALLOWED_OUT)
+
+
+def check_continue(text: str) -> str:
+    """A notebook variable's name or a request id (resolved when the cell runs)."""
+    value = text.strip()
+    if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._:-]{0,127}", value):
+        return value
+    reject("--continue", text, ALLOWED_CONTINUE)
 
 
 def check_end_user_id(text: str) -> str:

@@ -13,6 +13,8 @@ from . import endpoints as ep
 from .keywords import request_from_options
 from .providers import PROVIDERS
 from .request import DEFAULTS, Defaults, GenerationRequest
+from .story import StoryRequest
+from .story_parse import parse_story
 
 __all__ = [
     "MODES",
@@ -21,6 +23,7 @@ __all__ = [
     "form_from_arguments",
     "inputs_note",
     "request_from_form",
+    "story_from_form",
 ]
 
 MODES: tuple[tuple[str, str], ...] = (
@@ -54,6 +57,7 @@ class FormValues:
     ref_images: tuple[Any, ...] = field(default=())
     ref_videos: tuple[Any, ...] = field(default=())
     ref_audios: tuple[Any, ...] = field(default=())
+    story: bool = False  # the prompt box holds shots separated by --- lines
 
     @classmethod
     def starting(cls, defaults: Defaults = DEFAULTS, seed: int | None = None) -> FormValues:
@@ -93,6 +97,28 @@ def request_from_form(values: FormValues, defaults: Defaults = DEFAULTS) -> Gene
         ref_videos=list(values.ref_videos) or None,
         ref_audios=list(values.ref_audios) or None,
     )
+
+
+def story_from_form(values: FormValues, defaults: Defaults = DEFAULTS) -> StoryRequest:
+    """The story the form stands for when "story" is ticked: the prompt box's `---` lines
+    separate the shots (a `---` line may carry that shot's options), the form's settings
+    apply to every shot; checked as the `%%seedance --story` cell would be."""
+    if not values.prompt.strip():
+        raise InvalidRequest("the prompt is empty: write the shots in the prompt box, between --- lines")
+    if values.end_image is not None or values.ref_images or values.ref_videos or values.ref_audios:
+        raise InvalidRequest(
+            "a story takes only a start image: each shot after the first starts from the last "
+            "frame of the one before (clear the other files)"
+        )
+    words = ["--story", f"--{values.tier}", "-r", values.resolution, "-d", values.duration]
+    words += ["-a", values.aspect_ratio, "--audio" if values.audio else "--no-audio"]
+    words += ["--seed", str(values.seed)] if values.seed is not None else []
+    words += ["--provider", values.provider] if values.provider != "auto" else []
+    words += ["--mode", values.mode] if values.mode != "auto" else []
+    words += ["--yes"] if values.yes else []
+    words += ["-i", "{{image}}"] if values.image is not None else []
+    body = values.prompt.replace("{{", "\\{{")  # the prompt box is taken literally
+    return parse_story(" ".join(words), body, defaults=defaults, namespace={"image": values.image})
 
 
 def _implied_mode(arguments: Mapping[str, Any]) -> str:

@@ -41,6 +41,11 @@ examples:
 
   %%seedance --batch prompts.csv --fast -r 480p -d 4 -o clips
 
+  %%seedance --story --fast -r 480p -d 4 --seed 5
+  A paper boat is folded on a kitchen table
+  --- -d 6
+  The boat is set down in a gutter stream and drifts away
+
 %seedance jobs | cancel ID|all | price [options] [-- prompt] | config | resume ID |
           history [N] [--search TEXT] | studio | help
 """
@@ -87,6 +92,14 @@ _DECLARATION: tuple[str | tuple[str, str, str], ...] = (
         "{{DataFrame}}; the options on the line apply to every row; the cell body is an optional note",
     ),
     ("--skip-bad", "", "with --batch: send the good rows when some rows are bad"),
+    "story (shots that continue from each other)",
+    ("--story", "", "the body is shots between --- lines (--- -d 6: that shot's options), stitched"),
+    (
+        "--continue",
+        "NAME",
+        "start from a result's last frame: a Job, Result or Story variable, or a request id",
+    ),
+    ("--stitch", "", "with --continue: join the new shot to the original into one film"),
 )
 
 OPTION_STRINGS: tuple[str, ...] = tuple(

@@ -26,7 +26,7 @@ from .request import COMMANDS, DEFAULTS, Defaults, GenerationRequest, LineComman
 from .rules import combine
 from .template import Template, interpolate
 
-__all__ = ["interpolate", "parse_cell", "parse_line_command"]
+__all__ = ["interpolate", "parse_cell", "parse_line_command", "parse_options"]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -52,6 +52,21 @@ def parse_cell(
 
 
 def _request(words: list[str], template: Template, prompt: str, defaults: Defaults) -> GenerationRequest:
+    parsed = parse_options(words, template)
+    request = GenerationRequest(prompt=prompt, **combine(parsed, template, defaults))
+    if request.batch is not None:
+        request = replace(request, batch_options=tuple(given_options(parsed, template).items()))
+    if request.grid_size > opt.MAX_GRID_CELLS:
+        raise InvalidRequest(
+            f"the grid has {request.grid_size} cells; at most {opt.MAX_GRID_CELLS} per run "
+            "(use fewer seeds or sweep values)"
+        )
+    return request
+
+
+def parse_options(words: list[str], template: Template) -> argparse.Namespace:
+    """The options of `words` (each value checked alone, not yet together): an unknown
+    option or a stray word is one InvalidRequest line."""
     try:
         parsed, extra = _parser().parse_known_args(words)
     except (argparse.ArgumentError, ValueError) as exc:
@@ -67,15 +82,7 @@ def _request(words: list[str], template: Template, prompt: str, defaults: Defaul
             f"unexpected {show(template.shown(extra[0]))} in the options line; the prompt goes in "
             "the cell body, and option values with spaces need quotes"
         )
-    request = GenerationRequest(prompt=prompt, **combine(parsed, template, defaults))
-    if request.batch is not None:
-        request = replace(request, batch_options=tuple(given_options(parsed, template).items()))
-    if request.grid_size > opt.MAX_GRID_CELLS:
-        raise InvalidRequest(
-            f"the grid has {request.grid_size} cells; at most {opt.MAX_GRID_CELLS} per run "
-            "(use fewer seeds or sweep values)"
-        )
-    return request
+    return parsed
 
 
 def _argparse_message(message: str) -> str:

@@ -61,6 +61,9 @@ class GenerationRequest:
     batch: Any = None  # --batch: a CSV file's path, or the rows themselves (a list, a DataFrame)
     skip_bad: bool = False
     batch_options: tuple[tuple[str, Any], ...] = ()  # the line's options by keyword, for every row
+    story: bool = False  # the body is shots between `---` lines (spec/story.py)
+    continue_from: str | None = None  # a notebook variable or a request id: start from its last frame
+    stitch: bool = False  # with continue_from: the new shot joined to the original
 
     @property
     def endpoint(self) -> ep.Endpoint:

@@ -46,6 +46,7 @@ def combine(a: argparse.Namespace, t: Values, defaults: Defaults) -> dict[str, A
     for one, other in (("--fast", "--standard"), ("--audio", "--no-audio"), ("--wait", "--no-wait")):
         if getattr(a, one[2:].replace("-", "_")) and getattr(a, other[2:].replace("-", "_")):
             raise InvalidRequest(f"{one} and {other} contradict each other; give one of them")
+    continue_from = _story(a, t)
     sweeps = _sweeps([t.text_of(v) for v in a.sweep or ()], a)
     swept = dict(sweeps)
 
@@ -107,6 +108,9 @@ def combine(a: argparse.Namespace, t: Values, defaults: Defaults) -> dict[str, A
         sweeps=sweeps,
         batch=batch,
         skip_bad=a.skip_bad,
+        story=a.story,
+        continue_from=continue_from,
+        stitch=a.stitch,
     )
 
 
@@ -141,6 +145,40 @@ def _sweeps(texts: list[str], a: argparse.Namespace) -> tuple[tuple[str, tuple[s
                 raise InvalidRequest(f"--sweep {field} contradicts {shown}; give one of them")
         sweeps.append((field, values))
     return tuple(sweeps)
+
+
+_GRID = (("seeds", "--seeds"), ("n", "-n"), ("sweep", "--sweep"))
+_NOT_CONTINUED = (("image", "-i/--image"), ("end_image", "--end-image"), ("mode", "--mode"))
+
+
+def _story(a: argparse.Namespace, t: Values) -> str | None:
+    """--story, --continue and --stitch against the other options; the checked
+    --continue value (a variable name or a request id), or None."""
+    grid = next((shown for dest, shown in _GRID if getattr(a, dest)), None)
+    inputs = [opt.SHOWN[dest] for dest in (*_REFS, "end_image") if getattr(a, dest)]
+    if a.story and grid:
+        raise InvalidRequest(f"--story makes one film; {grid} makes a grid: run them in separate cells")
+    if a.story and inputs:
+        raise InvalidRequest(
+            f"--story takes no {inputs[0]}: each shot after the first starts from the last frame "
+            "of the one before (give -i for the first shot's start frame)"
+        )
+    if a.stitch and getattr(a, "continue") is None:
+        raise InvalidRequest(
+            "--stitch joins a continued clip to its original: give --continue NAME_OR_REQUEST_ID "
+            "(a --story is always stitched)"
+        )
+    if getattr(a, "continue") is None:
+        return None
+    for dest, shown in (*_NOT_CONTINUED, *((r, opt.SHOWN[r]) for r in _REFS)):
+        if getattr(a, dest):
+            raise InvalidRequest(
+                f"--continue contradicts {shown}: the new shot starts from the last frame of the "
+                "clip it continues; drop one of them"
+            )
+    if a.stitch and grid:
+        raise InvalidRequest(f"--stitch makes one film; {grid} makes a grid: drop one of them")
+    return opt.check_continue(t.text_of(getattr(a, "continue")))
 
 
 _REFS = ("ref_image", "ref_video", "ref_audio")

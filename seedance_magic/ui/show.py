@@ -1,5 +1,5 @@
-"""Putting things on screen: `display` (IPython's, typed), and the live view of a job or
-a grid (its widget)."""
+"""Putting things on screen: `display` (IPython's, typed), and the live view of a job, a
+grid or a story (its widget)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,17 @@ def display(obj: Any, **kwargs: Any) -> Any:
 
 
 def live_view(runnable: Any, *, embed: bool = False) -> Any:
-    """The widget that follows a job (JobView), the jobs of a grid (GridView: anything
-    with `jobs` is a group) or a batch (BatchView)."""
+    """The widget that follows a job (JobView), the jobs of a grid (GridView), a batch
+    (BatchView) or a story (StoryView): a story says so (`view = "story"`), a batch has
+    `is_batch`, anything else with `jobs` is a group."""
     if getattr(runnable, "is_batch", False):
         from .batch import BatchView
 
         return BatchView(runnable, embed=embed)
+    if getattr(runnable, "view", None) == "story":
+        from .story import StoryView
+
+        return StoryView(runnable, embed=embed)
     if hasattr(runnable, "jobs"):
         from .grid import GridView
 

@@ -36,7 +36,18 @@ from ..spec.form import MODES, PROVIDER_CHOICES, FormValues
 from .progress import set_trait, show, style_widget
 from .studio_card import Card, StudioControls, StudioJob, row
 
-FIELDS = ("prompt", "provider", "mode", "tier", "resolution", "duration", "aspect_ratio", "audio", "yes")
+FIELDS = (
+    "prompt",
+    "provider",
+    "mode",
+    "tier",
+    "resolution",
+    "duration",
+    "aspect_ratio",
+    "audio",
+    "yes",
+    "story",
+)
 UPLOADS = (  # FormValues field, label, accepted types, several files
     ("image", "start image", "image/*", False),
     ("end_image", "end image", "image/*", False),
@@ -76,6 +87,12 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.seed = IntText(description="seed", layout=Layout(width="230px"))
         self.dice = Button(description="new seed", icon="random", tooltip="a random seed", layout=wide)
         self.yes = Checkbox(description="allow above the budget", indent=False, layout=wide)
+        self.story = Checkbox(
+            description="story: --- lines separate shots",
+            indent=False,
+            layout=wide,
+            _dom_classes=("sd-story",),
+        )
         self.uploads = {
             name: FileUpload(accept=accept, multiple=several, description=label, layout=wide)
             for name, label, accept, several in UPLOADS
@@ -94,12 +111,13 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             layout=Layout(grid_template_columns="repeat(3, minmax(0, 1fr))", grid_gap="10px")
         )
         self._session: list[Card] = []
+        self._stories: list[VBox] = []
         self._past: list[Card] = []
         self._quiet = False
         css = HTML(f"<style>{STUDIO_CSS}</style>", layout=Layout(display="none"))
         rows = (
             row(self.provider, self.mode, self.tier, self.resolution, self.duration, self.aspect_ratio),
-            row(self.audio, self.seed, self.dice, self.yes),
+            row(self.audio, self.seed, self.dice, self.yes, self.story),
             files,
             row(self.generate, self.estimate),
             self.message,
@@ -150,6 +168,7 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             ref_images=files["ref_images"],
             ref_videos=files["ref_videos"],
             ref_audios=files["ref_audios"],
+            story=self.story.value,
         )
 
     def set_values(self, values: FormValues, *, keep_files: bool = False) -> None:
@@ -198,14 +217,24 @@ class StudioPanel(VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def add_job(self, job: StudioJob) -> Card:
         card = Card(self.studio, job=job)
         self._session.insert(0, card)
-        self.gallery.children = tuple(self.cards())
+        self.gallery.children = (*self._stories, *self.cards())
+        return card
+
+    def add_story(self, story: Any) -> VBox:
+        """A story at the top of the gallery, across its width: its live view."""
+        from .story import StoryView
+
+        card = VBox((StoryView(story, embed=self.studio.embed),), _dom_classes=("sd-card", "sd-story-card"))
+        card.layout.grid_column = "1 / -1"
+        self._stories.insert(0, card)
+        self.gallery.children = (*self._stories, *self.cards())
         return card
 
     def set_past(self, results: Sequence[Result]) -> None:
         for card in self._past:
             card.close()
         self._past = [Card(self.studio, result=r) for r in results]
-        self.gallery.children = tuple(self.cards())
+        self.gallery.children = (*self._stories, *self.cards())
 
     def show_compare(self, view: Any) -> None:
         close = Button(description="close the comparison", layout=Layout(width="auto"))

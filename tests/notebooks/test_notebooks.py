@@ -111,8 +111,14 @@ def run_notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     yield run
 
 
-def test_there_are_the_four_notebooks() -> None:
-    expected = {"quickstart.ipynb", "image_and_reference.ipynb", "exploration.ipynb", "teaching_demo.ipynb"}
+def test_there_are_the_notebooks() -> None:
+    expected = {
+        "quickstart.ipynb",
+        "image_and_reference.ipynb",
+        "exploration.ipynb",
+        "teaching_demo.ipynb",
+        "story.ipynb",
+    }
     assert expected <= set(NOTEBOOKS)
 
 
@@ -166,6 +172,12 @@ def test_notebook_runs_on_the_emulator(name: str, run_notebook: Any) -> None:
     ]
     if name == "teaching_demo.ipynb":  # the "make this prompt better" exercise
         assert len(coached) == 2 and "[no-camera]" in coached[0] and "no hints" in coached[1]
+    if name == "story.ipynb":  # a film of 4 + 4 + 5 s, replayed for $0, carried on; one in Python
+        films = sorted((executed.folder / "seedance_outputs").glob("story_*.mp4"))
+        lengths = sorted(round(probe(film).duration_s) for film in films)
+        assert lengths == [9, 13, 17], films
+        shown = "".join(str(o.get("data", {}).get("text/plain", "")) for _, o in executed.outputs())
+        assert "[True, True, True]" in shown and "story of 3 shots" in shown
 
 
 @pytest.mark.notebooks

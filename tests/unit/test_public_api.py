@@ -12,9 +12,10 @@ from pathlib import Path
 
 import seedance_magic
 from seedance_magic import errors
+from seedance_magic.app.story import Story
 from seedance_magic.engine.group import JobGroup
 from seedance_magic.engine.job import Job
-from seedance_magic.model import Result
+from seedance_magic.model import Result, StoryResult
 from seedance_magic.notebook.config import Seedance
 from seedance_magic.spec.options import OPTION_STRINGS
 from seedance_magic.store.journal import Journal
@@ -31,6 +32,8 @@ def test_the_package_names() -> None:
         "Job",
         "JobGroup",
         "Result",
+        "Story",
+        "StoryResult",
         "__version__",
         "batch",
         "coach",
@@ -38,6 +41,7 @@ def test_the_package_names() -> None:
         "generate",
         "history",
         "load_ipython_extension",
+        "story",
         "studio",
         "unload_ipython_extension",
     }
@@ -106,6 +110,34 @@ def test_result_members() -> None:
     assert public(Result) >= {"build", "charged_usd", "prompt", "reproduce_cell"}
 
 
+def test_story_members() -> None:
+    assert public(Story) >= {
+        "cancel",
+        "done",
+        "film",
+        "request_ids",
+        "snapshot",
+        "start",
+        "status",
+        "subscribe",
+        "wait",
+    }
+    fields = {f.name for f in dataclasses.fields(StoryResult)}
+    assert fields == {
+        "path",
+        "shots",
+        "reproduce",
+        "planned",
+        "seconds",
+        "failed",
+        "prelude",
+        "reencoded",
+        "reason",
+        "offsets",
+    }
+    assert public(StoryResult) >= {"charged_usd", "complete", "cost_usd", "emulated", "request_ids", "seeds"}
+
+
 def test_the_error_tree() -> None:
     names = {n for n, v in vars(errors).items() if isinstance(v, type) and issubclass(v, Exception)}
     assert names == {
@@ -134,6 +166,7 @@ def test_the_magic_options() -> None:
         "--audio",
         "--batch",
         "--coach",
+        "--continue",
         "--dry-run",
         "--duration",
         "--end-image",
@@ -154,6 +187,8 @@ def test_the_magic_options() -> None:
         "--seeds",
         "--skip-bad",
         "--standard",
+        "--stitch",
+        "--story",
         "--sweep",
         "--timeout",
         "--wait",

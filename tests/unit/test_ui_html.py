@@ -78,12 +78,17 @@ def test_player_shows_seed_facts_and_the_cell_to_copy() -> None:
     text = markup.all_text()
     for fact in ("42", "6.0 s 1280x720 · with audio", "$1.45", "req-1234", "Seedance 2.0 fast text-to-video"):
         assert fact in text
-    (button,) = markup.tags("button")
+    button, follow = markup.tags("button")
     cell = "%%seedance --fast -d 6 -a 16:9 --seed 42\nA hummingbird at a neon flower"
     assert button["data-copy"] == cell
     assert "navigator.clipboard.writeText(b.dataset.copy)" in str(button["onclick"])
     assert cell in text  # the <pre>, for copying by hand
     assert "EMULATOR" not in text
+    # "continue this clip": a cell that starts the next shot from this clip's last frame
+    assert follow["data-label"] == "continue this clip"
+    assert str(follow["data-copy"]).startswith(
+        "%%seedance --fast -d 6 -a 16:9 --continue req-1234 --stitch\n"
+    )
 
 
 @pytest.mark.parametrize(
