@@ -30,7 +30,7 @@ def _shell_commands() -> list[str]:
 def test_every_seedance_example_parses() -> None:
     cells = [body for lang, body in BLOCKS if body.startswith("%%seedance")]
     assert len(cells) >= 4
-    namespace = {"img": b"not read by the parser"}
+    namespace = {"img": b"not read by the parser", "df": ["a kite", "a boat"]}
     for cell in cells:
         line, _, prompt = cell.partition("\n")
         parse_cell(line.removeprefix("%%seedance"), prompt, namespace=namespace)
