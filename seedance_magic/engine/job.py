@@ -257,9 +257,14 @@ class Job:
         return job
 
     @classmethod
-    def refetch(cls, spec: JobSpec, result: Result, runtime: Runtime) -> Job:
-        """A cached result whose file is gone: download it again from its URL, no submit."""
+    def refetch(
+        cls, spec: JobSpec, result: Result, runtime: Runtime, *, journal_id: str | None = None
+    ) -> Job:
+        """A cached result whose file is gone: download it again from its URL, no submit.
+        With `journal_id`, a video made and paid for whose download failed: its journal
+        row is completed once the file is saved."""
         job = cls(spec, runtime)
+        job._ledger.journal_id = journal_id
         job._run.refetch = result
         job._ledger.snapshot = replace(job.snapshot, request_id=result.request_id, emulated=result.emulated)
         return job

@@ -23,7 +23,7 @@ from ..settings import Target
 from ..spec.endpoints import DEFAULT_DURATION, DEFAULT_RESOLUTION
 from ..spec.states import State
 from .backends.base import Backend, Handle, StatusUpdate
-from .fetching import Fetching, ended, output_path
+from .fetching import Fetching, ended, output_path, probe
 from .following import Following, Pace, changes
 from .ledger import Ledger
 
@@ -262,7 +262,8 @@ class Run:
         )
 
     async def _download_again(self, cached: Result) -> Result:
-        """A cached result whose file is gone: its URL downloaded again, nothing submitted."""
+        """A cached result whose file is gone, or a paid video whose download failed (its
+        journal row is the ledger's): its URL downloaded again, nothing submitted."""
         ledger = self.ledger
         ledger.publish(state=State.DOWNLOADING)
         request_id = cached.request_id
@@ -270,14 +271,26 @@ class Run:
             self.runtime.settings.output_dir, cached.arguments, cached.seed, request_id
         )
         try:
-            path = await self.backend.download(cached.video_url, dest, attempts=2, request_id=request_id)
-        except errors.DownloadFailed as exc:
-            message = (
-                f"the cached video {dest} is gone and its URL no longer works ({exc.message}); "
-                "run the cell with --no-cache to make it again"
+            path = await self.backend.download(
+                cached.video_url,
+                dest,
+                attempts=self.runtime.settings.download_attempts,
+                request_id=request_id,
             )
+        except errors.DownloadFailed as exc:
+            if ledger.journal_id is None:
+                message = (
+                    f"the cached video {dest} is gone and its URL no longer works ({exc.message}); "
+                    "run the cell with --no-cache to make it again"
+                )
+            else:
+                message = f"the video of request {request_id} could not be downloaded again: {exc.message}"
             ledger.end(State.FAILED, message, record_state=False)
-            raise errors.DownloadFailed(message, request_id=request_id) from None
+            raise errors.DownloadFailed(message, request_id=request_id, hint=exc.hint) from None
+        media = await asyncio.to_thread(probe, path)
         result = replace(cached, path=path)
+        if ledger.journal_id is not None:
+            measured = {k: v for k, v in media.items() if v is not None} or None
+            ledger.write(State.COMPLETED, path=str(path.resolve()), media=measured, error=None)
         ledger.publish(state=State.COMPLETED, result=result, finished=time.monotonic())
         return result

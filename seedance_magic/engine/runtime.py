@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..model import JobSpec, Snapshot
 from ..settings import (
     EMULATOR_KEY,
     Settings,
@@ -37,12 +38,17 @@ if TYPE_CHECKING:
 
 
 class Tracked(Protocol):
-    """What the runtime keeps of a job (engine.Job): its key, and whether it ended."""
+    """What the runtime keeps of a job (engine.Job): its key, whether it ended, what it
+    asks for (its spec: cache key, estimate) and how it stands (its snapshot)."""
 
     @property
     def key(self) -> str: ...
     @property
     def done(self) -> bool: ...
+    @property
+    def spec(self) -> JobSpec: ...
+    @property
+    def snapshot(self) -> Snapshot: ...
 
 
 # The built-in emulator's pace: long enough to watch the progress, short enough for a class.
@@ -227,6 +233,18 @@ class Runtime:
 
     def record_spend(self, usd: float) -> None:
         self.spent_usd += usd
+
+    def in_flight(self) -> list[Tracked]:
+        """The jobs of this process that have not ended (made, queued, running or
+        downloading), oldest first."""
+        jobs = [job for job in list(self.jobs.values()) if not job.done]
+        return sorted(jobs, key=lambda job: job.snapshot.started)
+
+    def in_flight_usd(self) -> tuple[float, int]:
+        """What the jobs in flight may still cost (the high end of each estimate) and how
+        many they are; emulated jobs cost nothing."""
+        paid = [job for job in self.in_flight() if not job.snapshot.emulated]
+        return sum(job.spec.estimate.high for job in paid), len(paid)
 
     def close(self) -> None:
         """Stop the built-in emulator and close clients (tests and interpreter exit)."""

@@ -22,11 +22,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..spec.states import sql_list
 from .schema import (
     ADDED_COLUMNS,
     COMPLETED,
     JSON_FIELDS,
+    MADE_NOT_SAVED,
     SCHEMA,
+    UNKNOWN,
     UNSETTLED_SQL,
     JobRecord,
     compact,
@@ -186,6 +189,27 @@ class Journal:
         rows = self._read(
             f"SELECT * FROM jobs WHERE cache_key = ? AND state = '{COMPLETED}' "
             "ORDER BY created_at DESC LIMIT 1",
+            (cache_key,),
+        )
+        return decode(rows[0]) if rows else None
+
+    def last_sent(self, cache_key: str, base_url: str | None) -> JobRecord | None:
+        """The newest job with this cache key sent to this base URL: one that has a
+        request id, or whose submit's outcome is unknown (a later identical request that
+        was answered supersedes an unknown one)."""
+        rows = self._read(
+            "SELECT * FROM jobs WHERE cache_key = ? AND base_url IS ? "
+            f"AND (request_id IS NOT NULL OR state = '{UNKNOWN}') ORDER BY created_at DESC LIMIT 1",
+            (cache_key, base_url),
+        )
+        return decode(rows[0]) if rows else None
+
+    def paid_undownloaded(self, cache_key: str) -> JobRecord | None:
+        """The newest job with this cache key whose provider made the video (its result
+        is on record) but whose download never finished."""
+        rows = self._read(
+            f"SELECT * FROM jobs WHERE cache_key = ? AND state IN {sql_list(MADE_NOT_SAVED)} "
+            "AND video_url IS NOT NULL AND result IS NOT NULL ORDER BY created_at DESC LIMIT 1",
             (cache_key,),
         )
         return decode(rows[0]) if rows else None

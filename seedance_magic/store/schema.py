@@ -12,6 +12,10 @@ from typing import Any
 from ..spec.states import SETTLED, TERMINAL, State, sql_list
 
 COMPLETED = State.COMPLETED.value
+UNKNOWN = State.UNKNOWN.value
+# A row whose provider made the video (the result is on record) but whose download did not
+# finish: the video is paid for, and fetched again from its URL rather than made anew.
+MADE_NOT_SAVED = (State.DOWNLOADING,)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
