@@ -80,7 +80,8 @@ def test_a_seeded_cell_rerun_while_its_job_runs_attaches_to_it(
 
     first, second = in_a_kernel_loop(scenario)
     assert second is first and first.result is not None and second.result is first.result
-    assert first.result.path is not None and probe(first.result.path).duration_s == pytest.approx(4.0, abs=0.1)
+    path = first.result.path
+    assert path is not None and probe(path).duration_s == pytest.approx(4.0, abs=0.1)
     assert emulator.stats.count("submit") == 1 and len(emulator.jobs) == 1
 
 
