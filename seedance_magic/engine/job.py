@@ -14,6 +14,7 @@ is recorded as "unknown", never resent. Creating a Job does no I/O.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Generator
 from dataclasses import replace
@@ -239,6 +240,9 @@ class Job:
                 timer.cancel()
             if run.gate is not None:
                 run.gate.release(self)
+            if ledger.unsaved:  # a journal that refused a write after the submit
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ledger.settle()
             self._rt.active.discard(self)
 
     # ----------------------------------------------------------- other starts

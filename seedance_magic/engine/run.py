@@ -105,16 +105,19 @@ class Run:
             upload = self.upload or SharedUpload(spec.uploads, ledger.journal, target.upload_scope)
             ledger.publish(state=State.PENDING, uploads=())
             arguments.update(await upload.urls(self.backend, self.upload_progress))
-            ledger.write(arguments=arguments)
+            ledger.write(arguments=arguments, strict=True)
         ledger.publish(state=State.SUBMITTING)
-        ledger.write(State.SUBMITTING)
+        ledger.write(State.SUBMITTING, strict=True)  # on disk before anything is sent
         self.attach(await self.backend.submit(spec.endpoint_id, arguments))
         if self.cancel_requested:
             await self.cancel_remote()
 
     def attach(self, handle: Handle) -> None:
-        """Record the request id on disk (committed) before anything else happens."""
+        """Hold the request id (the snapshot shows it), then commit it to disk, before
+        anything else happens; a journal that cannot take it does not stop the job (the
+        write is retried, see ledger.py)."""
         self.handle = handle
+        self.ledger.publish(state=State.QUEUED, request_id=handle.request_id)
         self.ledger.write(
             State.QUEUED,
             request_id=handle.request_id,
@@ -122,7 +125,6 @@ class Run:
             response_url=handle.response_url,
             cancel_url=handle.cancel_url,
         )
-        self.ledger.publish(state=State.QUEUED, request_id=handle.request_id)
 
     def upload_progress(self, name: str, status: str) -> None:
         """One line per input file while uploading: `cat.png: uploaded 1.2 MB`."""
@@ -168,11 +170,14 @@ class Run:
         """How long past jobs of this shape ran at the provider (0: none known)."""
         if self._typical is None:
             args = self.spec.arguments
-            runs = self.ledger.journal.run_durations(
-                self.spec.endpoint_id,
-                str(args.get("resolution", DEFAULT_RESOLUTION)),
-                str(args.get("duration", DEFAULT_DURATION)),
-            )
+            try:
+                runs = self.ledger.journal.run_durations(
+                    self.spec.endpoint_id,
+                    str(args.get("resolution", DEFAULT_RESOLUTION)),
+                    str(args.get("duration", DEFAULT_DURATION)),
+                )
+            except errors.JournalUnavailable:  # a nicety: the progress bar, not the job
+                runs = []
             self._typical = statistics.median(runs) if runs else 0.0
         return self._typical
 

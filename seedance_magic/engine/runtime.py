@@ -59,7 +59,8 @@ class Runtime:
     """`settings` is where the settings come from (default: %config, else the
     environment). `backends` makes the backend for a target and `probe` asks a base URL
     whether it is the emulator (its run id, or None); both default to the real ones and
-    are the seam for a fake provider."""
+    are the seam for a fake provider. `journal_timeout` is how long a journal write waits
+    for another connection that holds the file (SQLite's busy timeout)."""
 
     def __init__(
         self,
@@ -67,8 +68,10 @@ class Runtime:
         *,
         backends: Callable[[Target], Backend] | None = None,
         probe: Callable[[str], str | None] | None = None,
+        journal_timeout: float = 30.0,
     ) -> None:
         self._settings_source = settings or current
+        self._journal_timeout = journal_timeout
         self._make_backend = backends
         self._probe_with = probe
         self._journals: dict[Path, Journal] = {}
@@ -108,7 +111,7 @@ class Runtime:
         with self._lock:
             journal = self._journals.get(key)
             if journal is None:
-                journal = self._journals[key] = Journal(key)
+                journal = self._journals[key] = Journal(key, busy_timeout=self._journal_timeout)
             return journal
 
     # ------------------------------------------------------------------- target

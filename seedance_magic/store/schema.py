@@ -3,6 +3,7 @@ columns hold JSON, `JobRecord` (one row, decoded) and how arguments are kept com
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -76,6 +77,16 @@ JSON_FIELDS = ("arguments", "result", "inputs", "timings", "media")
 # Columns added since the first release, with their definitions (ALTER TABLE on open).
 ADDED_COLUMNS = {"provider": "TEXT NOT NULL DEFAULT 'fal'", "media": "TEXT"}
 _LONG_DATA_URI = 512
+
+
+def prepare(db: sqlite3.Connection) -> None:
+    """Make the tables (if new) and add the columns of later releases (if missing)."""
+    db.executescript(SCHEMA)
+    have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    for name, definition in ADDED_COLUMNS.items():
+        if name not in have:
+            with contextlib.suppress(sqlite3.OperationalError):  # another process added it
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {definition}")
 
 
 def compact(value: Any) -> Any:
