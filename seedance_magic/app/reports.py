@@ -167,8 +167,8 @@ def resume(runtime: Runtime, request_id: str) -> Job:
     """The job for a request id: a live one of this kernel, or reattached from the journal
     (started; nothing is submitted again)."""
     for job in session_jobs(runtime):
-        if job.request_id == request_id and (not job.done or job.result is not None):
-            return job  # a job of this kernel that ended without a video is resumed anew
+        if job.request_id == request_id and (job.result is not None or job.following):
+            return job  # a job of this kernel that ended (or died) without a video is resumed anew
     record = runtime.journal.by_request_id(request_id)
     if record is None:
         raise InvalidRequest(

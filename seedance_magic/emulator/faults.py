@@ -23,6 +23,8 @@ applies to it unchanged; its injected HTTP errors take OpenAI's error shape
 - "drop": the request is handled (a submit DOES create its job) and the connection is
   closed without an answer; a download sends its headers and about half the body first.
 - "slow": wait `delay` seconds, then answer normally.
+- "redirect": answered 302 with the request's own path as the Location: a redirect loop
+  for a client that follows redirects.
 - "html": the request is handled (a submit DOES create its job), then answered 200 with
   an HTML page instead of its body, as a captive portal or a CDN's error page would: an
   unreadable submit answer, or a web page served in place of the video.
@@ -44,7 +46,7 @@ from typing import Any
 from .config import DEFAULT_FAILURE, ERROR_TYPES
 
 KINDS = ("submit", "status", "stream", "result", "cancel", "download", "upload", "storage")
-ACTIONS = ("drop", "slow", "fail_job", "html")
+ACTIONS = ("drop", "slow", "fail_job", "html", "redirect")
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,9 @@ class Handler(BaseHTTPRequestHandler):
                 route.handle(req, fault)
             self._send(self._injected(fault, code, route))
             return code
+        if fault is not None and fault.action == "redirect":
+            self._send(Reply(302, b"", {"Location": self.path}))
+            return 302
         reply = route.handle(req, fault)
         if fault is not None and fault.action == "html":
             self._send(Reply(200, PORTAL_PAGE, {"Content-Type": "text/html; charset=utf-8"}))

@@ -104,6 +104,11 @@ class Job:
         return self._ledger.snapshot.state.terminal
 
     @property
+    def following(self) -> bool:
+        """Whether this job has not ended and its task (if started) still runs."""
+        return not self.done and (self._task is None or not self._task.done())
+
+    @property
     def runtime(self) -> Runtime:
         return self._rt
 
@@ -219,21 +224,10 @@ class Job:
             loop = asyncio.get_running_loop()
             timer = loop.call_later(timeout, self.cancel, f"timed out after {timeout:g} s")
         try:
-            return await run.main()
+            return await run.to_the_end()
         except asyncio.CancelledError:
             if run.handle is None and not self.done:
                 ledger.end(State.CANCELLED, NOT_SENT)
-            raise
-        except errors.SubmitOutcomeUnknown as exc:
-            ledger.end(State.UNKNOWN, str(exc))
-            raise
-        except errors.SeedanceError as exc:
-            if exc.request_id is None and self.request_id:
-                exc.request_id = self.request_id
-            if not self.done:
-                # Submitted: the provider may still finish (or have finished) the job, so its row
-                # keeps its state for `%seedance resume` and the list of unfinished jobs.
-                ledger.end(State.FAILED, str(exc), record_state=run.handle is None)
             raise
         finally:
             if timer is not None:

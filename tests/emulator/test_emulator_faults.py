@@ -236,3 +236,12 @@ def test_forwarded_needs_an_http_code() -> None:
     with pytest.raises(ValueError, match="forwarded"):
         Fault(on="submit", action="drop", forwarded=True)
     assert Fault.from_json({"on": "submit", "action": "html"}).action == "html"
+
+
+def test_a_redirect_loop(make_emulator: Any) -> None:
+    emu = make_emulator()
+    emu.inject(Fault(on="download", action="redirect", times=None))
+    with pytest.raises(httpx.TooManyRedirects):
+        httpx.get(f"{emu.url}/files/x/y.mp4", follow_redirects=True)
+    answer = httpx.get(f"{emu.url}/files/x/y.mp4")
+    assert answer.status_code == 302 and answer.headers["location"] == "/files/x/y.mp4"
