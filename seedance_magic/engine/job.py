@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["Job", "JobSpec", "Result", "Snapshot", "State"]
 
 NOT_SENT = "cancelled before it was sent: nothing was charged"
+EMULATOR_ENDED = "made by the emulator of a kernel that has ended; nothing was charged"
 
 
 class Job:
@@ -278,6 +279,15 @@ class Job:
                 hint=f"Check {provider.dashboard} for a request made at that time before running it again",
             )
         target = runtime.target_for(record.provider, record.base_url, record.emulated)
+        if runtime.emulator_ended(target):  # its jobs died with it: nothing to wait for
+            runtime.journal.update(
+                record.id, state=State.FAILED.value, detail=EMULATOR_ENDED, error=EMULATOR_ENDED
+            )
+            raise errors.JobFailed(
+                f"job {record.request_id} was {EMULATOR_ENDED}",
+                request_id=record.request_id,
+                hint="Run its cell again to make it anew (the emulator is free)",
+            )
         job = cls(spec_from_record(record), runtime, target=target)
         job._ledger.journal_id = record.id
         job._run.handle = Handle(

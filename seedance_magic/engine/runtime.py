@@ -173,6 +173,12 @@ class Runtime:
             provider=chosen.name,
         )
 
+    @staticmethod
+    def emulator_ended(target: Target) -> bool:
+        """Whether `target` (from target_for) is an emulator that no longer answers: the
+        built-in emulator of a kernel that has ended, whose jobs died with it."""
+        return target.emulated and not target.embedded and target.instance is None
+
     def _embedded(self, provider: Provider) -> Target:
         """The built-in emulator, speaking this provider's API."""
         emulator = self.emulator()
