@@ -2,7 +2,8 @@
 (server data is data: the seed must be an integer), its video downloaded into the output
 folder and recorded; a cached video downloaded again; and any unexpected failure after
 the submit (a full disk, a folder that became a file, ...) said in one line with its
-request id, with no `.part` file left behind.
+request id, with no `.part` file left behind; and whether a journalled job can be
+resumed at all.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from .. import errors
 from ..model import JobSpec, Result
 from ..settings import Target
+from ..spec.providers import get as get_provider
 from ..spec.states import State
+from ..store.journal import JobRecord
 from .backends.base import Backend, Handle, StatusUpdate
 from .fetching import Fetching, ended, output_path, probe
 from .ledger import Ledger
@@ -26,6 +29,31 @@ if TYPE_CHECKING:
 
 # A seed the journal (SQLite INTEGER) can hold.
 _SEED_LIMIT = 2**63
+EMULATOR_ENDED = "made by the emulator of a kernel that has ended; nothing was charged"
+
+
+def resume_target(record: JobRecord, runtime: Runtime) -> Target:
+    """Where a journalled job can be followed again; raises when it cannot be: no request
+    id came back, or the emulator that made it ended with its kernel (its job with it:
+    the row is marked ended)."""
+    if not record.request_id or not record.status_url:
+        provider = get_provider(record.provider)
+        raise errors.InvalidRequest(
+            f"job {record.id} has no request id: its submit never reached {provider.label} "
+            "or its outcome is unknown",
+            hint=f"Check {provider.dashboard} for a request made at that time before running it again",
+        )
+    target = runtime.target_for(record.provider, record.base_url, record.emulated)
+    if runtime.emulator_ended(target):  # nothing there to wait for
+        runtime.journal.update(
+            record.id, state=State.FAILED.value, detail=EMULATOR_ENDED, error=EMULATOR_ENDED
+        )
+        raise errors.JobFailed(
+            f"job {record.request_id} was {EMULATOR_ENDED}",
+            request_id=record.request_id,
+            hint="Run its cell again to make it anew (the emulator is free)",
+        )
+    return target
 
 
 def checked_seed(data: dict[str, Any], label: str, request_id: str) -> int | None:

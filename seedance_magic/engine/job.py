@@ -30,6 +30,7 @@ from ..spec.states import State
 from ..store.journal import JobRecord, Journal
 from ..store.records import spec_from_record
 from .backends.base import Backend, Handle
+from .finish import EMULATOR_ENDED, resume_target
 from .ledger import Ledger
 from .run import Run
 from .wait import block
@@ -39,10 +40,9 @@ if TYPE_CHECKING:
     from .gate import SlotGate
     from .runtime import Runtime
 
-__all__ = ["Job", "JobSpec", "Result", "Snapshot", "State"]
+__all__ = ["EMULATOR_ENDED", "Job", "JobSpec", "Result", "Snapshot", "State"]
 
 NOT_SENT = "cancelled before it was sent: nothing was charged"
-EMULATOR_ENDED = "made by the emulator of a kernel that has ended; nothing was charged"
 
 
 class Job:
@@ -271,23 +271,8 @@ class Job:
     @classmethod
     def resume(cls, record: JobRecord, runtime: Runtime) -> Job:
         """Reattach to a job submitted earlier (by any process) without submitting again."""
-        if not record.request_id or not record.status_url:
-            provider = get_provider(record.provider)
-            raise errors.InvalidRequest(
-                f"job {record.id} has no request id: its submit never reached {provider.label} "
-                "or its outcome is unknown",
-                hint=f"Check {provider.dashboard} for a request made at that time before running it again",
-            )
-        target = runtime.target_for(record.provider, record.base_url, record.emulated)
-        if runtime.emulator_ended(target):  # its jobs died with it: nothing to wait for
-            runtime.journal.update(
-                record.id, state=State.FAILED.value, detail=EMULATOR_ENDED, error=EMULATOR_ENDED
-            )
-            raise errors.JobFailed(
-                f"job {record.request_id} was {EMULATOR_ENDED}",
-                request_id=record.request_id,
-                hint="Run its cell again to make it anew (the emulator is free)",
-            )
+        target = resume_target(record, runtime)
+        assert record.request_id is not None and record.status_url is not None
         job = cls(spec_from_record(record), runtime, target=target)
         job._ledger.journal_id = record.id
         job._run.handle = Handle(
