@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import InvalidRequest
 from . import checks as opt
-from .checks import show
+from .checks import check_prompt, show
 from .options import OPTION_STRINGS, build_parser
 from .request import COMMANDS, DEFAULTS, Defaults, GenerationRequest, LineCommand
 from .rules import combine
@@ -44,8 +44,7 @@ def parse_cell(
     words = template.words()
     prompt = interpolate(cell, namespace).strip()
     request = _request(words, template, prompt, defaults)
-    if not prompt:
-        raise InvalidRequest("the prompt is empty: write it in the cell body, below the %%seedance line")
+    check_prompt(prompt, "write it in the cell body, below the %%seedance line")
     return request
 
 
