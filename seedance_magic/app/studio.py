@@ -127,7 +127,8 @@ class Studio:
             return None
         if job in self.jobs:
             self.panel.say(
-                f"this exact video (seed {request.seed}) is already being made: it is shown once; "
+                f"this exact video{'' if request.seed is None else f' (seed {request.seed})'} is already "
+                "being made: it is shown once; "
                 "change a setting or roll the dice for another",
                 error=False,
             )

@@ -105,6 +105,11 @@ class Job:
         return self._ledger.snapshot.state.terminal
 
     @property
+    def paying(self) -> bool:
+        """Whether this job may be charged: it is sent, not a made video fetched again."""
+        return self._run.refetch is None
+
+    @property
     def following(self) -> bool:
         """Whether this job has not ended and its task (if started) still runs."""
         return not self.done and (self._task is None or not self._task.done())

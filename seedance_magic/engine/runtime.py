@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 
 class Tracked(Protocol):
     """What the runtime keeps of a job (engine.Job): its key, whether it ended, what it
-    asks for (its spec: cache key, estimate) and how it stands (its snapshot)."""
+    asks for (its spec: cache key, estimate), how it stands (its snapshot) and whether it
+    may still be charged (`paying`: not a paid video fetched again)."""
 
     @property
     def key(self) -> str: ...
@@ -49,6 +50,8 @@ class Tracked(Protocol):
     def spec(self) -> JobSpec: ...
     @property
     def snapshot(self) -> Snapshot: ...
+    @property
+    def paying(self) -> bool: ...
 
 
 # The built-in emulator's pace: long enough to watch the progress, short enough for a class.
@@ -252,7 +255,7 @@ class Runtime:
     def in_flight_usd(self) -> tuple[float, int]:
         """What the jobs in flight may still cost (the high end of each estimate) and how
         many they are; emulated jobs cost nothing."""
-        paid = [job for job in self.in_flight() if not job.snapshot.emulated]
+        paid = [job for job in self.in_flight() if job.paying and not job.snapshot.emulated]
         return sum(job.spec.estimate.high for job in paid), len(paid)
 
     def close(self) -> None:

@@ -153,3 +153,19 @@ def test_what_is_in_flight_counts_once_for_an_attached_rerun(
 
     assert in_a_kernel_loop(scenario).result is not None
     assert emulator.stats.count("submit") == 1
+
+
+def test_a_paid_video_fetched_again_is_not_counted_as_spending(tmp_path: Any) -> None:
+    from seedance_magic.engine.runtime import Runtime
+    from seedance_magic.model import JobSpec, Result
+    from seedance_magic.settings import Settings
+    from seedance_magic.spec.cost import CostEstimate
+
+    settings = Settings(base_url="https://charging.invalid", journal_path=tmp_path / "j.sqlite3")
+    rt = Runtime(lambda: settings, probe=lambda url: None)  # a server that charges
+    spec = JobSpec(
+        "bytedance/seedance-2.0/fast/text-to-video", {"prompt": PROMPT}, CostEstimate(0.97, 0.97), "k"
+    )
+    made = Result(spec.endpoint_id, {"prompt": PROMPT}, "r1", 1, "https://x.invalid/v.mp4", None, 0.97, False)
+    kept = [Job(spec, rt), Job.refetch(spec, made, rt)]  # neither started: no I/O
+    assert rt.in_flight_usd() == (pytest.approx(0.97), 1) and len(kept) == 2
