@@ -4,8 +4,9 @@ journal the job was created with (a later `journal_path` change does not move it
 
 Before anything is sent a journal that cannot be written stops the job (`strict`
 writes). After the submit a failed write loses nothing: the write is kept in memory, the
-job's trouble line says so with the request id, and it is retried with the next write
-and, when the job ends, a few more times (`settle`); each keeps the time it happened."""
+job's trouble line says so with the request id, and it is retried with the next write,
+when the job ends a few more times (`settle`), and then when the next job of this
+process makes its row; each keeps the time it happened."""
 
 from __future__ import annotations
 
@@ -69,8 +70,18 @@ class Ledger:
                 log.exception("a job subscriber failed")
 
     def open(self, *, endpoint: str, arguments: Mapping[str, Any], **row: Any) -> None:
-        """Make the job's journal row (before anything is sent; raises JournalUnavailable)."""
+        """Make the job's journal row (before anything is sent; raises JournalUnavailable),
+        first writing what earlier jobs of this process could not."""
         self.journal_id = self.journal.create(endpoint=endpoint, arguments=arguments, **row)
+        for earlier in self._runtime.take_unsaved():
+            earlier.retry()
+
+    def retry(self) -> None:
+        """Write what the journal refused before (kept for later again if it still does)."""
+        try:
+            self._flush()
+        except JournalUnavailable:
+            self._runtime.keep_unsaved(self)
 
     @property
     def unsaved(self) -> bool:
@@ -129,6 +140,7 @@ class Ledger:
                 await asyncio.sleep(delay)
                 delay *= 2
         if error is not None:
+            self._runtime.keep_unsaved(self)  # the next job of this process tries again
             request_id = self.snapshot.request_id
             resume = f"; `%seedance resume {request_id}` in this kernel shows it again" if request_id else ""
             self._say(f"{self._failed(error)} (the job is not in the journal){resume}")

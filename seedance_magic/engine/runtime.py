@@ -13,12 +13,10 @@ import asyncio
 import contextlib
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from ..model import JobSpec, Snapshot
 from ..settings import (
     EMULATOR_KEY,
     Settings,
@@ -31,34 +29,18 @@ from ..settings import (
 from ..spec.providers import Provider, get
 from ..store.journal import Journal
 from .backends import make_backend, probe_emulator
+from .book import JobBook
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
     from .backends.base import Backend
 
 
-class Tracked(Protocol):
-    """What the runtime keeps of a job (engine.Job): its key, whether it ended, what it
-    asks for (its spec: cache key, estimate), how it stands (its snapshot) and whether it
-    may still be charged (`paying`: not a paid video fetched again)."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def done(self) -> bool: ...
-    @property
-    def spec(self) -> JobSpec: ...
-    @property
-    def snapshot(self) -> Snapshot: ...
-    @property
-    def paying(self) -> bool: ...
-
-
 # The built-in emulator's pace: long enough to watch the progress, short enough for a class.
 DEMO_EMULATOR: dict[str, Any] = {"queue_seconds": 1.5, "run_seconds": 5.0, "log_interval": 0.8}
 
 
-class Runtime:
+class Runtime(JobBook):
     """`settings` is where the settings come from (default: %config, else the
     environment). `backends` makes the backend for a target and `probe` asks a base URL
     whether it is the emulator (its run id, or None); both default to the real ones and
@@ -83,12 +65,8 @@ class Runtime:
         self._private_loop: asyncio.AbstractEventLoop | None = None
         self._emulator: Emulator | None = None
         self._lock = threading.Lock()
-        # The jobs of this process (engine.Job), by key, while anything holds them...
-        self.jobs: weakref.WeakValueDictionary[str, Tracked] = weakref.WeakValueDictionary()
-        # ...and those whose task is running.
-        self.active: set[Tracked] = set()
+        JobBook.__init__(self)
         self.started_at = time.time()
-        self.spent_usd = 0.0
         self.dotenv_names = load_dotenv_credentials()  # once per process
 
     def _probe(self, base_url: str) -> str | None:
@@ -239,24 +217,6 @@ class Runtime:
         loop_id = id(asyncio.get_running_loop())
         for key in [k for k in self._backends if k[0] == loop_id]:
             await self._backends.pop(key).aclose()
-
-    def register(self, job: Tracked) -> None:
-        self.jobs[job.key] = job
-
-    def record_spend(self, usd: float) -> None:
-        self.spent_usd += usd
-
-    def in_flight(self) -> list[Tracked]:
-        """The jobs of this process that have not ended (made, queued, running or
-        downloading), oldest first."""
-        jobs = [job for job in list(self.jobs.values()) if not job.done]
-        return sorted(jobs, key=lambda job: job.snapshot.started)
-
-    def in_flight_usd(self) -> tuple[float, int]:
-        """What the jobs in flight may still cost (the high end of each estimate) and how
-        many they are; emulated jobs cost nothing."""
-        paid = [job for job in self.in_flight() if job.paying and not job.snapshot.emulated]
-        return sum(job.spec.estimate.high for job in paid), len(paid)
 
     def close(self) -> None:
         """Stop the built-in emulator and close clients (tests and interpreter exit)."""

@@ -191,3 +191,22 @@ def test_a_locked_journal_before_the_submit_is_one_clear_line_and_nothing_is_sen
     message = str(raised.value)
     assert "journal.sqlite3" in message and "locked" in message and "\n" not in message, message
     assert emulator.stats.count("submit") == 0 and job.status is State.FAILED
+
+
+def test_writes_a_locked_journal_refused_are_made_by_the_next_job(
+    make_emulator: Callable[..., Emulator], tmp_path: Path, lock: Lock
+) -> None:
+    """The journal stayed locked past the first job's end; once it frees, the next job
+    writes what the first could not: no row is left without its request id."""
+    locking = [True]
+    emulator = make_emulator(on_request=lambda kind, _rid: kind == "submit" and locking[0] and lock.take())
+    rt = runtime_for(emulator, tmp_path)
+    first = Job(spec(), rt)
+    first.start().wait(timeout=60)
+    locking[0] = False
+    lock.drop()
+    second = Job(JobSpec(T2V_FAST, {**ARGS, "seed": 52}, CostEstimate(0.45, 0.45), cache_key="k52"), rt)
+    second.start().wait(timeout=60)
+    record = journal().by_request_id(first.request_id or "")
+    assert record is not None and record.state == "completed" and record.path
+    assert "journal" not in (first.snapshot.trouble or "")
