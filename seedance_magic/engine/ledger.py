@@ -59,6 +59,10 @@ class Ledger:
         self._subscribers.append(callback)
         return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
 
+    def hold(self, **changes: Any) -> None:
+        """Change the snapshot without telling the subscribers yet (the next publish does)."""
+        self.snapshot = replace(self.snapshot, **changes)
+
     def publish(self, **changes: Any) -> None:
         """Change the snapshot and tell every subscriber (a broken one never stops the job)."""
         changes.setdefault("new_logs", ())

@@ -146,11 +146,11 @@ class Run:
             await self.cancel_remote()
 
     def attach(self, handle: Handle) -> None:
-        """Hold the request id (the snapshot shows it), then commit it to disk, before
-        anything else happens; a journal that cannot take it does not stop the job (the
-        write is retried, see ledger.py)."""
+        """Hold the request id in memory, commit it to disk, then show it, before anything
+        else happens; a journal that cannot take it does not stop the job (the write is
+        retried and the trouble line names the id, see ledger.py)."""
         self.handle = handle
-        self.ledger.publish(state=State.QUEUED, request_id=handle.request_id)
+        self.ledger.hold(request_id=handle.request_id)
         self.ledger.write(
             State.QUEUED,
             request_id=handle.request_id,
@@ -158,6 +158,7 @@ class Run:
             response_url=handle.response_url,
             cancel_url=handle.cancel_url,
         )
+        self.ledger.publish(state=State.QUEUED, request_id=handle.request_id)
 
     def upload_progress(self, name: str, status: str) -> None:
         """One line per input file while uploading: `cat.png: uploaded 1.2 MB`."""
