@@ -119,13 +119,15 @@ class DownloadMemory:
     large_rss: dict[str, float] = field(default_factory=dict)  # the same for a large file
 
 
-def _probe_download(emu: EmulatorProcess, how: str, measure: str, *, url: str, size: int, out: Path) -> int:
+def _probe_download(
+    emu: EmulatorProcess, how: str, measure: str, *, url: str, size: int, out: Path, warm: str
+) -> int:
     command = [sys.executable, "-m", "benchmarks.probe_download", "--how", how, "--measure", measure]
     command += [
         "--url",
         url,
         "--warm",
-        f"{emu.url}/_emulator/config",
+        warm,
         "--dest",
         str(out),
         "--size",
@@ -138,17 +140,26 @@ def _probe_download(emu: EmulatorProcess, how: str, measure: str, *, url: str, s
     return int(data["extra_bytes"])
 
 
+def _mp4_shell(size: int) -> bytes:
+    """`size` bytes that the download's container check takes for an MP4: an ftyp box, an
+    empty moov box and an mdat box of random bytes (never played, only downloaded)."""
+    head = (16).to_bytes(4, "big") + b"ftypisom" + (512).to_bytes(4, "big") + (8).to_bytes(4, "big") + b"moov"
+    body = size - len(head) - 8
+    return head + (body + 8).to_bytes(4, "big") + b"mdat" + os.urandom(body)
+
+
 def _stored_file(emu: EmulatorProcess, size: int) -> str:
-    """Put `size` random bytes into the emulator's storage (fal's CDN upload path)."""
+    """Put `size` bytes (an MP4 shell of random bytes) into the emulator's storage (fal's
+    CDN upload path)."""
     with httpx.Client(timeout=120.0) as http:
         auth = {"Authorization": f"Key {PEER_KEY}"}
         token = http.post(f"{emu.url}/storage/auth/token", headers=auth, json={}).raise_for_status().json()
         headers = {
             "Authorization": f"Bearer {token['token']}",
-            "X-Fal-File-Name": "large.bin",
+            "X-Fal-File-Name": "large.mp4",
             "Content-Type": "application/octet-stream",
         }
-        upload = http.post(f"{token['base_url']}/files/upload", headers=headers, content=os.urandom(size))
+        upload = http.post(f"{token['base_url']}/files/upload", headers=headers, content=_mp4_shell(size))
         return str(upload.raise_for_status().json()["access_url"])
 
 
@@ -166,18 +177,19 @@ def download_memory(emu: EmulatorProcess, runs: int, folder: Path, large: int) -
     }
     result = warm_render(emu, clip)
     url, size = result["video"]["url"], int(result["video"]["file_size"])
+    warm = _stored_file(emu, 64 * 1024)  # a small video: imports and connection set-up
     rss: dict[str, list[float]] = {"ours": [], "peer": []}
     traced: dict[str, float] = {}
     for how in ("ours", "peer"):
         for i in range(runs):
             out = folder / f"{how}-{i}.mp4"
-            rss[how].append(_probe_download(emu, how, "rss", url=url, size=size, out=out))
+            rss[how].append(_probe_download(emu, how, "rss", url=url, size=size, out=out, warm=warm))
         out = folder / f"{how}-traced.mp4"
-        traced[how] = _probe_download(emu, how, "tracemalloc", url=url, size=size, out=out)
+        traced[how] = _probe_download(emu, how, "tracemalloc", url=url, size=size, out=out, warm=warm)
     found = DownloadMemory(size, {k: median(v) for k, v in rss.items()}, traced, large)
     if large:
         big = _stored_file(emu, large)
         for how in ("ours", "peer"):
-            out = folder / f"{how}-large.bin"
-            found.large_rss[how] = _probe_download(emu, how, "rss", url=big, size=large, out=out)
+            out = folder / f"{how}-large.mp4"
+            found.large_rss[how] = _probe_download(emu, how, "rss", url=big, size=large, out=out, warm=warm)
     return found

@@ -95,7 +95,7 @@ def generate(
         yes=yes,
     )
     plan = cells.make_plan(request, defaults=settings.defaults, provider=settings.provider)
-    cells.check_budget(plan.estimate, settings, rt, yes=request.yes)
+    cells.guard([plan], rt, yes=request.yes)
     return cells.launch(plan, rt)
 
 

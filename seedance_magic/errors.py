@@ -14,7 +14,9 @@
     ├── JobFailed                 the job ran and ended with an error at fal
     ├── JobCancelled              the job was cancelled
     ├── JobTimeout                the caller's --timeout passed
-    └── DownloadFailed            the video was made but could not be saved locally
+    ├── DownloadFailed            the video was made but could not be saved locally
+    ├── JournalUnavailable        the journal file cannot be opened, read or written
+    └── JobInterrupted            something on this machine stopped a job being followed
 
 Every message says what happened and what to do, and names the request id when there
 is one. Dependency errors (fal_client, httpx) are translated into this tree at one
@@ -115,6 +117,17 @@ class JobTimeout(SeedanceError, TimeoutError):
 
 class DownloadFailed(SeedanceError):
     """fal made the video but it could not be saved to the output folder."""
+
+
+class JournalUnavailable(SeedanceError):
+    """The journal file is locked by another program, damaged, not a database, a folder,
+    or cannot be written; the message names the file and what to do."""
+
+
+class JobInterrupted(SeedanceError):
+    """An unexpected failure on this machine (a full disk, a folder that is a file, ...)
+    stopped following a job that was already sent: the provider may still finish it, and
+    it can be resumed by its request id."""
 
 
 PIP_VIDEO = 'pip install "seedance-magic[video]"'

@@ -30,7 +30,7 @@ from ..engine.job import NOT_SENT, Job
 from ..engine.wait import block
 from ..media.upload import SharedUpload
 from ..spec.states import State
-from . import cells
+from . import cells, reuse
 from .batch_plan import FAILED, INVALID, REPLAY, RESUME, SEND, BatchPlan, RowPlan
 from .batch_rows import BatchShow, Row, table_of
 
@@ -136,7 +136,7 @@ class Batch(BatchShow):
             return self
         for index, rp in list(self._plans.items()):
             if rp.action == REPLAY and rp.plan is not None and rp.record is not None:
-                job = cells.replay(rp.plan, rp.record, self.runtime)
+                job = reuse.replay(rp.plan, rp.record, self.runtime)
                 if job.done:
                     self._ended(self.rows[index], job.snapshot)
                     del self._plans[index]
@@ -195,7 +195,7 @@ class Batch(BatchShow):
         plan = rp.plan
         assert plan is not None
         if rp.action == REPLAY and rp.record is not None:
-            job = cells.replay(plan, rp.record, self.runtime)  # its file is gone: downloaded again
+            job = reuse.replay(plan, rp.record, self.runtime)  # its file is gone: downloaded again
         else:
             upload = None
             if plan.inputs is not None and plan.inputs.needs_upload:

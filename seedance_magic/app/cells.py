@@ -1,8 +1,13 @@
-"""From a checked request to a running job: plan, guard (budget, cache), launch.
+"""From a checked request to a running job: plan, guard (unknown submits, budget, the
+output folder), launch.
 
-    request -> plan (inputs probed, arguments, estimate, cache key, reproduce cell)
-            -> guard (budget check; a cache hit replays the stored result for $0)
-            -> launch (a Job whose first step uploads the inputs, then submits)
+    request -> plan (plans.py: inputs probed, arguments, estimate, cache key, reproduce)
+            -> guard (an identical request whose submit is unknown is refused; what is
+               new must fit the budget, counting the jobs in flight; the output folder
+               must take the videos) -- before anything is sent
+            -> launch (reuse.py: attached to the identical job in flight, replayed from
+               the cache for $0, fetched again when paid for and never downloaded; else
+               a Job whose first step uploads the inputs, then submits)
 
 Shared by the magic, the Python API, grids and the studio, so each behaves the same.
 """
@@ -11,98 +16,38 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..engine.job import Job
-from ..errors import BudgetExceeded
-from ..media.inputs import resolve_inputs
-from ..model import JobSpec
-from ..settings import Settings, choose
-from ..spec import plan as planning
-from ..spec import providers
-from ..spec.cost import CostEstimate
-from ..spec.inputs import Inputs
-from ..spec.request import DEFAULTS, Defaults, GenerationRequest
-from ..store.journal import JobRecord
-from ..store.records import result_from
+from ..errors import BudgetExceeded, InvalidRequest
+from ..settings import Settings
+from ..spec.cost import CostEstimate, frame_size
+from ..spec.endpoints import MAX_DURATION, MB
+from ..spec.formats import amount
+from .plans import Plan, job_spec, make_plan, total_of
+from .reuse import cache_hit, check_unknown, in_flight, replay
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from ..engine.gate import SlotGate
     from ..engine.runtime import Runtime
     from ..media.upload import SharedUpload
 
+__all__ = ["Plan", "cache_hit", "check_budget", "guard", "launch", "make_plan", "to_pay", "total_of"]
 
-def _has_media(request: GenerationRequest) -> bool:
-    return any((request.image, request.end_image, request.ref_images, request.ref_videos, request.ref_audios))
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Everything known about a request before anything is sent."""
-
-    request: GenerationRequest
-    endpoint_id: str
-    arguments: Mapping[str, Any]
-    estimate: CostEstimate
-    cache_key: str | None
-    reproduce: str
-    inputs: Inputs | None = None  # when the request has inputs
-    caption: Mapping[str, Any] | None = None
-    provider: str = providers.DEFAULT
-
-    @property
-    def code(self) -> str:
-        """The same request as plain code for its provider (for --dry-run)."""
-        return providers.get(self.provider).code(self.endpoint_id, self.arguments)
-
-
-def make_plan(
-    request: GenerationRequest,
-    *,
-    defaults: Defaults = DEFAULTS,
-    cwd: Path | None = None,
-    caption: Mapping[str, Any] | None = None,
-    inputs: Inputs | None = None,
-    provider: str = "auto",
-) -> Plan:
-    """Choose the provider (the request's, else `provider`, else the configured one) and
-    refuse what it cannot carry; probe and check the inputs (unless `inputs` were
-    resolved already, as for the cells of a grid); then compute arguments, estimate and
-    cache key. `provider` is the configured one (Seedance.provider)."""
-    chosen = choose(request.provider, provider)
-    arguments = chosen.complete(planning.arguments(request))
-    providers.check(chosen, request.endpoint, arguments, timeout=request.timeout)
-    digests: Mapping[str, str] = {}
-    names: Mapping[str, Any] | None = None
-    video_seconds = 0.0
-    if _has_media(request):
-        if inputs is None:
-            inputs = resolve_inputs(request, cwd=cwd)
-        digests, names, video_seconds = inputs.digests, inputs.names, inputs.input_video_seconds
-    endpoint_id = request.endpoint.id
-    return Plan(
-        request=request,
-        endpoint_id=endpoint_id,
-        arguments=arguments,
-        estimate=planning.estimate(request, video_seconds),
-        cache_key=planning.cache_key(endpoint_id, arguments, digests, chosen.name),
-        reproduce=planning.reproduce_cell(
-            endpoint_id, arguments, request.seed, names, defaults=defaults, provider=chosen.name
-        ),
-        inputs=inputs,
-        caption=caption,
-        provider=chosen.name,
-    )
+# A generous size for a second of video at 1280x720 (Seedance's are about a third of it):
+# what the output folder must have room for, scaled by the frame size.
+_BYTES_PER_720P_SECOND = 3 * MB
 
 
 def check_budget(
     estimate: CostEstimate, settings: Settings, runtime: Runtime, *, yes: bool, what: str = "run"
 ) -> None:
-    """Refuse a run whose estimate is above the per-run limit or the session budget."""
+    """Refuse a run whose estimate is above the per-run limit, or which would take this
+    kernel's spending (what was spent plus the high estimate of every job still in
+    flight) above the session budget."""
     if yes:
         return
     if estimate.high > settings.max_usd_per_run:
@@ -113,82 +58,77 @@ def check_budget(
             f"{max(10, int(estimate.high) + 1)}",
         )
     budget = settings.session_budget_usd
-    if budget is not None and runtime.spent_usd + estimate.high > budget:
+    flying, count = runtime.in_flight_usd()
+    total = runtime.spent_usd + flying + estimate.high
+    if budget is not None and total > budget + 1e-9:
+        jobs = f"{count} job{'s' if count != 1 else ''}"
+        pending = f" + ${flying:.2f} for {jobs} still in flight" if count else ""
         raise BudgetExceeded(
-            f"this {what} (est. {estimate}) would take this kernel's spending to "
-            f"${runtime.spent_usd + estimate.high:.2f}, above Seedance.session_budget_usd = ${budget:.2f}",
-            hint="Add --yes to run it anyway, or raise Seedance.session_budget_usd",
+            f"this {what} (est. {estimate}) would take this kernel's spending to ${total:.2f} "
+            f"(${runtime.spent_usd:.2f} spent{pending}), above Seedance.session_budget_usd = ${budget:.2f}",
+            hint="Add --yes to run it anyway, wait for the jobs in flight, or raise "
+            "Seedance.session_budget_usd",
         )
 
 
-def cache_hit(plan: Plan, settings: Settings, runtime: Runtime) -> JobRecord | None:
-    """The earlier successful job this request would repeat, under the cache policy."""
-    request = plan.request
-    if request.no_cache or plan.cache_key is None or settings.cache == "never":
-        return None
-    if settings.cache == "seeded" and request.seed is None:
-        return None
-    record = runtime.journal.cached(plan.cache_key)
-    if record is None:
-        return None
-    target = runtime.target(plan.provider)
-    if record.emulated != target.emulated or (not target.emulated and record.base_url != target.base_url):
-        return None  # an emulator clip is no answer to a request for fal, nor the reverse
-    if (
-        record.emulated
-        and record.base_url != target.base_url
-        and not (record.path and Path(record.path).exists())
-    ):
-        return None  # another emulator's clip, its file gone (and its server likely too): made again, free
-    return record
+def _expected_bytes(plans: Sequence[Plan]) -> int:
+    """A generous size of the videos the plans make (auto duration: the longest)."""
+    total = 0.0
+    for plan in plans:
+        width, height = frame_size(plan.request.resolution, plan.request.aspect_ratio)
+        duration = plan.request.duration
+        seconds = MAX_DURATION if duration == "auto" else int(duration)
+        total += _BYTES_PER_720P_SECOND * seconds * width * height / (1280 * 720)
+    return int(total)
 
 
-def _replay(plan: Plan, record: JobRecord, runtime: Runtime) -> Job:
-    spec = _spec(plan)
-    result = replace(
-        result_from(record),
-        cached=True,
-        timings={"total_s": 0.0},
-        inputs=tuple(plan.inputs.thumbnails()) if plan.inputs is not None else (),
-    )
-    folder = runtime.settings.output_dir
-    if result.path is not None and result.path.exists():
-        return Job.replay(spec, replace(result, path=into_folder(result.path, folder)), runtime)
-    name = result.path.name if result.path is not None else None
-    return Job.refetch(spec, replace(result, path=folder / name if name else None), runtime)
+def check_output_folder(folder: Path, plans: Sequence[Plan]) -> None:
+    """Refuse (one line, nothing sent) an output folder that cannot take the videos: a
+    file in its place, no permission to write, or too little free space."""
+    folder = Path(folder).expanduser()
+    where = "set Seedance.output_dir (or SEEDANCE_OUTPUT_DIR) to a folder you can write"
+    existing = folder
+    while not existing.exists():  # the folder is made when the first video arrives
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        if existing == folder:
+            raise InvalidRequest(f"the output folder {folder} is a file, not a folder", hint=where)
+        raise InvalidRequest(f"the output folder {folder} cannot be made: {existing} is a file", hint=where)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InvalidRequest(f"the output folder {folder} cannot be written here (no permission)", hint=where)
+    needed = _expected_bytes(plans)
+    free = shutil.disk_usage(existing).free
+    if free < needed:
+        raise InvalidRequest(
+            f"the output folder {folder} has {amount(free)} free, and "
+            f"{'these videos' if len(plans) > 1 else 'the video'} may need up to {amount(needed)}",
+            hint=f"Free some space, or {where}",
+        )
 
 
-def into_folder(video: Path, folder: Path) -> Path:
-    """A cached video made for another notebook folder (the journal is shared), linked or
-    copied into this output folder, so that Jupyter serves it next to this notebook."""
-    target = folder / video.name
-    if target.resolve() == video.resolve():
-        return video
-    if target.exists() and target.stat().st_size == video.stat().st_size:
-        return target
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(video, target)
-    except OSError:  # another file system, or no hard links here
-        shutil.copy2(video, target)
-    return target
+def to_pay(plans: Sequence[Plan], settings: Settings, runtime: Runtime) -> list[Plan]:
+    """The plans that would send a new request: not replayed or fetched again from the
+    journal, not attached to the identical job in flight."""
+    return [
+        plan
+        for plan in plans
+        if cache_hit(plan, settings, runtime) is None and in_flight(plan, settings, runtime) is None
+    ]
 
 
-def _spec(plan: Plan) -> JobSpec:
-    inputs = plan.inputs
-    return JobSpec(
-        provider=plan.provider,
-        endpoint_id=plan.endpoint_id,
-        arguments=dict(plan.arguments),
-        estimate=plan.estimate,
-        cache_key=plan.cache_key,
-        reproduce=plan.reproduce,
-        inputs=tuple(inputs.thumbnails()) if inputs is not None else (),
-        timeout=plan.request.timeout,
-        caption=dict(plan.caption or {}),
-        input_video_seconds=inputs.input_video_seconds if inputs is not None else 0.0,
-        uploads=inputs if inputs is not None and inputs.needs_upload else None,
-    )
+def guard(plans: Sequence[Plan], runtime: Runtime, *, yes: bool, grid: bool = False) -> None:
+    """Everything that must hold before anything is sent (see the module docstring)."""
+    settings = runtime.settings
+    for plan in plans:
+        check_unknown(plan, runtime)
+    paying = to_pay(plans, settings, runtime)
+    if paying:
+        cost = total_of(paying) if grid else paying[0].estimate
+        what = f"grid of {len(paying)} videos" if grid else "run"
+        check_budget(cost, settings, runtime, yes=yes, what=what)
+    check_output_folder(settings.output_dir, plans)
 
 
 def launch(
@@ -201,19 +141,18 @@ def launch(
     group: str | None = None,
     group_index: int | None = None,
 ) -> Job:
-    """The job for a plan: a replay when the cache has it, else a new job (started);
-    `gate` and `upload` as for Job; `group` and `group_index` name the story (or batch)
-    and its shot (or row) in the journal."""
-    record = cache_hit(plan, runtime.settings, runtime)
+    """The job for a plan (after `guard`): the identical job in flight, a replay or a
+    fetch from the journal, else a new job (started); `gate` and `upload` as for Job;
+    `group` and `group_index` name the story (or batch) and its shot (or row) in the
+    journal."""
+    settings = runtime.settings
+    flying = in_flight(plan, settings, runtime)
+    if flying is not None:
+        return flying
+    record = cache_hit(plan, settings, runtime)
     if record is not None:
-        job = _replay(plan, record, runtime)
+        job = replay(plan, record, runtime)
     else:
-        spec = replace(_spec(plan), group=group, group_index=group_index)
+        spec = replace(job_spec(plan), group=group, group_index=group_index)
         job = Job(spec, runtime, target=runtime.target(plan.provider), gate=gate, upload=upload)
     return job.start() if start else job
-
-
-def replay(plan: Plan, record: JobRecord, runtime: Runtime) -> Job:
-    """A job showing a journalled result again for $0 (its file downloaded again when it
-    is gone): a cache hit, or a finished row of a batch run before."""
-    return _replay(plan, record, runtime)

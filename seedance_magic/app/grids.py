@@ -2,7 +2,7 @@
 many jobs.
 
     expand (spec/grid.py) -> plan every cell (inputs probed once, uploaded once)
-        -> budget check on the TOTAL, before anything is sent (notebook/runner.py)
+        -> guard on the TOTAL (cells.guard), before anything is sent (notebook/runner.py)
         -> one Job per cell, all started, at most `Seedance.concurrency` past the
            submit at once (the others wait in "pending" for a slot)
         -> a JobGroup, shown as one grid
@@ -17,10 +17,10 @@ from ..engine.gate import SlotGate
 from ..engine.group import JobGroup
 from ..engine.job import Job
 from ..media.upload import SharedUpload
-from ..spec.cost import CostEstimate
-from ..spec.grid import GridCell, expand, total_estimate
+from ..spec.grid import expand
 from ..spec.request import Defaults, GenerationRequest
 from . import cells
+from .plans import total_of
 
 if TYPE_CHECKING:
     from ..engine.runtime import Runtime
@@ -59,9 +59,3 @@ def launch_group(plans: Sequence[cells.Plan], runtime: Runtime, *, limit: int | 
         jobs, [p.caption or {} for p in plans], estimate=total_of(plans), runtime=runtime, slots=gate
     )
     return group.start()
-
-
-def total_of(plans: Sequence[cells.Plan]) -> CostEstimate:
-    """What the plans cost together (reference video seconds included)."""
-    seconds = plans[0].inputs.input_video_seconds if plans and plans[0].inputs is not None else 0.0
-    return total_estimate([GridCell(p.request, p.caption or {}) for p in plans], seconds)

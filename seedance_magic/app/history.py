@@ -17,12 +17,12 @@ from __future__ import annotations
 import base64
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..engine.job import Job
+from ..engine.job import EMULATOR_ENDED, Job
 from ..errors import MissingDependency
 from ..media.video import poster_png
 from ..model import Result
@@ -151,10 +151,16 @@ def _sent_at(journal: Journal, record: JobRecord) -> tuple[float, bool]:
     return sent, announced
 
 
-def unannounced(journal: Journal, orphans: Sequence[JobRecord]) -> list[Unfinished]:
-    """The jobs among `orphans` not listed before, marked as listed now."""
+def unannounced(
+    journal: Journal, orphans: Sequence[JobRecord], ended: Callable[[JobRecord], bool] | None = None
+) -> list[Unfinished]:
+    """The jobs among `orphans` not listed before, marked as listed now; those `ended`
+    says can never finish (an ended kernel's emulator made them) are marked ended instead."""
     rows = []
     for record in orphans:
+        if ended is not None and ended(record):
+            journal.update(record.id, state=State.FAILED.value, detail=EMULATOR_ENDED, error=EMULATOR_ENDED)
+            continue
         sent, announced = _sent_at(journal, record)
         if announced:
             continue
@@ -230,4 +236,14 @@ class OrphansView:
 def orphans_view(runtime: Runtime, orphans: Sequence[JobRecord], shell: Any = None) -> OrphansView:
     """The jobs a dead kernel left unfinished that were not listed before (each job is
     listed once); displaying an empty view shows nothing."""
-    return OrphansView(runtime, unannounced(runtime.journal, orphans), shell)
+    gone: dict[str | None, bool] = {}
+
+    def ended(record: JobRecord) -> bool:
+        if not record.emulated or not record.request_id:
+            return False
+        if record.base_url not in gone:  # asked once per server
+            target = runtime.target_for(record.provider, record.base_url, True)
+            gone[record.base_url] = runtime.emulator_ended(target)
+        return gone[record.base_url]
+
+    return OrphansView(runtime, unannounced(runtime.journal, orphans, ended), shell)

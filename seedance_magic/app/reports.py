@@ -20,14 +20,12 @@ from ..settings import choose, has_credentials
 from ..spec import providers
 from ..spec.coach import coach
 from ..spec.cost import frame_size
-from ..spec.grid import estimate
-from ..spec.plan import arguments
 from ..spec.providers import PROVIDERS, Provider
 from ..spec.providers import label as provider_label
-from ..spec.request import GenerationRequest
+from ..spec.request import DEFAULTS, GenerationRequest
 from ..spec.states import State
 from ..store.records import result_from, spec_from_record
-from .cells import Plan
+from .plans import Plan, make_plan, total_of
 
 if TYPE_CHECKING:
     from ..engine.runtime import Runtime
@@ -63,10 +61,17 @@ def dry_run(plan: Plan) -> Shown:
 
 def price(request: GenerationRequest, provider: str = "auto") -> Shown:
     """The estimate of a request at the provider it would go to (refused, in one line,
-    if that provider cannot take it)."""
+    if that provider cannot take it), from its plan: reference videos are read and their
+    seconds counted exactly as for the dry run and the budget."""
+    from .grids import plan_cells
+
     chosen = choose(request.provider, provider)
-    providers.check(chosen, request.endpoint, arguments(request), timeout=request.timeout)
-    est = estimate(request)
+    plans = (
+        plan_cells(request, DEFAULTS, provider)
+        if request.is_grid
+        else [make_plan(request, provider=provider)]
+    )
+    est = total_of(plans) if request.is_grid else plans[0].estimate
     width, height = frame_size(request.resolution, request.aspect_ratio)
     label = request.endpoint.label
     what = f"{label} · via {chosen.label} · {width}x{height} · duration {request.duration}"
@@ -180,8 +185,8 @@ def resume(runtime: Runtime, request_id: str) -> Job:
     """The job for a request id: a live one of this kernel, or reattached from the journal
     (started; nothing is submitted again)."""
     for job in session_jobs(runtime):
-        if job.request_id == request_id and (not job.done or job.result is not None):
-            return job  # a job of this kernel that ended without a video is resumed anew
+        if job.request_id == request_id and (job.result is not None or job.following):
+            return job  # a job of this kernel that ended (or died) without a video is resumed anew
     record = runtime.journal.by_request_id(request_id)
     if record is None:
         raise InvalidRequest(

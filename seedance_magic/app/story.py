@@ -72,7 +72,6 @@ class Story:
         self._task: asyncio.Task[StoryResult] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._snapshot = self._make_snapshot()
-        runtime.register(self)
 
     @property
     def snapshot(self) -> StorySnapshot:

@@ -135,18 +135,19 @@ class Studio:
         try:
             request = request_from_form(self.values(), settings.defaults)
             plan = cells.make_plan(request, defaults=settings.defaults, provider=settings.provider)
-            cells.check_budget(plan.estimate, settings, self.runtime, yes=request.yes)
-            if request.seed is not None and any(
-                not j.done and j.spec.cache_key == plan.cache_key for j in self.jobs
-            ):  # a second click must not pay for the same video twice
-                raise InvalidRequest(
-                    f"this exact video (seed {request.seed}) is already being made; "
-                    "change a setting or roll the dice for another"
-                )
-            job = cells.launch(plan, self.runtime)
+            cells.guard([plan], self.runtime, yes=request.yes)
+            job = cells.launch(plan, self.runtime)  # a second click attaches to the first job
         except SeedanceError as exc:
             self.panel.say(str(exc), error=True)
             return None
+        if job in self.jobs:
+            self.panel.say(
+                f"this exact video{'' if request.seed is None else f' (seed {request.seed})'} is already "
+                "being made: it is shown once; "
+                "change a setting or roll the dice for another",
+                error=False,
+            )
+            return job
         self.jobs.insert(0, job)
         self.panel.add_job(job)
         if job.result is not None and job.result.cached:

@@ -4,7 +4,8 @@ A rule (`Fault`, or its JSON form for `POST /_emulator/faults`) names the kind o
 it applies to, the action, and how many matching requests it affects:
 
     {"on": "submit", "action": "drop", "times": 1, "skip": 0, "delay": 0.0,
-     "request_id": null, "endpoint": null, "ingress": false, "error_type": null}
+     "request_id": null, "endpoint": null, "ingress": false, "forwarded": false,
+     "error_type": null}
 
 Kinds: submit, status, stream, result, cancel, download, upload (a request carrying
 file bytes), storage (CDN token and upload initiation), or any. The Lumenfall video API
@@ -16,10 +17,17 @@ applies to it unchanged; its injected HTTP errors take OpenAI's error shape
 - an HTTP code ("429", "500", "502", "503", "504", or any other 4xx/5xx): answered instead
   of handling the request. 5xx bodies are fal application errors (JSON, X-Fal-Request-Id)
   unless `ingress` is true: then an nginx-like HTML page with no request id, which
-  fal_client treats as retryable.
+  fal_client treats as retryable. With `forwarded` true the request is handled first (a
+  submit DOES create its job) and the error answers it: a proxy that passed the request
+  on and then gave up waiting, as an ingress 504 does.
 - "drop": the request is handled (a submit DOES create its job) and the connection is
   closed without an answer; a download sends its headers and about half the body first.
 - "slow": wait `delay` seconds, then answer normally.
+- "redirect": answered 302 with the request's own path as the Location: a redirect loop
+  for a client that follows redirects.
+- "html": the request is handled (a submit DOES create its job), then answered 200 with
+  an HTML page instead of its body, as a captive portal or a CDN's error page would: an
+  unreadable submit answer, or a web page served in place of the video.
 - "fail_job": submits only; the job runs and then completes with `error_type`
   (default runner_server_error).
 
@@ -38,7 +46,7 @@ from typing import Any
 from .config import DEFAULT_FAILURE, ERROR_TYPES
 
 KINDS = ("submit", "status", "stream", "result", "cancel", "download", "upload", "storage")
-ACTIONS = ("drop", "slow", "fail_job")
+ACTIONS = ("drop", "slow", "fail_job", "html", "redirect")
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,7 @@ class Fault:
     request_id: str | None = None
     endpoint: str | None = None
     ingress: bool = False
+    forwarded: bool = False
     error_type: str | None = None
 
     def __post_init__(self) -> None:
@@ -65,6 +74,8 @@ class Fault:
             )
         if self.action == "fail_job" and self.on not in ("submit", "any"):
             raise ValueError("fail_job applies to submits: use on='submit'")
+        if self.forwarded and self.status_code is None:
+            raise ValueError("forwarded applies to an HTTP code action, such as action='504'")
         if self.times is not None and self.times < 1:
             raise ValueError(f"fault times must be >= 1 or null, not {self.times}")
         if self.skip < 0 or self.delay < 0:

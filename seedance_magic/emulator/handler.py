@@ -2,7 +2,8 @@
 replies (with Content-Length, single byte ranges for files) and the SSE status stream.
 
 Every counted request goes: on_request callback -> counters -> fault rule (answer an
-error instead, wait, or handle and then drop the connection) -> route -> reply. An
+error instead or after handling it, wait, or handle it and then drop the connection or
+answer a web page) -> route -> reply. An
 injected error on a Lumenfall route takes OpenAI's error shape, unless it is an ingress
 (nginx) page. The SSE stream is the one reply without a Content-Length: it ends when the
 server closes it after the COMPLETED event.
@@ -34,6 +35,11 @@ logger = logging.getLogger("seedance_magic.emulator")
 NGINX_PAGE = (
     "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n"
     "<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+# What a captive portal or a CDN's error page serves with a 200 in place of the real body.
+PORTAL_PAGE = (
+    b"<html><head><title>Sign in to continue</title></head>"
+    b"<body><h1>This network needs you to sign in</h1></body></html>\r\n"
 )
 OnRequest = Callable[[str, "str | None"], None]
 
@@ -108,9 +114,17 @@ class Handler(BaseHTTPRequestHandler):
     def _answer(self, req: Request, route: Route, fault: Fault | None) -> int | None:
         code = fault.status_code if fault is not None else None
         if fault is not None and code is not None:
+            if fault.forwarded:  # the request went through; its answer is what is lost
+                route.handle(req, fault)
             self._send(self._injected(fault, code, route))
             return code
+        if fault is not None and fault.action == "redirect":
+            self._send(Reply(302, b"", {"Location": self.path}))
+            return 302
         reply = route.handle(req, fault)
+        if fault is not None and fault.action == "html":
+            self._send(Reply(200, PORTAL_PAGE, {"Content-Type": "text/html; charset=utf-8"}))
+            return 200
         if fault is not None and fault.action == "drop":
             self._drop(reply, partial=route.kind == "download" and reply.status == 200)
             return None

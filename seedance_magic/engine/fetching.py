@@ -21,6 +21,7 @@ from .backends.base import Backend, Handle, StatusUpdate
 
 RESULT_ATTEMPTS = 8
 _SLUG = re.compile(r"[^a-z0-9]+")
+_ID_CHARS = re.compile(r"[^A-Za-z0-9]+")
 
 
 class Fetching:
@@ -119,5 +120,6 @@ def output_path(folder: Path, arguments: Mapping[str, Any], seed: Any, request_i
     """seedance_outputs/20261122-143005_hummingbird-at-a-neon_s42_1a2b3c4d.mp4"""
     slug = _SLUG.sub("-", str(arguments.get("prompt", "")).lower())[:40].strip("-") or "video"
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    rid = (request_id or "local").replace("-", "")[:8]
-    return Path(folder) / f"{stamp}_{slug}_s{seed}_{rid}.mp4"
+    rid = _ID_CHARS.sub("", request_id or "")[:8] or "local"  # server data: letters and digits only
+    shown = seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+    return Path(folder) / f"{stamp}_{slug}_s{shown}_{rid}.mp4"

@@ -14,6 +14,7 @@ is recorded as "unknown", never resent. Creating a Job does no I/O.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Generator
 from dataclasses import replace
@@ -29,6 +30,7 @@ from ..spec.states import State
 from ..store.journal import JobRecord, Journal
 from ..store.records import spec_from_record
 from .backends.base import Backend, Handle
+from .finish import EMULATOR_ENDED, resume_target
 from .ledger import Ledger
 from .run import Run
 from .wait import block
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from .gate import SlotGate
     from .runtime import Runtime
 
-__all__ = ["Job", "JobSpec", "Result", "Snapshot", "State"]
+__all__ = ["EMULATOR_ENDED", "Job", "JobSpec", "Result", "Snapshot", "State"]
 
 NOT_SENT = "cancelled before it was sent: nothing was charged"
 
@@ -101,6 +103,16 @@ class Job:
     @property
     def done(self) -> bool:
         return self._ledger.snapshot.state.terminal
+
+    @property
+    def paying(self) -> bool:
+        """Whether this job may be charged: it is sent, not a made video fetched again."""
+        return self._run.refetch is None
+
+    @property
+    def following(self) -> bool:
+        """Whether this job has not ended and its task (if started) still runs."""
+        return not self.done and (self._task is None or not self._task.done())
 
     @property
     def runtime(self) -> Runtime:
@@ -218,27 +230,19 @@ class Job:
             loop = asyncio.get_running_loop()
             timer = loop.call_later(timeout, self.cancel, f"timed out after {timeout:g} s")
         try:
-            return await run.main()
+            return await run.to_the_end()
         except asyncio.CancelledError:
             if run.handle is None and not self.done:
                 ledger.end(State.CANCELLED, NOT_SENT)
-            raise
-        except errors.SubmitOutcomeUnknown as exc:
-            ledger.end(State.UNKNOWN, str(exc))
-            raise
-        except errors.SeedanceError as exc:
-            if exc.request_id is None and self.request_id:
-                exc.request_id = self.request_id
-            if not self.done:
-                # Submitted: the provider may still finish (or have finished) the job, so its row
-                # keeps its state for `%seedance resume` and the list of unfinished jobs.
-                ledger.end(State.FAILED, str(exc), record_state=run.handle is None)
             raise
         finally:
             if timer is not None:
                 timer.cancel()
             if run.gate is not None:
                 run.gate.release(self)
+            if ledger.unsaved:  # a journal that refused a write after the submit
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ledger.settle()
             self._rt.active.discard(self)
 
     # ----------------------------------------------------------- other starts
@@ -257,9 +261,14 @@ class Job:
         return job
 
     @classmethod
-    def refetch(cls, spec: JobSpec, result: Result, runtime: Runtime) -> Job:
-        """A cached result whose file is gone: download it again from its URL, no submit."""
+    def refetch(
+        cls, spec: JobSpec, result: Result, runtime: Runtime, *, journal_id: str | None = None
+    ) -> Job:
+        """A cached result whose file is gone: download it again from its URL, no submit.
+        With `journal_id`, a video made and paid for whose download failed: its journal
+        row is completed once the file is saved."""
         job = cls(spec, runtime)
+        job._ledger.journal_id = journal_id
         job._run.refetch = result
         job._ledger.snapshot = replace(job.snapshot, request_id=result.request_id, emulated=result.emulated)
         return job
@@ -267,14 +276,8 @@ class Job:
     @classmethod
     def resume(cls, record: JobRecord, runtime: Runtime) -> Job:
         """Reattach to a job submitted earlier (by any process) without submitting again."""
-        if not record.request_id or not record.status_url:
-            provider = get_provider(record.provider)
-            raise errors.InvalidRequest(
-                f"job {record.id} has no request id: its submit never reached {provider.label} "
-                "or its outcome is unknown",
-                hint=f"Check {provider.dashboard} for a request made at that time before running it again",
-            )
-        target = runtime.target_for(record.provider, record.base_url, record.emulated)
+        target = resume_target(record, runtime)
+        assert record.request_id is not None and record.status_url is not None
         job = cls(spec_from_record(record), runtime, target=target)
         job._ledger.journal_id = record.id
         job._run.handle = Handle(

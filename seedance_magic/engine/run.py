@@ -1,12 +1,12 @@
 """`Run`: one job's way through its provider, the steps a Job's task takes.
 
     [slot] -> upload the inputs -> submit -> journal the request id
-           -> follow (stream, else adaptive polling) -> fetch the result
-           -> download the MP4 -> probe it -> Result
+           -> follow (stream, else adaptive polling)
+           -> finish (finish.py): fetch the result -> download the MP4 -> probe it -> Result
 
 or, for a cached result whose file is gone, the download alone. What it learns goes
-into the job's Ledger (snapshot and journal row); following and fetching are its
-collaborators (following.py, fetching.py).
+into the job's Ledger (snapshot and journal row); following, fetching and finishing are
+its collaborators (following.py, fetching.py, finish.py).
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import errors
 from ..model import JobSpec, Result
 from ..settings import Target
 from ..spec.endpoints import DEFAULT_DURATION, DEFAULT_RESOLUTION
+from ..spec.providers import get as get_provider
 from ..spec.states import State
 from .backends.base import Backend, Handle, StatusUpdate
-from .fetching import Fetching, ended, output_path
+from .finish import Finish, interrupted
 from .following import Following, Pace, changes
 from .ledger import Ledger
 
@@ -62,6 +62,11 @@ class Run:
         self._typical: float | None = None
 
     @property
+    def sent(self) -> bool:
+        """Whether the provider has the job (submitted, or a refetch of a made video)."""
+        return self.handle is not None or self.refetch is not None
+
+    @property
     def target(self) -> Target:
         if self.target_now is None:
             self.target_now = self.runtime.target(self.spec.provider)
@@ -71,16 +76,44 @@ class Run:
     def backend(self) -> Backend:
         return self.runtime.backend(self.target)
 
+    async def to_the_end(self) -> Result:
+        """`main`, with how it ended recorded: an unknown submit, our own errors, and any
+        other exception (a full disk, a folder that is a file) as one line with the
+        request id (finish.interrupted). A job that was sent keeps its journal state, so
+        `%seedance resume` and the list of unfinished jobs still find it."""
+        ledger = self.ledger
+        try:
+            return await self.main()
+        except errors.SubmitOutcomeUnknown as exc:
+            ledger.end(State.UNKNOWN, str(exc))
+            raise
+        except errors.SeedanceError as exc:
+            snap = ledger.snapshot
+            if exc.request_id is None and snap.request_id:
+                exc.request_id = snap.request_id
+            if not snap.state.terminal:
+                ledger.end(State.FAILED, str(exc), record_state=not self.sent)
+            raise
+        except Exception as exc:  # not ours
+            snap = ledger.snapshot
+            error = interrupted(exc, snap.state, snap.request_id, get_provider(self.spec.provider).label)
+            if not snap.state.terminal:
+                ledger.end(State.FAILED, str(error), record_state=not self.sent)
+            raise error from exc
+
     async def main(self) -> Result:
         if self.target_now is None:
             self.target_now = await asyncio.to_thread(self.runtime.target, self.spec.provider)
             self.ledger.publish(emulated=self.target_now.emulated)
         if self.refetch is not None:
-            return await self._download_again(self.refetch)
+            return await self.finish().again(self.refetch)
         if self.handle is None:
             await self._submit()
         update = await self._follow()
-        return await self._finish(update)
+        assert self.handle is not None
+        return await self.finish().completed(
+            self.handle, update, cancelled=self.cancel_requested, reason=self.cancel_reason
+        )
 
     # ----------------------------------------------------------------- submit
     async def _submit(self) -> None:
@@ -107,16 +140,19 @@ class Run:
             upload = self.upload or SharedUpload(spec.uploads, ledger.journal, target.upload_scope)
             ledger.publish(state=State.PENDING, uploads=())
             arguments.update(await upload.urls(self.backend, self.upload_progress))
-            ledger.write(arguments=arguments)
+            ledger.write(arguments=arguments, strict=True)
         ledger.publish(state=State.SUBMITTING)
-        ledger.write(State.SUBMITTING)
+        ledger.write(State.SUBMITTING, strict=True)  # on disk before anything is sent
         self.attach(await self.backend.submit(spec.endpoint_id, arguments))
         if self.cancel_requested:
             await self.cancel_remote()
 
     def attach(self, handle: Handle) -> None:
-        """Record the request id on disk (committed) before anything else happens."""
+        """Hold the request id in memory, commit it to disk, then show it, before anything
+        else happens; a journal that cannot take it does not stop the job (the write is
+        retried and the trouble line names the id, see ledger.py)."""
         self.handle = handle
+        self.ledger.hold(request_id=handle.request_id)
         self.ledger.write(
             State.QUEUED,
             request_id=handle.request_id,
@@ -170,11 +206,14 @@ class Run:
         """How long past jobs of this shape ran at the provider (0: none known)."""
         if self._typical is None:
             args = self.spec.arguments
-            runs = self.ledger.journal.run_durations(
-                self.spec.endpoint_id,
-                str(args.get("resolution", DEFAULT_RESOLUTION)),
-                str(args.get("duration", DEFAULT_DURATION)),
-            )
+            try:
+                runs = self.ledger.journal.run_durations(
+                    self.spec.endpoint_id,
+                    str(args.get("resolution", DEFAULT_RESOLUTION)),
+                    str(args.get("duration", DEFAULT_DURATION)),
+                )
+            except errors.JournalUnavailable:  # a nicety: the progress bar, not the job
+                runs = []
             self._typical = statistics.median(runs) if runs else 0.0
         return self._typical
 
@@ -189,97 +228,5 @@ class Run:
         return None if not typical or since is None else typical - (time.monotonic() - since)
 
     # ----------------------------------------------------------------- finish
-    async def _finish(self, update: StatusUpdate) -> Result:
-        """The job is COMPLETED at the provider: its outcome, or its video downloaded."""
-        assert self.handle is not None
-        ledger, label = self.ledger, self.target.label
-        if update.error or update.error_type:
-            state, message, error = ended(
-                update,
-                label,
-                cancelled=self.cancel_requested,
-                reason=self.cancel_reason,
-                request_id=self.handle.request_id,
-            )
-            if state is State.FAILED:
-                ledger.write(error_type=update.error_type)
-            ledger.end(state, message)
-            raise error
-        fetching = Fetching(self.backend, self.handle, label, on_trouble=lambda t: ledger.publish(trouble=t))
-        data = await fetching.result()
-        if data.get("seed") is None and self.spec.arguments.get("seed") is not None:
-            data = {**data, "seed": self.spec.arguments["seed"]}  # a provider that does not echo it
-        video = data.get("video") or {}
-        ledger.write(result=data, seed=data.get("seed"), video_url=video.get("url"))
-        if not video.get("url"):
-            raise errors.JobFailed(f"{label}'s result has no video URL", request_id=self.handle.request_id)
-        ledger.publish(state=State.DOWNLOADING, progress=1.0)
-        ledger.write(State.DOWNLOADING)
-        settings = self.runtime.settings
-        dest = output_path(settings.output_dir, self.spec.arguments, data.get("seed"), self.handle.request_id)
-        downloaded = time.monotonic()
-        path, media = await fetching.video(
-            video,
-            dest,
-            attempts=settings.download_attempts,
-            progress=lambda have, total: ledger.publish(downloaded=have, download_total=total),
-        )
-        result = self._result(data, path, media, downloaded)
-        measured = {k: v for k, v in media.items() if v is not None} or None
-        ledger.write(
-            State.COMPLETED,
-            path=str(path.resolve()),
-            cost_usd=result.cost_usd,
-            timings=result.timings,
-            media=measured,
-        )
-        if not result.emulated:
-            self.runtime.record_spend(result.cost_usd)
-        ledger.publish(
-            state=State.COMPLETED, result=result, finished=time.monotonic(), trouble=None, cancelling=False
-        )
-        return result
-
-    def _result(self, data: dict[str, Any], path: Any, media: dict[str, Any], downloaded: float) -> Result:
-        snap, spec, now = self.ledger.snapshot, self.spec, time.monotonic()
-        timings = {
-            "queued_s": round((snap.running_since or now) - snap.started, 3),
-            "running_s": round(downloaded - (snap.running_since or downloaded), 3),
-            "download_s": round(now - downloaded, 3),
-            "total_s": round(now - snap.started, 3),
-        }
-        return Result.build(
-            endpoint=spec.endpoint_id,
-            arguments=dict(spec.arguments),
-            request_id=snap.request_id,
-            data=data,
-            path=path,
-            emulated=self.target.emulated,
-            provider=self.target.provider,
-            timings=timings,
-            input_video_seconds=spec.input_video_seconds,
-            reproduce=spec.reproduce,
-            inputs=spec.inputs,
-            **media,
-        )
-
-    async def _download_again(self, cached: Result) -> Result:
-        """A cached result whose file is gone: its URL downloaded again, nothing submitted."""
-        ledger = self.ledger
-        ledger.publish(state=State.DOWNLOADING)
-        request_id = cached.request_id
-        dest = cached.path or output_path(
-            self.runtime.settings.output_dir, cached.arguments, cached.seed, request_id
-        )
-        try:
-            path = await self.backend.download(cached.video_url, dest, attempts=2, request_id=request_id)
-        except errors.DownloadFailed as exc:
-            message = (
-                f"the cached video {dest} is gone and its URL no longer works ({exc.message}); "
-                "run the cell with --no-cache to make it again"
-            )
-            ledger.end(State.FAILED, message, record_state=False)
-            raise errors.DownloadFailed(message, request_id=request_id) from None
-        result = replace(cached, path=path)
-        ledger.publish(state=State.COMPLETED, result=result, finished=time.monotonic())
-        return result
+    def finish(self) -> Finish:
+        return Finish(self.ledger, self.spec, self.runtime, self.target, self.backend)

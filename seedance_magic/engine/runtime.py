@@ -13,10 +13,9 @@ import asyncio
 import contextlib
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from ..settings import (
     EMULATOR_KEY,
@@ -30,30 +29,23 @@ from ..settings import (
 from ..spec.providers import Provider, get
 from ..store.journal import Journal
 from .backends import make_backend, probe_emulator
+from .book import JobBook
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
     from .backends.base import Backend
 
 
-class Tracked(Protocol):
-    """What the runtime keeps of a job (engine.Job): its key, and whether it ended."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def done(self) -> bool: ...
-
-
 # The built-in emulator's pace: long enough to watch the progress, short enough for a class.
 DEMO_EMULATOR: dict[str, Any] = {"queue_seconds": 1.5, "run_seconds": 5.0, "log_interval": 0.8}
 
 
-class Runtime:
+class Runtime(JobBook):
     """`settings` is where the settings come from (default: %config, else the
     environment). `backends` makes the backend for a target and `probe` asks a base URL
     whether it is the emulator (its run id, or None); both default to the real ones and
-    are the seam for a fake provider."""
+    are the seam for a fake provider. `journal_timeout` is how long a journal write waits
+    for another connection that holds the file (SQLite's busy timeout)."""
 
     def __init__(
         self,
@@ -61,8 +53,10 @@ class Runtime:
         *,
         backends: Callable[[Target], Backend] | None = None,
         probe: Callable[[str], str | None] | None = None,
+        journal_timeout: float = 30.0,
     ) -> None:
         self._settings_source = settings or current
+        self._journal_timeout = journal_timeout
         self._make_backend = backends
         self._probe_with = probe
         self._journals: dict[Path, Journal] = {}
@@ -71,12 +65,8 @@ class Runtime:
         self._private_loop: asyncio.AbstractEventLoop | None = None
         self._emulator: Emulator | None = None
         self._lock = threading.Lock()
-        # The jobs of this process (engine.Job), by key, while anything holds them...
-        self.jobs: weakref.WeakValueDictionary[str, Tracked] = weakref.WeakValueDictionary()
-        # ...and those whose task is running.
-        self.active: set[Tracked] = set()
+        JobBook.__init__(self)
         self.started_at = time.time()
-        self.spent_usd = 0.0
         self.dotenv_names = load_dotenv_credentials()  # once per process
 
     def _probe(self, base_url: str) -> str | None:
@@ -102,7 +92,7 @@ class Runtime:
         with self._lock:
             journal = self._journals.get(key)
             if journal is None:
-                journal = self._journals[key] = Journal(key)
+                journal = self._journals[key] = Journal(key, busy_timeout=self._journal_timeout)
             return journal
 
     # ------------------------------------------------------------------- target
@@ -164,6 +154,12 @@ class Runtime:
             provider=chosen.name,
         )
 
+    @staticmethod
+    def emulator_ended(target: Target) -> bool:
+        """Whether `target` (from target_for) is an emulator that no longer answers: the
+        built-in emulator of a kernel that has ended, whose jobs died with it."""
+        return target.emulated and not target.embedded and target.instance is None
+
     def _embedded(self, provider: Provider) -> Target:
         """The built-in emulator, speaking this provider's API."""
         emulator = self.emulator()
@@ -221,12 +217,6 @@ class Runtime:
         loop_id = id(asyncio.get_running_loop())
         for key in [k for k in self._backends if k[0] == loop_id]:
             await self._backends.pop(key).aclose()
-
-    def register(self, job: Tracked) -> None:
-        self.jobs[job.key] = job
-
-    def record_spend(self, usd: float) -> None:
-        self.spent_usd += usd
 
     def close(self) -> None:
         """Stop the built-in emulator and close clients (tests and interpreter exit)."""

@@ -2,7 +2,8 @@
 grid alike.
 
     plan (app/cells, app/grids) -> dry run? show it, send nothing
-        -> budget (the total of what is not cached) -> launch (a Job or a JobGroup)
+        -> guard (unknown submits, the budget on the total of what is new, the output
+           folder) -> launch (a Job or a JobGroup)
         -> bind --out -> show the live view (a widget in a kernel, text lines elsewhere)
         -> with --wait (or where no loop keeps running) block, then leave the result's
            static form as the cell's output
@@ -62,11 +63,7 @@ def run_cell(request: GenerationRequest | StoryRequest, shell: Any, runtime: Run
     if request.dry_run:
         display(dry_run_grid(plans, grids.total_of(plans)) if request.is_grid else dry_run(plans[0]))
         return None
-    to_pay = [p for p in plans if cells.cache_hit(p, settings, runtime) is None]
-    if to_pay:
-        what = f"grid of {len(to_pay)} videos" if request.is_grid else "run"
-        cost = grids.total_of(to_pay) if request.is_grid else to_pay[0].estimate
-        cells.check_budget(cost, settings, runtime, yes=request.yes, what=what)
+    cells.guard(plans, runtime, yes=request.yes, grid=request.is_grid)
     runnable: Runnable = (
         grids.launch_group(plans, runtime) if request.is_grid else cells.launch(plans[0], runtime)
     )

@@ -8,6 +8,7 @@ here reads files or the network; request.py assembles the checked values into a 
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import keyword
 import re
@@ -201,10 +202,35 @@ def check_provider(text: str) -> str:
     return value
 
 
+# IPython's own names in a notebook: its history (In, Out, _, __, ___, _i, _ii, _iii, _iN,
+# _N, _ih, _oh, _dh), the shell itself, and what leaves it.
+_IPYTHON_NAMES = frozenset({"In", "Out", "get_ipython", "exit", "quit", "_ih", "_oh", "_dh", "_sh"})
+_IPYTHON_HISTORY = re.compile(r"_+|_i{1,3}|_i?[0-9]+")
+
+
 def check_out(text: str) -> str:
-    if text.isidentifier() and not keyword.iskeyword(text):
-        return text
-    reject("-o/--out", text, ALLOWED_OUT)
+    """A variable name for the job that shadows nothing: not a keyword, not a builtin
+    (print, list, ...), not one of IPython's own names."""
+    if not text.isidentifier() or keyword.iskeyword(text):
+        reject("-o/--out", text, ALLOWED_OUT)
+    if text in _IPYTHON_NAMES or _IPYTHON_HISTORY.fullmatch(text):
+        reject("-o/--out", text, f"it is one of IPython's own names; {ALLOWED_OUT}")
+    if text in vars(builtins):
+        reject("-o/--out", text, f"it would hide Python's builtin {text}(); {ALLOWED_OUT}")
+    return text
+
+
+def visible(text: str) -> bool:
+    """Whether a prompt has a character a person can see (not only spaces, NUL and other
+    control or invisible characters)."""
+    return any(ch.isprintable() and not ch.isspace() for ch in text)
+
+
+def check_prompt(text: str, what_to_do: str) -> None:
+    """Refuse a prompt that is empty or has no visible character (NUL, spaces)."""
+    if not visible(text):
+        what = "is empty" if not text.strip() else "has no visible character (only NUL, spaces or the like)"
+        raise InvalidRequest(f"the prompt {what}: {what_to_do}")
 
 
 def check_continue(text: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import InvalidRequest
 from . import endpoints as ep
+from .checks import check_prompt
 from .keywords import request_from_options
 from .providers import PROVIDERS
 from .request import DEFAULTS, Defaults, GenerationRequest
@@ -75,8 +76,7 @@ class FormValues:
 def request_from_form(values: FormValues, defaults: Defaults = DEFAULTS) -> GenerationRequest:
     """The request the form stands for, checked as the `%%seedance` cell with the same
     options would be (the same checks, the same one-line InvalidRequest messages)."""
-    if not values.prompt.strip():
-        raise InvalidRequest("the prompt is empty: describe the video in the prompt box")
+    check_prompt(values.prompt, "describe the video in the prompt box")
     return request_from_options(
         values.prompt,
         defaults,

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import InvalidRequest
 from . import checks as opt
+from .checks import check_prompt
 from .inputs import FIELDS
 from .options import build_parser
 from .request import DEFAULTS, Defaults, GenerationRequest
@@ -93,8 +94,7 @@ def request_from_options(prompt: str, defaults: Defaults = DEFAULTS, /, **option
     if not isinstance(prompt, str):
         raise InvalidRequest(f"the prompt must be text, not a {type(prompt).__name__}")
     fields = combine(a, _AsGiven(), defaults)
-    if not text.strip():
-        raise InvalidRequest("the prompt is empty: give the video's description as the first argument")
+    check_prompt(text, "give the video's description as the first argument")
     return GenerationRequest(prompt=text.strip(), **fields)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import InvalidRequest
 from . import checks as opt
-from .checks import show
+from .checks import check_prompt, show
 from .keywords import given_options
 from .options import OPTION_STRINGS, build_parser
 from .request import COMMANDS, DEFAULTS, Defaults, GenerationRequest, LineCommand
@@ -46,8 +46,8 @@ def parse_cell(
     words = template.words()
     prompt = interpolate(cell, namespace).strip()
     request = _request(words, template, prompt, defaults)
-    if not prompt and request.batch is None:
-        raise InvalidRequest("the prompt is empty: write it in the cell body, below the %%seedance line")
+    if request.batch is None:
+        check_prompt(prompt, "write it in the cell body, below the %%seedance line")
     return request
 
 

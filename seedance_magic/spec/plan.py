@@ -182,7 +182,7 @@ def reproduce_cell(
     if arguments.get("end_user_id") is not None:
         words.append(_option("--end-user-id", str(arguments["end_user_id"])))
     seed = seed if seed is not None else arguments.get("seed")
-    if seed is not None:
+    if isinstance(seed, int) and not isinstance(seed, bool):  # a server's seed of another type is not shown
         words += ["--seed", str(seed)]
     return " ".join(words) + "\n" + _escape(str(arguments.get("prompt", "")))
 

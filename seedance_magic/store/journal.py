@@ -1,4 +1,6 @@
 """The journal: every job on disk in SQLite (WAL), safe with several kernels at once.
+Any SQLite failure (locked, damaged, a folder, read-only) is a JournalUnavailable that
+names the file and what to do (trouble.py).
 
 A row is written before anything is sent; the request id is committed (synchronous=FULL)
 the moment the provider returns it, before the first status call; every state change is
@@ -22,17 +24,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..spec.states import sql_list
 from .schema import (
-    ADDED_COLUMNS,
     COMPLETED,
-    INDEXES,
     JSON_FIELDS,
-    SCHEMA,
+    MADE_NOT_SAVED,
+    UNKNOWN,
     UNSETTLED_SQL,
     JobRecord,
     compact,
     decode,
+    prepare,
 )
+from .trouble import journal_error
 
 __all__ = ["UNSETTLED_SQL", "JobRecord", "Journal", "decode"]
 
@@ -48,32 +52,37 @@ def _pid_alive(pid: int) -> bool:
 
 
 class Journal:
-    """The SQLite journal at `path` (created with its folder on first use)."""
+    """The SQLite journal at `path` (created with its folder on first use). A write waits
+    up to `busy_timeout` seconds while another connection holds the file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout: float = 30.0) -> None:
         self.path = Path(path).expanduser()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA busy_timeout=30000")
-        for attempt in range(50):  # two processes creating the journal at once: one waits
-            try:
-                self._db.execute("PRAGMA journal_mode=WAL")
-                break
-            except sqlite3.OperationalError:
-                if attempt == 49:
-                    raise
-                time.sleep(0.1)
-        self._db.execute("PRAGMA synchronous=FULL")
-        with self._lock:
-            self._db.executescript(SCHEMA)
-            have = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}
-            for name, definition in ADDED_COLUMNS.items():
-                if name not in have:
-                    with contextlib.suppress(sqlite3.OperationalError):  # another process added it
-                        self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {definition}")
-            self._db.executescript(INDEXES)
+        try:
+            self._db = self._open(busy_timeout)
+        except (sqlite3.Error, OSError) as exc:
+            raise journal_error(self.path, exc) from None
+
+    def _open(self, busy_timeout: float) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+            for attempt in range(50):  # two processes creating the journal at once: one waits
+                try:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError:
+                    if attempt == 49:
+                        raise
+                    time.sleep(0.1)
+            db.execute("PRAGMA synchronous=FULL")
+            prepare(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def close(self) -> None:
         with self._lock:
@@ -81,18 +90,28 @@ class Journal:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction; any SQLite failure is a JournalUnavailable naming the file."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise journal_error(self.path, exc) from None
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
-            return list(self._db.execute(sql, params))
+            try:
+                return list(self._db.execute(sql, params))
+            except sqlite3.Error as exc:
+                raise journal_error(self.path, exc) from None
 
     # ------------------------------------------------------------------ writing
     def create(
@@ -140,10 +159,17 @@ class Journal:
         return job_id
 
     def update(
-        self, job_id: str, *, state: str | None = None, detail: str | None = None, **fields: Any
+        self,
+        job_id: str,
+        *,
+        state: str | None = None,
+        detail: str | None = None,
+        at: float | None = None,
+        **fields: Any,
     ) -> None:
-        """Change fields (and the state, recording the transition) in one transaction."""
-        now = time.time()
+        """Change fields (and the state, recording the transition) in one transaction;
+        `at` is when it happened (default: now)."""
+        now = at if at is not None else time.time()
         if fields.get("arguments") is not None:
             fields["arguments"] = compact(fields["arguments"])
         values = {k: (json.dumps(v) if k in JSON_FIELDS and v is not None else v) for k, v in fields.items()}
@@ -195,6 +221,27 @@ class Journal:
         rows = self._read(
             f"SELECT * FROM jobs WHERE cache_key = ? AND state = '{COMPLETED}' "
             "ORDER BY created_at DESC LIMIT 1",
+            (cache_key,),
+        )
+        return decode(rows[0]) if rows else None
+
+    def last_sent(self, cache_key: str, base_url: str | None) -> JobRecord | None:
+        """The newest job with this cache key sent to this base URL: one that has a
+        request id, or whose submit's outcome is unknown (a later identical request that
+        was answered supersedes an unknown one)."""
+        rows = self._read(
+            "SELECT * FROM jobs WHERE cache_key = ? AND base_url IS ? "
+            f"AND (request_id IS NOT NULL OR state = '{UNKNOWN}') ORDER BY created_at DESC LIMIT 1",
+            (cache_key, base_url),
+        )
+        return decode(rows[0]) if rows else None
+
+    def paid_undownloaded(self, cache_key: str) -> JobRecord | None:
+        """The newest job with this cache key whose provider made the video (its result
+        is on record) but whose download never finished."""
+        rows = self._read(
+            f"SELECT * FROM jobs WHERE cache_key = ? AND state IN {sql_list(MADE_NOT_SAVED)} "
+            "AND video_url IS NOT NULL AND result IS NOT NULL ORDER BY created_at DESC LIMIT 1",
             (cache_key,),
         )
         return decode(rows[0]) if rows else None

@@ -3,6 +3,7 @@ columns hold JSON, `JobRecord` (one row, decoded) and how arguments are kept com
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -12,6 +13,10 @@ from typing import Any
 from ..spec.states import SETTLED, TERMINAL, State, sql_list
 
 COMPLETED = State.COMPLETED.value
+UNKNOWN = State.UNKNOWN.value
+# A row whose provider made the video (the result is on record) but whose download did not
+# finish: the video is paid for, and fetched again from its URL rather than made anew.
+MADE_NOT_SAVED = (State.DOWNLOADING,)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -81,6 +86,17 @@ ADDED_COLUMNS = {
 # Made once the added columns exist (older journals gain them when opened).
 INDEXES = "CREATE INDEX IF NOT EXISTS jobs_group ON jobs (group_id, group_index);"
 _LONG_DATA_URI = 512
+
+
+def prepare(db: sqlite3.Connection) -> None:
+    """Make the tables (if new) and add the columns of later releases (if missing)."""
+    db.executescript(SCHEMA)
+    have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    for name, definition in ADDED_COLUMNS.items():
+        if name not in have:
+            with contextlib.suppress(sqlite3.OperationalError):  # another process added it
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {definition}")
+    db.executescript(INDEXES)
 
 
 def compact(value: Any) -> Any:

@@ -202,3 +202,46 @@ def test_fault_rules_are_checked() -> None:
     with pytest.raises(ValueError, match="action"):
         Fault(action="302")
     assert Fault.from_json({"on": "result", "action": 504}).status_code == 504
+
+
+def test_a_forwarded_ingress_504_on_a_submit_leaves_the_job_made(make_emulator: Any) -> None:
+    """A proxy that passed the submit on and then timed out: the job exists, the answer
+    is nginx's page with no request id."""
+    emu = make_emulator(hold=True)
+    emu.inject(Fault(on="submit", action="504", ingress=True, forwarded=True))
+    answer = httpx.post(f"{emu.url}/{T2V_FAST}", json=SMALL, headers=AUTH)
+    assert answer.status_code == 504 and "nginx" in answer.text
+    assert "x-fal-request-id" not in answer.headers
+    (job,) = emu.jobs.values()
+    assert job.arguments == SMALL and job.state == "IN_QUEUE"
+
+
+def test_an_html_answer_replaces_the_body_after_handling(make_emulator: Any) -> None:
+    """A 200 whose body is a web page: an unreadable submit answer (the job exists) and
+    a page served in place of the video."""
+    emu = make_emulator()
+    emu.inject(Fault(on="submit", action="html"))
+    answer = httpx.post(f"{emu.url}/{T2V_FAST}", json=SMALL, headers=AUTH)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    assert "<html" in answer.text and "x-fal-request-id" not in answer.headers
+    (rid,) = emu.jobs
+    url = emu.wait_for(rid).result["video"]["url"]  # type: ignore[index]
+    emu.inject(Fault(on="download", action="html"))
+    page = httpx.get(url)
+    assert page.status_code == 200 and page.content.startswith(b"<html")
+    assert httpx.get(url).content[4:8] == b"ftyp"  # the rule was used up
+
+
+def test_forwarded_needs_an_http_code() -> None:
+    with pytest.raises(ValueError, match="forwarded"):
+        Fault(on="submit", action="drop", forwarded=True)
+    assert Fault.from_json({"on": "submit", "action": "html"}).action == "html"
+
+
+def test_a_redirect_loop(make_emulator: Any) -> None:
+    emu = make_emulator()
+    emu.inject(Fault(on="download", action="redirect", times=None))
+    with pytest.raises(httpx.TooManyRedirects):
+        httpx.get(f"{emu.url}/files/x/y.mp4", follow_redirects=True)
+    answer = httpx.get(f"{emu.url}/files/x/y.mp4")
+    assert answer.status_code == 302 and answer.headers["location"] == "/files/x/y.mp4"

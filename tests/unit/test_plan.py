@@ -13,6 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from seedance_magic.spec.checks import visible
 from seedance_magic.spec.cost import estimate_cost
 from seedance_magic.spec.grid import estimate as grid_estimate
 from seedance_magic.spec.parse import parse_cell
@@ -309,7 +310,9 @@ _PRINTABLE = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"
 
 @settings(max_examples=150, deadline=None)
 @given(
-    prompt=_PRINTABLE.filter(str.strip), user=_PRINTABLE.filter(str.strip), name=_PRINTABLE.filter(str.strip)
+    prompt=_PRINTABLE.filter(visible),  # a prompt of invisible characters only is refused
+    user=_PRINTABLE.filter(str.strip),
+    name=_PRINTABLE.filter(str.strip),
 )
 def test_reproduce_cell_round_trips_any_text(prompt: str, user: str, name: str) -> None:
     assume(name != "--")  # argparse reads a bare -- as the end of the options, never as a value

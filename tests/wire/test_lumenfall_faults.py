@@ -48,7 +48,6 @@ RECOVERS = {
     "status-drop": (Fault(on="status", action="drop", times=2),),
     "status-slow": (Fault(on="status", action="slow", delay=0.3, times=2),),
     "submit-429": (Fault(on="submit", action="429", times=2),),
-    "submit-503-ingress": (Fault(on="submit", action="503", times=2, ingress=True),),
     "download-drop": (Fault(on="download", action="drop", times=2),),
     "download-503-ingress": (Fault(on="download", action="503", times=2, ingress=True),),
 }
@@ -73,10 +72,13 @@ def test_transient_faults_end_with_the_video(ip: InteractiveShell, emulator: Emu
 
 ENDS = {
     "submit-500": Ends(
-        Fault(on="submit", action="500"), "Lumenfall answered 500 while submitting", "failed", 0
+        Fault(on="submit", action="500"), "Lumenfall answered 500 to the submit", "unknown", 0
     ),
     "submit-503-app": Ends(
-        Fault(on="submit", action="503"), "Lumenfall answered 503 while submitting", "failed", 0
+        Fault(on="submit", action="503"), "Lumenfall answered 503 to the submit", "unknown", 0
+    ),
+    "submit-503-ingress": Ends(
+        Fault(on="submit", action="503", ingress=True), "NOT sent again", "unknown", 0
     ),
     "submit-400": Ends(Fault(on="submit", action="400"), "Lumenfall rejected the arguments", "failed", 0),
     "submit-401": Ends(

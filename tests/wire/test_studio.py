@@ -182,7 +182,9 @@ def test_generate_runs_in_the_background_and_the_gallery_reloads_it(
     second = studio.generate()  # several runs in flight
     assert first is not None and second is not None
     assert [c.job for c in studio.cards] == [second, first]  # the newest at the top
-    assert studio.generate() is None and "already being made" in studio.panel.message.value  # a double click
+    assert studio.generate() is second  # a double click attaches to the job making it
+    assert "already being made" in studio.panel.message.value
+    assert len(studio.cards) == 2
     card = studio.cards[-1]
     assert card.view is not None and card.select.disabled and "--seed 7" in card.copy.value
     assert first.wait(timeout=60).seed == 7 and second.wait(timeout=60).seed == 8

@@ -11,6 +11,24 @@ import httpx
 from ... import errors
 
 RETRY_HINT = "The request id is saved: `%seedance resume ID` picks the job up again"
+# Refusals that do not prove a submit was turned away: a timeout (408), a conflict (409)
+# and rate limiting (429) may come from a proxy after it passed the request on.
+_MAYBE_QUEUED = frozenset({408, 409, 429})
+
+
+def proves_nothing_queued(code: int, provider_json: bool) -> bool:
+    """Whether an answer to a submit proves no job was made: a refusal (4xx other than
+    408/409/429) in the provider's own JSON. Every other answer (5xx, a proxy's page, an
+    unreadable 2xx) leaves the job's existence unknown."""
+    return provider_json and 400 <= code < 500 and code not in _MAYBE_QUEUED
+
+
+def unknown_hint(label: str, dashboard: str) -> str:
+    """What to do about a submit whose outcome is unknown."""
+    return (
+        f"{label} may have queued the job and will charge for it; it was NOT sent again. "
+        f"Check your requests at {dashboard}; to send it anyway, run the cell with --no-cache"
+    )
 
 
 def by_status(

@@ -45,13 +45,25 @@ _KEY_HELP = get("lumenfall").key_help
 _DASHBOARD = get("lumenfall").dashboard
 
 
+def _json(response: httpx.Response) -> bool:
+    return str(response.headers.get("content-type", "")).startswith("application/json")
+
+
 def _made_nothing(response: httpx.Response) -> bool:
-    """An answer that proves no video was started: rate limited, or a proxy's error page
-    (not the gateway's JSON) for a gateway that could not be reached."""
-    if response.status_code == 429:
-        return True
-    json_body = response.headers.get("content-type", "").startswith("application/json")
-    return response.status_code in (502, 503, 504) and not json_body
+    """An answer that proves no video was started, so the create may be sent again: the
+    gateway's own rate limiting (429, its JSON). A proxy's 502/503/504 page may come after
+    the proxy passed the create on (a 504 says it gave up waiting): not sent again."""
+    return response.status_code == 429 and _json(response)
+
+
+def _may_be_made(response: httpx.Response) -> bool:
+    """An error answer after which the video may exist (failures.proves_nothing_queued)."""
+    code = response.status_code
+    return (
+        code >= 400
+        and not _made_nothing(response)
+        and not failures.proves_nothing_queued(code, _json(response))
+    )
 
 
 def _retry_after(response: httpx.Response, default: float) -> float:
@@ -156,9 +168,9 @@ class LumenfallBackend:
         return Handle(endpoint_id, request_id, url, url, "")
 
     async def submit(self, endpoint_id: str, arguments: dict[str, Any]) -> Handle:
-        """POST the video. Sent again only when the gateway certainly made nothing (429,
-        or a proxy's 502/503/504 page before the gateway); a lost answer is
-        SubmitOutcomeUnknown (the video may be made and charged), never a second job."""
+        """POST the video. Sent again only when the gateway certainly made nothing (its
+        429); a lost answer, a 5xx or a proxy's page is SubmitOutcomeUnknown (the video may
+        be made and charged), never a second job."""
         http = self._client()
         url = f"{self.base}/videos"
         request = body(endpoint_id, arguments)
@@ -178,6 +190,11 @@ class LumenfallBackend:
                 break
             await asyncio.sleep(_retry_after(response, delay))
             delay *= 2
+        if _may_be_made(response):
+            raise errors.SubmitOutcomeUnknown(
+                f"{_LABEL} answered {response.status_code} to the submit to {url}",
+                hint=failures.unknown_hint(_LABEL, _DASHBOARD),
+            )
         if response.status_code >= 400:
             raise translate_response(response, request_id=None, doing="submitting")
         try:
@@ -185,7 +202,7 @@ class LumenfallBackend:
         except (KeyError, ValueError, TypeError) as exc:
             raise errors.SubmitOutcomeUnknown(
                 f"{_LABEL} accepted the submit but its answer names no video id",
-                hint=f"Check your requests at {_DASHBOARD} before running the cell again",
+                hint=failures.unknown_hint(_LABEL, _DASHBOARD),
             ) from exc
         return self.handle_for(endpoint_id, video_id)
 

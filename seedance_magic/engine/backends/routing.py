@@ -8,21 +8,29 @@ ours in; tests/test_routing.py fails loudly if a fal-client upgrade moves it):
 - `RerouteTransport` sends every request for a fal host (queue, run, storage, CDN) to one
   base URL such as http://127.0.0.1:8765, keeping the path, and names the original host
   in `X-Seedance-Origin-Host`. URLs that are not fal's pass through unchanged.
-- `SubmitGuard` stops fal_client from repeating a submit whose response was lost. fal_client
-  retries any httpx transport error, including a dropped connection or a read timeout
-  after the POST reached fal: that would queue (and charge for) the job twice. The guard
-  turns such failures of a submit into `SubmitOutcomeUnknown`, which is not an httpx
-  error, so fal_client raises it at once instead of retrying. Failures where nothing
-  reached the server (connect errors, pool timeouts) stay retryable.
+- `SubmitGuard` stops fal_client from repeating a submit that may have been queued.
+  fal_client retries any httpx transport error (a dropped connection, a read timeout
+  after the POST reached fal), 408, 409 and 429, and a 502/503/504 page from the proxy in
+  front of the queue ("ingress": nginx's page, no x-fal-request-id), although a 504 there
+  means the proxy passed the request on and gave up waiting: each retry may be a second
+  paid job. The guard reads a submit's answer whole and lets through only a readable
+  acceptance (a request id and its URLs) and a refusal that proves nothing was queued
+  (a 4xx other than 408/409/429 in fal's JSON); every other outcome becomes
+  `SubmitOutcomeUnknown`, which is not an httpx error, so fal_client raises it at once
+  instead of retrying. Failures where nothing reached the server (connect errors, pool
+  timeouts) stay retryable.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import re
+from typing import Any
 
 import httpx
 
 from ...errors import SubmitOutcomeUnknown
+from ...spec.providers import get
+from .failures import proves_nothing_queued, unknown_hint
 
 QUEUE_HOSTS = frozenset({"queue.fal.run", "queue.falrun.com"})
 RUN_HOSTS = frozenset({"fal.run", "falrun.com"})
@@ -30,6 +38,9 @@ FAL_HOSTS = QUEUE_HOSTS | RUN_HOSTS | {"rest.fal.ai", "rest.alpha.fal.ai"}
 ORIGIN_HEADER = "X-Seedance-Origin-Host"
 # Failures that mean the request never reached the server: retrying cannot double-submit.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+# A request id as it may be used in URLs and file names: fal's are UUIDs.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_FAL = get("fal")
 
 
 def is_fal_host(host: str) -> bool:
@@ -71,30 +82,44 @@ class RerouteTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-class _GuardedStream(httpx.AsyncByteStream):
-    def __init__(self, stream: httpx.AsyncByteStream, url: str) -> None:
-        self._stream = stream
-        self._url = url
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in self._stream:
-                yield chunk
-        except httpx.TransportError as exc:
-            raise _lost(self._url, exc) from exc
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
+def _unknown(message: str) -> SubmitOutcomeUnknown:
+    return SubmitOutcomeUnknown(message, hint=unknown_hint(_FAL.label, _FAL.dashboard))
 
 
 def _lost(url: str, exc: Exception) -> SubmitOutcomeUnknown:
-    return SubmitOutcomeUnknown(
-        f"The submit to {url} was sent but its response was lost ({type(exc).__name__})",
-        hint=(
-            "fal may have queued the job and will charge for it; it was NOT sent again. "
-            "Check your requests at https://fal.ai/dashboard before running the cell again"
-        ),
-    )
+    return _unknown(f"The submit to {url} was sent but its response was lost ({type(exc).__name__})")
+
+
+def _json_object(answer: httpx.Response) -> dict[str, Any] | None:
+    try:
+        data = answer.json()
+    except ValueError:  # not JSON, or not text at all
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def submit_problem(answer: httpx.Response, url: str) -> str | None:
+    """Why an answer to a submit leaves the job's existence unknown, or None when it is a
+    readable acceptance (a request id and its URLs) or a refusal that proves nothing was
+    queued (failures.proves_nothing_queued)."""
+    code, data = answer.status_code, _json_object(answer)
+    named = answer.headers.get("x-fal-request-id")
+    names = f" (it names request {named})" if named and _REQUEST_ID.fullmatch(named) else ""
+    if 200 <= code < 300:
+        request_id = data.get("request_id") if data else None
+        urls = [data.get(k) for k in ("status_url", "response_url", "cancel_url")] if data else []
+        if (
+            isinstance(request_id, str)
+            and _REQUEST_ID.fullmatch(request_id)
+            and all(isinstance(u, str) and u for u in urls)
+        ):
+            return None
+        return f"fal answered {code} to the submit to {url} but the answer could not be read{names}"
+    if proves_nothing_queued(code, data is not None):
+        return None
+    if data is None:
+        return f"fal answered {code} to the submit to {url} with a page that is not fal's{names}"
+    return f"fal answered {code} to the submit to {url}{names}"
 
 
 class SubmitGuard(httpx.AsyncBaseTransport):
@@ -113,14 +138,25 @@ class SubmitGuard(httpx.AsyncBaseTransport):
             raise
         except httpx.TransportError as exc:
             raise _lost(url, exc) from exc
-        assert isinstance(response.stream, httpx.AsyncByteStream)
-        return httpx.Response(
+        stream = response.stream
+        assert isinstance(stream, httpx.AsyncByteStream)
+        try:  # a submit's answer is small: read whole here, where its loss is still ours
+            raw = b"".join([chunk async for chunk in stream])
+        except httpx.TransportError as exc:
+            raise _lost(url, exc) from exc
+        finally:
+            await stream.aclose()
+        answer = httpx.Response(
             response.status_code,
             headers=response.headers,
-            stream=_GuardedStream(response.stream, url),
+            content=raw,
             extensions=response.extensions,
             request=request,
         )
+        problem = submit_problem(answer, url)
+        if problem is not None:
+            raise _unknown(problem)
+        return answer
 
     async def aclose(self) -> None:
         await self._inner.aclose()
