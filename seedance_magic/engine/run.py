@@ -203,7 +203,14 @@ class Run:
                 ledger.write(error_type=update.error_type)
             ledger.end(state, message)
             raise error
-        fetching = Fetching(self.backend, self.handle, label, on_trouble=lambda t: ledger.publish(trouble=t))
+        settings = self.runtime.settings
+        fetching = Fetching(
+            self.backend,
+            self.handle,
+            label,
+            on_trouble=lambda t: ledger.publish(trouble=t),
+            retry_s=settings.poll_initial,  # the polling pace: 0.5 s unless configured
+        )
         data = await fetching.result()
         if data.get("seed") is None and self.spec.arguments.get("seed") is not None:
             data = {**data, "seed": self.spec.arguments["seed"]}  # a provider that does not echo it
@@ -213,7 +220,6 @@ class Run:
             raise errors.JobFailed(f"{label}'s result has no video URL", request_id=self.handle.request_id)
         ledger.publish(state=State.DOWNLOADING, progress=1.0)
         ledger.write(State.DOWNLOADING)
-        settings = self.runtime.settings
         dest = output_path(settings.output_dir, self.spec.arguments, data.get("seed"), self.handle.request_id)
         downloaded = time.monotonic()
         path, media = await fetching.video(
