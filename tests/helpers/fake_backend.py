@@ -34,7 +34,7 @@ import shutil
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -182,7 +182,8 @@ class FakeBackend:
     """See the module. `script`: the steps each submitted request goes through (None:
     none, the test drives it); `stream`: whether the status stream is offered;
     `cancels_take_effect`: whether `cancel()` ends an unfinished request; `seed`: the
-    seed a result reports when none was sent."""
+    seed the first result reports when none was sent (the next ones count up from it,
+    as fal draws a new one each time)."""
 
     def __init__(
         self,
@@ -267,6 +268,11 @@ class FakeBackend:
     ) -> None:
         """The request's next status."""
         self.push(request_id, StatusUpdate(state, queue_position, tuple(log(m) for m in logs)))
+
+    def play(self, request_id: str, script: Sequence[StatusUpdate] = DEFAULT_SCRIPT) -> None:
+        """The request goes through these steps now."""
+        for step in script:
+            self.push(request_id, step)
 
     def complete(self, request_id: str, result: dict[str, Any] | None = None) -> None:
         """The request is done: COMPLETED (with `result` as its result JSON, if given)."""
@@ -403,11 +409,10 @@ class FakeBackend:
                     "file_name": "output.mp4",
                     "file_size": size,
                 },
-                "seed": self.seed if seed is None else seed,
+                "seed": self.seed + len(self.requests) if seed is None else seed,
             },
         )
-        for step in script or ():
-            self.push(request_id, step)
+        self.play(request_id, script or ())
         return request
 
     async def _enter(self, kind: Kind, request_id: str | None, detail: Any = None) -> None:
@@ -464,17 +469,20 @@ def runtime_for(
     settings: Settings | Callable[[], Settings] | None = None,
     *,
     emulated: bool = False,
+    others: Mapping[str, FakeBackend] | None = None,
 ) -> Runtime:
-    """A Runtime whose every target is served by `backend`. `emulated`: whether the base
-    URL answers as an emulator (its results spend nothing and are badged EMULATOR).
-    `settings`: fixed settings, a source of them, or None for the process's (%config
-    once the extension is loaded, else the environment)."""
+    """A Runtime whose every target is served by `backend`, or by `others[base_url]`.
+    `emulated`: whether a base URL answers as an emulator (its results spend nothing and
+    are badged EMULATOR; each URL is another emulator). `settings`: fixed settings, a
+    source of them, or None for the process's (%config once the extension is loaded,
+    else the environment)."""
     source = (lambda: settings) if isinstance(settings, Settings) else settings
+    served = dict(others or {})
 
     def make(target: Target) -> FakeBackend:
-        return backend
+        return served.get(target.base_url or "", backend)
 
-    return Runtime(source, backends=make, probe=lambda url: "fake-instance" if emulated else None)
+    return Runtime(source, backends=make, probe=lambda url: f"fake@{url}" if emulated else None)
 
 
 def configure(runtime: Runtime, **changes: Any) -> Settings:
