@@ -1,6 +1,7 @@
 """Jobs that start from what is known already: a cached result replayed, a cached result
-whose file is gone fetched again, a journalled job resumed (by this process or after
-another one died); and a job's journal pinned when `journal_path` changes mid-job."""
+whose file is gone fetched again, a journalled job resumed (by this process, after
+another one died, after its download failed); and a job's journal pinned when
+`journal_path` changes mid-job."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from seedance_magic.engine.job import Job, State
 from seedance_magic.engine.runtime import Runtime
 
 from helpers.fake_backend import DEFAULT_SCRIPT, FAST_T2V, FakeBackend, configure, job_spec, reached
+from helpers.shells import CLIP, cell, fake_shell, only_record, run_cell
 
 DEAD_PID = 2**22 + 12345  # above Linux's pid_max: no such process
 
@@ -129,3 +131,25 @@ async def test_a_job_keeps_its_journal_when_journal_path_changes(
     await later
     assert [r.seed for r in runtime.journal.recent()] == [9]
     assert [r.seed for r in job.journal.recent()] == [8]
+
+
+# --------------------------------------------------------- a failed download
+def test_a_paid_video_whose_download_failed_is_resumed_in_the_same_kernel(
+    backend: FakeBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend.fail(
+        "download",
+        errors.DownloadFailed(
+            "the video download kept failing (0 of 5248 bytes) from http://fake.invalid/files/x/output.mp4",
+            hint="`%seedance resume ID` tries again while fal still keeps the file",
+        ),
+    )
+    with fake_shell(backend, monkeypatch) as ip:
+        line = run_cell(ip, cell(f"{CLIP} --seed 17 --wait", "a lighthouse in a storm")).one_clear_line()
+        record = only_record()
+        assert record.state == "downloading" and record.error is not None  # resumable: it is paid for
+        assert record.video_url and record.result is not None  # what fal made is on record
+        assert "%seedance resume" in line and (record.request_id or "-") in line
+        run_cell(ip, f"result = %seedance resume {record.request_id}\nresult = result.wait()").ok()
+        assert ip.user_ns["result"].path.exists() and backend.count("submit") == 1
+        assert only_record().state == "completed"
