@@ -4,6 +4,7 @@ every call, and its download is the small real clip of tests/data."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from pathlib import Path
 
@@ -54,8 +55,6 @@ async def test_a_script_is_handed_out_one_step_per_call_then_completed_stays() -
 async def test_status_waits_for_the_tests_next_step() -> None:
     backend = FakeBackend(script=None)
     handle = await backend.submit(FAST_T2V, {"prompt": "x"})
-    import asyncio
-
     pending = asyncio.ensure_future(backend.status(handle))
     await backend.until(lambda: backend.count("status") == 1)
     assert not pending.done()
@@ -95,11 +94,21 @@ async def test_failures_are_raised_per_call_then_calls_pass() -> None:
 async def test_cancel_ends_an_unfinished_request_as_fal_does() -> None:
     backend = FakeBackend(script=[queued(0)])
     handle = await backend.submit(FAST_T2V, {"prompt": "x"})
+    backend.script = None
     await backend.cancel(handle)
     await backend.status(handle)
     update = await backend.status(handle)
     assert update.state == "COMPLETED" and update.error_type == "client_cancelled"
     assert backend.cancels == [handle.request_id] and backend.last.cancelled
+    other = await backend.submit(FAST_T2V, {"prompt": "y"})
+    backend.fail_job(other.request_id, "runner_disconnected", "Runner disconnected")
+    await backend.cancel(other)  # already finished: nothing changes
+    ended = [await backend.status(other) for _ in range(2)][-1]
+    assert (ended.state, ended.error_type, ended.error) == (
+        "COMPLETED",
+        "runner_disconnected",
+        "Runner disconnected",
+    )
 
 
 async def test_uploads_and_downloads_are_recorded(tmp_path: Path) -> None:

@@ -172,7 +172,7 @@ class _Signal:
 
 @dataclass
 class _Failure:
-    error: BaseException | None  # None: a stream that ends at once
+    error: BaseException
     times: int
     skip: int
 
@@ -237,11 +237,6 @@ class FakeBackend:
     def last(self) -> FakeRequest:
         """The request submitted last."""
         return list(self.requests.values())[-1]
-
-    def request(self, index_or_id: int | str) -> FakeRequest:
-        if isinstance(index_or_id, int):
-            return list(self.requests.values())[index_or_id]
-        return self.requests[index_or_id]
 
     async def until(self, check: Callable[[], Any], timeout: float = 5.0) -> Any:
         """Wait until `check()` is truthy (checked after every call and every step); its value."""
@@ -429,8 +424,7 @@ class FakeBackend:
                 return
             if failure.times:
                 failure.times -= 1
-                if failure.error is not None:
-                    raise copy.copy(failure.error)
+                raise copy.copy(failure.error)
         self._failures[kind] = [f for f in self._failures[kind] if f.times]
 
     async def _next(self, request: FakeRequest) -> StatusUpdate:
