@@ -134,17 +134,39 @@ async def test_a_refused_cancel_is_shown_and_the_job_goes_on(
 # ------------------------------------------------------------------- timeout
 def test_the_timeout_cancels_at_the_provider(fake_runtime: Runtime, backend: FakeBackend) -> None:
     backend.script = None  # never finishes by itself
-    job = Job(job_spec(timeout=0.05), fake_runtime).start()
+    job = Job(job_spec(timeout=0.3), fake_runtime).start()  # long enough to be sent first
     with pytest.raises(errors.JobTimeout) as info:
         job.wait(timeout=5)
-    assert info.value.message == "timed out after 0.05 s at fal" and info.value.request_id == job.request_id
+    assert info.value.message == "timed out after 0.3 s at fal" and info.value.request_id == job.request_id
     assert backend.cancels == [job.request_id] and job.status is State.CANCELLED
     assert journal_state(fake_runtime, job) == "cancelled"
+
+
+async def test_a_timeout_before_the_submit_says_it_timed_out(
+    fake_runtime: Runtime, backend: FakeBackend
+) -> None:
+    """A job still waiting for a grid slot when its --timeout passes is never sent, and
+    its error says it timed out (not that someone cancelled it)."""
+    backend.script = None
+    gate = SlotGate(1)
+    first = Job(job_spec(seed=1), fake_runtime, gate=gate).start()
+    late = Job(job_spec(seed=2, timeout=0.05), fake_runtime, gate=gate).start()
+    with pytest.raises(errors.JobTimeout) as info:
+        await late
+    assert str(info.value) == "timed out after 0.05 s before it was sent: nothing was charged"
+    assert late.status is State.CANCELLED and late.snapshot.error == str(info.value)
+    assert journal_state(fake_runtime, late) == "cancelled"
+    with pytest.raises(errors.JobTimeout):
+        late.wait()
+    backend.complete(backend.last.request_id)
+    await first
+    assert backend.count("submit") == 1 and backend.cancels == []
 
 
 def test_a_wait_that_times_out_leaves_the_job_running(fake_runtime: Runtime, backend: FakeBackend) -> None:
     backend.script = None
     job = Job(job_spec(), fake_runtime).start()
+    fake_runtime.loop().run_until_complete(reached(job, lambda s: s.state is State.QUEUED))
     with pytest.raises(errors.JobTimeout, match=r"the job is still queued after 0\.05 s"):
         job.wait(timeout=0.05)
     assert not job.done and backend.count("cancel") == 0
