@@ -150,10 +150,11 @@ async def test_a_timeout_before_the_submit_says_it_timed_out(
     backend.script = None
     gate = SlotGate(1)
     first = Job(job_spec(seed=1), fake_runtime, gate=gate).start()
-    late = Job(job_spec(seed=2, timeout=0.05), fake_runtime, gate=gate).start()
+    late = Job(job_spec(seed=2, timeout=0.3), fake_runtime, gate=gate).start()
+    await reached(late, lambda s: s.waiting == "waiting for a slot")
     with pytest.raises(errors.JobTimeout) as info:
         await late
-    assert str(info.value) == "timed out after 0.05 s before it was sent: nothing was charged"
+    assert str(info.value) == "timed out after 0.3 s before it was sent: nothing was charged"
     assert late.status is State.CANCELLED and late.snapshot.error == str(info.value)
     assert journal_state(fake_runtime, late) == "cancelled"
     with pytest.raises(errors.JobTimeout):
