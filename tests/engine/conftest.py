@@ -15,7 +15,8 @@ import pytest
 
 from seedance_magic.engine.runtime import Runtime, reset_runtime
 
-from helpers.fake_backend import FakeBackend, fake_settings, runtime_for
+from helpers.fake_backend import FakeBackend
+from helpers.fake_runtime import fake_settings, runtime_for
 
 # An async test that waits longer than this for the fake's next step is stuck.
 ASYNC_TEST_TIMEOUT_S = 10.0

@@ -9,7 +9,9 @@ from seedance_magic.engine.gate import SlotGate
 from seedance_magic.engine.job import NOT_SENT, Job, State
 from seedance_magic.engine.runtime import Runtime
 
-from helpers.fake_backend import FakeBackend, job_spec, queued, reached, running
+from helpers.fake_backend import FakeBackend
+from helpers.fake_parts import queued, running
+from helpers.fake_runtime import job_spec, reached
 
 
 def journal_state(runtime: Runtime, job: Job) -> str | None:

@@ -14,15 +14,9 @@ from seedance_magic import errors
 from seedance_magic.engine.backends.base import Backend, StatusUpdate, StreamUnavailable
 from seedance_magic.media.video import probe
 
-from helpers.fake_backend import (
-    DEFAULT_SCRIPT,
-    FAST_T2V,
-    TINY_MP4,
-    FakeBackend,
-    completed,
-    queued,
-    running,
-)
+from helpers.fake_backend import FakeBackend
+from helpers.fake_parts import DEFAULT_SCRIPT, TINY_MP4, completed, queued, running
+from helpers.fake_runtime import FAST_T2V
 
 
 def test_it_is_a_backend() -> None:

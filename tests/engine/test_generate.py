@@ -17,7 +17,8 @@ from seedance_magic.engine.job import Job, State
 from seedance_magic.engine.runtime import Runtime
 from seedance_magic.spec.request import Defaults
 
-from helpers.fake_backend import FAST_T2V, FakeBackend
+from helpers.fake_backend import FakeBackend
+from helpers.fake_runtime import FAST_T2V
 from helpers.shells import cell, fake_shell, only_record, run_cell
 
 PROMPT = "A heron lifts off a misty pond"

@@ -21,16 +21,9 @@ from seedance_magic.engine.runtime import Runtime
 from seedance_magic.notebook.runner import run_cell
 from seedance_magic.spec.parse import parse_cell
 
-from helpers.fake_backend import (
-    DEFAULT_SCRIPT,
-    TINY_MP4,
-    FakeBackend,
-    configure,
-    failed,
-    job_spec,
-    queued,
-    reached,
-)
+from helpers.fake_backend import FakeBackend
+from helpers.fake_parts import DEFAULT_SCRIPT, TINY_MP4, failed, queued
+from helpers.fake_runtime import configure, job_spec, reached
 
 GRID = "--seeds 1-4 -d 4 --fast -r 480p"
 UNDER_WAY = {State.SUBMITTING, State.QUEUED, State.RUNNING, State.DOWNLOADING}

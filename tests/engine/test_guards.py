@@ -20,7 +20,8 @@ from seedance_magic.spec import grid as grid_expand
 from seedance_magic.spec.cost import CostEstimate
 from seedance_magic.spec.parse import parse_cell
 
-from helpers.fake_backend import FakeBackend, fake_settings, runtime_for
+from helpers.fake_backend import FakeBackend
+from helpers.fake_runtime import fake_settings, runtime_for
 from helpers.shells import CLIP, cell, fake_shell, run_cell
 
 PROMPT = "a paper boat on a rainy street"

@@ -20,7 +20,8 @@ from seedance_magic.engine.runtime import Runtime, get_runtime
 from seedance_magic.media.video import probe
 from seedance_magic.store.journal import Journal
 
-from helpers.fake_backend import BASE_URL, FakeBackend
+from helpers.fake_backend import FakeBackend
+from helpers.fake_parts import BASE_URL
 from helpers.shells import CLIP, cell, fake_shell, run_cell
 from helpers.widgets import EVIL, comms
 

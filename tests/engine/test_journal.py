@@ -18,7 +18,8 @@ from seedance_magic import errors
 from seedance_magic.engine.job import State
 from seedance_magic.store.journal import Journal
 
-from helpers.fake_backend import BASE_URL, FakeBackend, failed, queued, running
+from helpers.fake_backend import FakeBackend
+from helpers.fake_parts import BASE_URL, failed, queued, running
 from helpers.shells import CLIP, cell, fake_shell, only_record, run_cell
 
 KEY = "sk-TEST-" + secrets.token_hex(16)

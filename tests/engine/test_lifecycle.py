@@ -16,17 +16,9 @@ from seedance_magic.engine.following import Following, Pace
 from seedance_magic.engine.job import Job, Snapshot, State
 from seedance_magic.engine.runtime import Runtime
 
-from helpers.fake_backend import (
-    DEFAULT_SCRIPT,
-    FAST_T2V,
-    TINY_MP4,
-    FakeBackend,
-    failed,
-    job_spec,
-    queued,
-    reached,
-    running,
-)
+from helpers.fake_backend import FakeBackend
+from helpers.fake_parts import DEFAULT_SCRIPT, TINY_MP4, failed, queued, running
+from helpers.fake_runtime import FAST_T2V, job_spec, reached
 from helpers.shells import all_records, request_ids_on_disk
 
 UNDER_WAY = [State.PENDING, State.SUBMITTING, State.QUEUED, State.RUNNING, State.DOWNLOADING]

@@ -16,7 +16,9 @@ from seedance_magic import errors
 from seedance_magic.engine.job import Job, State
 from seedance_magic.engine.runtime import Runtime
 
-from helpers.fake_backend import DEFAULT_SCRIPT, FAST_T2V, FakeBackend, configure, job_spec, reached
+from helpers.fake_backend import FakeBackend
+from helpers.fake_parts import DEFAULT_SCRIPT
+from helpers.fake_runtime import FAST_T2V, configure, job_spec, reached
 from helpers.shells import CLIP, cell, fake_shell, only_record, run_cell
 
 DEAD_PID = 2**22 + 12345  # above Linux's pid_max: no such process

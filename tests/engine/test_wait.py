@@ -13,7 +13,8 @@ from seedance_magic.engine.job import Job
 from seedance_magic.engine.runtime import Runtime
 from seedance_magic.engine.wait import block
 
-from helpers.fake_backend import FakeBackend, job_spec
+from helpers.fake_backend import FakeBackend
+from helpers.fake_runtime import job_spec
 
 
 def test_wait_inside_a_running_loop(fake_runtime: Runtime) -> None:

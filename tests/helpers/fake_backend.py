@@ -1,10 +1,10 @@
 """`FakeBackend`: the engine's Backend protocol (seedance_magic/engine/backends/base.py)
 with no sockets, no sleeps and no renders, driven by the test.
 
-Every submit makes a `FakeRequest`. Its statuses are steps the test provides, either a
-script taken at submit (the backend's `script`, or the next one queued with
-`script_next`), or one at a time while the job runs (`advance`, `complete`,
-`fail_job`). `status()` hands out the next step not handed out yet and, when there is
+Every submit makes a `FakeRequest` (fake_parts.py). Its statuses are steps the test
+provides, either a script taken at submit (the backend's `script`, or the next one
+queued with `script_next`), or one at a time while the job runs (`advance`,
+`complete`, `fail_job`). `status()` hands out the next step not handed out yet and, when there is
 none, waits for the test's next one (a long poll: no polling of time); `stream()`
 yields the steps as they come and ends after COMPLETED. Once COMPLETED has been handed
 out, `status()` keeps answering it. `cancel()` ends an unfinished request as fal does
@@ -18,7 +18,7 @@ and every call is recorded (`calls`, `count(kind)`, `submits`, `cancels`, `uploa
 sleeping: it is checked again after every call and every step.
 
     backend = FakeBackend(script=None)          # driven: nothing happens until the test says
-    runtime = runtime_for(backend, fake_settings(tmp_path))
+    runtime = runtime_for(backend, fake_settings(tmp_path))     # fake_runtime.py
     job = Job(spec, runtime).start()
     await backend.until(lambda: backend.count("submit") == 1)
     backend.advance(backend.last.request_id, "IN_PROGRESS", logs=["Generating"])
@@ -28,153 +28,35 @@ sleeping: it is checked again after every call and every step.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import shutil
-import time
 import uuid
 from collections import deque
-from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from seedance_magic.engine.backends.base import FalStatus, Handle, StatusUpdate, StreamUnavailable
-from seedance_magic.engine.job import Job
-from seedance_magic.engine.runtime import Runtime
-from seedance_magic.model import JobSpec, Snapshot
-from seedance_magic.settings import Settings, Target
-from seedance_magic.spec.cost import estimate_cost
-from seedance_magic.spec.endpoints import find_endpoint
 
-Kind = Literal["submit", "status", "stream", "result", "cancel", "upload", "download"]
-KINDS: tuple[Kind, ...] = ("submit", "status", "stream", "result", "cancel", "upload", "download")
-
-BASE_URL = "http://fake.invalid"
-TINY_MP4 = Path(__file__).resolve().parent.parent / "data" / "tiny.mp4"
-CANCELLED_TYPE = "client_cancelled"
-RUNNER_ERROR = "Internal error in the runner"
-
-
-# ------------------------------------------------------------------------- steps
-def log(message: str) -> dict[str, Any]:
-    """One log line as fal sends it."""
-    return {"message": message, "level": "INFO", "source": "user", "timestamp": time.time()}
-
-
-def queued(position: int = 0) -> StatusUpdate:
-    return StatusUpdate("IN_QUEUE", queue_position=position)
-
-
-def running(*messages: str) -> StatusUpdate:
-    return StatusUpdate("IN_PROGRESS", logs=tuple(log(m) for m in messages))
-
-
-def completed(**metrics: Any) -> StatusUpdate:
-    return StatusUpdate("COMPLETED", metrics=dict(metrics))
-
-
-def failed(error_type: str = "runner_server_error", error: str = RUNNER_ERROR) -> StatusUpdate:
-    """A job that ran and ended with an error (COMPLETED, with the error in the status)."""
-    return StatusUpdate("COMPLETED", error=error, error_type=error_type)
-
-
-# What a request goes through unless the test says otherwise.
-DEFAULT_SCRIPT: tuple[StatusUpdate, ...] = (
-    queued(1),
-    queued(0),
-    running("Starting the runner", "Generating the video"),
-    completed(inference_time=0.01),
+from helpers.fake_parts import (
+    BASE_URL,
+    CANCELLED_TYPE,
+    DEFAULT_SCRIPT,
+    KINDS,
+    RUNNER_ERROR,
+    TINY_MP4,
+    Call,
+    Download,
+    Failure,
+    FakeRequest,
+    Kind,
+    Script,
+    Signal,
+    Upload,
+    completed,
+    failed,
+    log,
 )
-
-Script = Sequence[StatusUpdate] | None
-
-
-# ---------------------------------------------------------------------- records
-@dataclass(frozen=True)
-class Call:
-    """One call the engine made: its kind, the request it was about (if any), and what
-    it sent (arguments, a file name, a URL...)."""
-
-    kind: Kind
-    request_id: str | None = None
-    detail: Any = None
-
-
-@dataclass(frozen=True)
-class Upload:
-    data: bytes
-    content_type: str
-    file_name: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Download:
-    url: str
-    dest: Path
-    expected_size: int | None
-    attempts: int
-    request_id: str | None
-
-
-@dataclass
-class FakeRequest:
-    """One submitted request: what was sent, its steps so far and how many of them have
-    been handed out to the engine."""
-
-    request_id: str
-    endpoint_id: str
-    arguments: dict[str, Any]
-    result: dict[str, Any]
-    steps: list[StatusUpdate] = field(default_factory=list)
-    handed_out: int = 0
-    logs: tuple[dict[str, Any], ...] = ()
-    submitted: bool = False  # by this backend (not added as another process's)
-
-    @property
-    def finished(self) -> bool:
-        """A COMPLETED step has been given (the provider is done with it)."""
-        return any(step.state == "COMPLETED" for step in self.steps)
-
-    @property
-    def seen_finished(self) -> bool:
-        """The engine has been handed the COMPLETED step."""
-        return any(step.state == "COMPLETED" for step in self.steps[: self.handed_out])
-
-    @property
-    def cancelled(self) -> bool:
-        return any(step.error_type == CANCELLED_TYPE for step in self.steps)
-
-
-class _Signal:
-    """Wake every waiter on the next `notify()` (futures of whichever loop waits)."""
-
-    def __init__(self) -> None:
-        self._waiters: list[asyncio.Future[None]] = []
-
-    async def wait(self) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(future)
-        try:
-            await future
-        finally:
-            with contextlib.suppress(ValueError):
-                self._waiters.remove(future)
-
-    def notify(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for future in waiters:
-            if not future.done():
-                with contextlib.suppress(RuntimeError):  # its loop is closed: nobody waits
-                    future.set_result(None)
-
-
-@dataclass
-class _Failure:
-    error: BaseException
-    times: int
-    skip: int
 
 
 # ---------------------------------------------------------------------- backend
@@ -209,10 +91,10 @@ class FakeBackend:
         self.peak_open = 0  # the most requests open at once (see `open_now`)
         self.on_call: Callable[[Kind, str | None], None] | None = None
         self._scripts: deque[Script] = deque()
-        self._failures: dict[Kind, list[_Failure]] = {kind: [] for kind in KINDS}
+        self._failures: dict[Kind, list[Failure]] = {kind: [] for kind in KINDS}
         self._cuts = 0
         self._held: set[Kind] = set()
-        self._changed = _Signal()
+        self._changed = Signal()
 
     # ------------------------------------------------------------ what happened
     def count(self, kind: Kind) -> int:
@@ -294,7 +176,7 @@ class FakeBackend:
 
     def fail(self, kind: Kind, error: BaseException, *, times: int = 1, skip: int = 0) -> None:
         """The next `times` calls of `kind` (after `skip` that pass) raise `error`."""
-        self._failures[kind].append(_Failure(error, times, skip))
+        self._failures[kind].append(Failure(error, times, skip))
 
     def cut_stream(self, times: int = 1) -> None:
         """The next `times` stream connections end at once, without an update (the
@@ -439,77 +321,3 @@ class FakeBackend:
             if request.seen_finished:
                 return next(s for s in request.steps if s.state == "COMPLETED")
             await self._changed.wait()
-
-
-# ---------------------------------------------------------------------- runtime
-FAST = {"poll_initial": 0.001, "poll_max": 0.005, "download_attempts": 2}
-
-
-def fake_settings(tmp_path: Path, **changes: Any) -> Settings:
-    """Settings pointing at the fake's base URL (so no emulator starts), with the test's
-    journal and output folder and fast polling."""
-    values: dict[str, Any] = {
-        "base_url": BASE_URL,
-        "output_dir": tmp_path / "out",
-        "journal_path": tmp_path / "journal.sqlite3",
-        **FAST,
-        **changes,
-    }
-    return Settings(**values)
-
-
-def runtime_for(
-    backend: FakeBackend,
-    settings: Settings | Callable[[], Settings] | None = None,
-    *,
-    emulated: bool = False,
-    others: Mapping[str, FakeBackend] | None = None,
-) -> Runtime:
-    """A Runtime whose every target is served by `backend`, or by `others[base_url]`.
-    `emulated`: whether a base URL answers as an emulator (its results spend nothing and
-    are badged EMULATOR; each URL is another emulator). `settings`: fixed settings, a
-    source of them, or None for the process's (%config once the extension is loaded,
-    else the environment)."""
-    source = (lambda: settings) if isinstance(settings, Settings) else settings
-    served = dict(others or {})
-
-    def make(target: Target) -> FakeBackend:
-        return served.get(target.base_url or "", backend)
-
-    return Runtime(source, backends=make, probe=lambda url: f"fake@{url}" if emulated else None)
-
-
-def configure(runtime: Runtime, **changes: Any) -> Settings:
-    """Change some of the runtime's settings from now on (as `%config` would)."""
-    changed = runtime.settings._replace(**changes)
-    runtime.set_settings_source(lambda: changed)
-    return changed
-
-
-# ------------------------------------------------------------------------- jobs
-FAST_T2V = "bytedance/seedance-2.0/fast/text-to-video"
-
-
-def job_spec(endpoint: str = FAST_T2V, *, timeout: float | None = None, **arguments: Any) -> JobSpec:
-    """A JobSpec of a small fast text-to-video job (480p, 4 s) with these arguments."""
-    args = {"prompt": "a lighthouse at dawn", "resolution": "480p", "duration": "4", **arguments}
-    found = find_endpoint(endpoint)
-    assert found is not None
-    return JobSpec(endpoint, args, estimate_cost(found, duration=args["duration"]), timeout=timeout)
-
-
-async def reached(job: Job, check: Callable[[Snapshot], Any], timeout: float = 5.0) -> Snapshot:
-    """The job's first snapshot (the current one included) for which `check` is true."""
-    if check(job.snapshot):
-        return job.snapshot
-    future: asyncio.Future[Snapshot] = asyncio.get_running_loop().create_future()
-
-    def seen(snapshot: Snapshot) -> None:
-        if check(snapshot) and not future.done():
-            future.set_result(snapshot)
-
-    stop = job.subscribe(seen)
-    try:
-        return await asyncio.wait_for(future, timeout)
-    finally:
-        stop()

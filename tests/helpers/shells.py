@@ -23,7 +23,9 @@ from seedance_magic.emulator import Emulator, Fault
 from seedance_magic.engine.runtime import reset_runtime
 from seedance_magic.store.journal import JobRecord, Journal, decode
 
-from helpers.fake_backend import BASE_URL, FakeBackend, runtime_for
+from helpers.fake_backend import FakeBackend
+from helpers.fake_parts import BASE_URL
+from helpers.fake_runtime import runtime_for
 
 CLIP = "--fast -r 480p -d 4"
 
