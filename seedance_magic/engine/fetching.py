@@ -26,19 +26,26 @@ _ID_CHARS = re.compile(r"[^A-Za-z0-9]+")
 
 class Fetching:
     """Fetch one finished job's result and video. `on_trouble(text)` says why fetching
-    is being retried."""
+    is being retried; `retry_s` is the first wait before a retry (it doubles each time)."""
 
     def __init__(
-        self, backend: Backend, handle: Handle, label: str, *, on_trouble: Callable[[str], None]
+        self,
+        backend: Backend,
+        handle: Handle,
+        label: str,
+        *,
+        on_trouble: Callable[[str], None],
+        retry_s: float = 0.5,
     ) -> None:
         self.backend = backend
         self.handle = handle
         self.label = label
         self._on_trouble = on_trouble
+        self._retry_s = retry_s
 
     async def result(self) -> dict[str, Any]:
         """The result JSON of the finished job, retried while the provider is troubled."""
-        delay = 0.5
+        delay = self._retry_s
         request_id = self.handle.request_id
         for attempt in range(1, RESULT_ATTEMPTS + 1):
             try:

@@ -123,7 +123,13 @@ class Finish:
                 ledger.write(error_type=update.error_type)
             ledger.end(state, message)
             raise error
-        fetching = Fetching(self.backend, handle, label, on_trouble=lambda t: ledger.publish(trouble=t))
+        fetching = Fetching(
+            self.backend,
+            handle,
+            label,
+            on_trouble=lambda t: ledger.publish(trouble=t),
+            retry_s=self.runtime.settings.poll_initial,  # the polling pace: 0.5 s unless configured
+        )
         data = await fetching.result()
         if data.get("seed") is None and self.spec.arguments.get("seed") is not None:
             data = {**data, "seed": self.spec.arguments["seed"]}  # a provider that does not echo it

@@ -117,10 +117,11 @@ class Following:
             interval = min(interval * pace.poll_factor, pace.poll_max)
 
     def _next_poll(self, interval: float) -> float:
-        """Poll sooner when past jobs say this one is about to finish."""
+        """Poll sooner when past jobs say this one is about to finish (not sooner than
+        0.2 s away, and never later than the interval)."""
         remaining = self._remaining()
         if remaining is not None and 0 < remaining < interval:
-            return max(0.2, remaining)
+            return min(interval, max(0.2, remaining))
         return interval
 
 

@@ -45,6 +45,11 @@ __all__ = ["EMULATOR_ENDED", "Job", "JobSpec", "Result", "Snapshot", "State"]
 NOT_SENT = "cancelled before it was sent: nothing was charged"
 
 
+def not_sent(reason: str) -> str:
+    """Why a job that was never sent ended: NOT_SENT, or e.g. "timed out after 60 s ..."."""
+    return NOT_SENT if reason == "cancelled" else f"{reason} before it was sent: nothing was charged"
+
+
 class Job:
     """One generation at a provider. Create with a JobSpec and its runtime, then `start()`;
     or `Job.replay()`, `Job.refetch()`, `Job.resume()`. `target` is where it goes (default:
@@ -186,7 +191,7 @@ class Job:
             self._loop.create_task(run.cancel_remote())
         elif self.status == State.PENDING and self._task is not None:
             self._task.cancel()
-            ledger.end(State.CANCELLED, NOT_SENT)
+            ledger.end(State.CANCELLED, not_sent(reason))
         else:
             ledger.publish(cancelling=True)  # submitting: cancelled as soon as the provider answers
 
@@ -221,6 +226,8 @@ class Job:
             exc = self._task.exception()
             if exc is not None:
                 raise exc
+        if self._run.cancel_reason.startswith("timed out"):  # before it was sent
+            raise errors.JobTimeout(error, request_id=self.request_id)
         raise errors.JobCancelled(error, request_id=self.request_id)
 
     async def _main(self) -> Result:
@@ -233,7 +240,7 @@ class Job:
             return await run.to_the_end()
         except asyncio.CancelledError:
             if run.handle is None and not self.done:
-                ledger.end(State.CANCELLED, NOT_SENT)
+                ledger.end(State.CANCELLED, not_sent(run.cancel_reason))
             raise
         finally:
             if timer is not None:

@@ -92,7 +92,9 @@ class Seedance(Configurable):
         None, allow_none=True, help="Refuse runs once this kernel would spend more than this (USD)."
     ).tag(config=True)
     use_stream = Bool(True, help="Follow status with fal's event stream (else poll).").tag(config=True)
-    poll_initial = Float(0.5, help="First polling interval in seconds when polling.").tag(config=True)
+    poll_initial = Float(
+        0.5, help="First polling interval in seconds when polling (and first wait to fetch a result again)."
+    ).tag(config=True)
     poll_max = Float(2.5, help="Longest polling interval in seconds.").tag(config=True)
     emulator = Dict(
         {},

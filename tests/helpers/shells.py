@@ -1,13 +1,14 @@
 """Helpers shared by the durability suites (faults, cache and budget, secrets, history):
-an IPython shell with the extension loaded and routed to an emulator, running a cell
-while capturing everything the user would see, and reading the journal. No tests here."""
+an IPython shell with the extension loaded and routed to an emulator (or served by the
+fake provider), running a cell while capturing everything the user would see, and
+reading the journal. No tests here."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,12 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from seedance_magic.emulator import Emulator, Fault
+from seedance_magic.engine.runtime import reset_runtime
 from seedance_magic.store.journal import JobRecord, Journal, decode
+
+from helpers.fake_backend import FakeBackend
+from helpers.fake_parts import BASE_URL
+from helpers.fake_runtime import runtime_for
 
 CLIP = "--fast -r 480p -d 4"
 
@@ -29,12 +35,38 @@ def seedance_shell(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Itera
     """A fresh IPython shell with `%load_ext seedance_magic`, routed to `emulator`,
     polling fast. The journal and the output folder are the test's (conftest)."""
     monkeypatch.setenv("SEEDANCE_FAL_BASE_URL", emulator.url)
+    with _loaded_shell(poll_initial=0.05, poll_max=0.2) as shell:
+        yield shell
+
+
+@contextmanager
+def fake_shell(
+    backend: FakeBackend,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    emulated: bool = True,
+    others: Mapping[str, FakeBackend] | None = None,
+) -> Iterator[InteractiveShell]:
+    """The same shell, its jobs served by the fake provider `backend` (the process
+    runtime's), at its base URL; `emulated`: whether that answers as an emulator (then
+    results are badged EMULATOR and spend nothing), as the built-in one would; `others`:
+    fakes serving other base URLs (SEEDANCE_FAL_BASE_URL changed mid-test)."""
+    monkeypatch.setenv("SEEDANCE_FAL_BASE_URL", BASE_URL)
+    previous = reset_runtime(runtime_for(backend, emulated=emulated, others=others))
+    if previous is not None:
+        previous.close()
+    with _loaded_shell(poll_initial=0.001, poll_max=0.005) as shell:
+        yield shell
+
+
+@contextmanager
+def _loaded_shell(*, poll_initial: float, poll_max: float) -> Iterator[InteractiveShell]:
     shell = InteractiveShell.instance()
     try:
         with capture_output():
             shell.run_line_magic("load_ext", "seedance_magic")
-        shell.run_line_magic("config", "Seedance.poll_initial = 0.05")
-        shell.run_line_magic("config", "Seedance.poll_max = 0.2")
+        shell.run_line_magic("config", f"Seedance.poll_initial = {poll_initial}")
+        shell.run_line_magic("config", f"Seedance.poll_max = {poll_max}")
         yield shell
     finally:
         shell.run_line_magic("unload_ext", "seedance_magic")

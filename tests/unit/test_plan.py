@@ -376,7 +376,7 @@ def test_fal_client_code_carries_any_text_exactly(prompt: str, user: str) -> Non
     args = {"prompt": prompt, "end_user_id": user, "seed": 3, "generate_audio": False}
     namespace: dict[str, Any] = {}
     exec(
-        compile(fal_client_code(T2V, args).replace("import fal_client", ""), "<dry-run>", "exec"),
+        compile(fal_client_code(T2V, args).removeprefix("import fal_client\n"), "<dry-run>", "exec"),
         {
             "fal_client": types.SimpleNamespace(
                 subscribe=lambda app, arguments, **_: namespace.update(arguments) or {"video": {"url": ""}}

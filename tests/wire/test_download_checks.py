@@ -23,7 +23,8 @@ from seedance_magic.engine.job import Job, JobSpec, State
 from seedance_magic.media.video import probe
 from seedance_magic.spec.cost import CostEstimate
 
-from helpers.fake_backend import FakeBackend, fake_runtime
+from helpers.failing_backend import FailingBackend as FakeBackend
+from helpers.failing_backend import fake_runtime
 from helpers.routing import SMALL, T2V_FAST
 from helpers.shells import CLIP, cell, journal, only_record, run_cell, seedance_shell
 

@@ -1,7 +1,7 @@
-"""The journal end to end: what a success, a failure, a cancel and a lost submit leave on
-disk (every state with its time, seed, result JSON, path, cost, error; never the key),
-several processes writing one journal while they run jobs against one emulator, and a
-process killed mid-job whose job another process then finishes without a new submit."""
+"""The journal across processes: several processes writing one journal while they run
+jobs against one emulator, and a process killed mid-job whose job another process then
+finishes without a new submit. What each way a job ends leaves in the journal is
+tested at the engine level (tests/engine/test_journal.py)."""
 
 from __future__ import annotations
 
@@ -11,39 +11,19 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
 
-import seedance_magic
-from seedance_magic import errors
-from seedance_magic.emulator import Emulator, Fault
-from seedance_magic.engine.job import Job, State
+from seedance_magic.emulator import Emulator
+from seedance_magic.engine.job import Job
 from seedance_magic.engine.runtime import get_runtime
 from seedance_magic.media.video import probe
 from seedance_magic.store.journal import Journal
 
-from helpers.shells import (
-    CLIP,
-    all_records,
-    cell,
-    only_record,
-    request_ids_on_disk,
-    run_cell,
-    seedance_shell,
-    wait_until,
-)
+from helpers.shells import all_records, request_ids_on_disk, wait_until
 
 KEY = "sk-TEST-" + secrets.token_hex(16)
-
-
-@pytest.fixture
-def ip(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    monkeypatch.setenv("FAL_KEY", KEY)
-    with seedance_shell(emulator, monkeypatch) as shell:
-        yield shell
 
 
 def states(journal_id: str) -> list[str]:
@@ -59,61 +39,6 @@ def states(journal_id: str) -> list[str]:
 
 def journal_bytes(tmp_path: Path) -> bytes:
     return b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("journal.sqlite3"))
-
-
-def test_a_success_is_journalled_whole(ip: InteractiveShell, emulator: Emulator, tmp_path: Path) -> None:
-    run_cell(ip, cell(f"{CLIP} --seed 31 --wait --out job", "a kite over dunes")).ok()
-    result = ip.user_ns["job"].result
-    record = only_record()
-    assert states(record.id) == ["pending", "submitting", "queued", "running", "downloading", "completed"]
-    assert record.request_id == result.request_id and record.status_url and record.cancel_url
-    assert record.seed == 31 and record.result is not None and record.result["seed"] == 31
-    assert record.video_url == record.result["video"]["url"] == result.video_url
-    assert record.path is not None and Path(record.path).resolve() == result.path.resolve()
-    assert record.cost_usd == pytest.approx(result.cost_usd) and record.error is None
-    assert record.timings is not None and record.timings["total_s"] > 0
-    assert record.emulated and record.pid == os.getpid() and record.base_url == emulator.url
-    assert record.arguments == {**record.arguments, "prompt": "a kite over dunes", "seed": 31}
-    assert record.reproduce and "--seed 31" in record.reproduce
-    assert record.estimate_low == record.estimate_high == pytest.approx(result.cost_usd)
-    assert KEY.encode() not in journal_bytes(tmp_path)
-
-
-def test_a_failure_is_journalled_with_its_error(
-    ip: InteractiveShell, emulator: Emulator, tmp_path: Path
-) -> None:
-    emulator.inject(Fault(on="submit", action="fail_job", error_type="runner_server_error"))
-    run_cell(ip, cell(f"{CLIP} --seed 32 --wait", "a kite over dunes")).one_clear_line()
-    record = only_record()
-    assert states(record.id) == ["pending", "submitting", "queued", "running", "failed"]
-    assert record.error == "fal reports the job failed: Internal error in the runner"
-    assert record.error_type == "runner_server_error" and record.path is None and record.cost_usd is None
-    assert record.request_id in emulator.jobs
-    assert KEY.encode() not in journal_bytes(tmp_path)
-
-
-def test_a_cancel_is_journalled(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("SEEDANCE_FAL_BASE_URL", emulator.url)
-    monkeypatch.setenv("FAL_KEY", KEY)
-    emulator.configure(run_seconds=30)
-    job = seedance_magic.generate("a kite over dunes", fast=True, resolution="480p", duration=4, seed=33)
-    job.subscribe(lambda s: s.state is State.RUNNING and job.cancel())
-    with pytest.raises(errors.JobCancelled):
-        job.wait(timeout=30)
-    record = only_record()
-    assert states(record.id) == ["pending", "submitting", "queued", "running", "cancelled"]
-    assert record.error == "cancelled at fal" and record.request_id == job.request_id
-    assert emulator.stats.count("cancel") == 1
-    assert KEY.encode() not in journal_bytes(tmp_path)
-
-
-def test_a_lost_submit_is_journalled_as_unknown(ip: InteractiveShell, emulator: Emulator) -> None:
-    emulator.inject(Fault(on="submit", action="drop"))
-    run_cell(ip, cell(f"{CLIP} --seed 34 --wait", "a kite over dunes")).one_clear_line()
-    record = only_record()
-    assert states(record.id) == ["pending", "submitting", "unknown"]
-    assert record.request_id is None and "NOT sent again" in (record.error or "")
-    assert len(emulator.jobs) == 1  # fal has it: that is why it is never sent again
 
 
 # ------------------------------------------------------------------ several processes

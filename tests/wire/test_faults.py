@@ -1,7 +1,8 @@
 """The user-level fault matrix: `%%seedance --wait` cells in an IPython shell against the
 emulator's fault injection. For each fault: the user sees one clear line (or the video),
 the journal row is right, no video the emulator made is lost, and each cell makes
-exactly one job at the emulator. (Engine-level retries are tested in test_engine.py.)"""
+exactly one job at the emulator. (The engine's own retries and resumes are tested with a
+fake provider in tests/engine/.)"""
 
 from __future__ import annotations
 
@@ -194,7 +195,7 @@ def test_a_download_that_keeps_failing_is_resumed_without_a_new_submit(
     assert "download" in line and "%seedance resume" in line and record.request_id in line
     assert record.video_url and record.result is not None  # what fal made is on record
     emulator.clear_faults()
-    fresh_runtime()  # as in a new kernel: see the xfail test below for the same kernel
+    fresh_runtime()  # as in a new kernel (the same kernel: tests/engine/test_recovery.py)
     again = run_cell(ip, f"job = %seedance resume {record.request_id}\nresult = job.wait()")
     again.ok()
     result = ip.user_ns["result"]
@@ -208,24 +209,6 @@ def fresh_runtime() -> None:
     previous = reset_runtime(None)
     if previous is not None:
         previous.close()
-
-
-def test_resume_in_the_same_kernel_after_a_failed_download(ip: InteractiveShell, emulator: Emulator) -> None:
-    emulator.inject(Fault(on="download", action="drop", times=None))
-    run_cell(ip, cell(f"{CLIP} --seed 17 --wait", "a lighthouse in a storm")).one_clear_line()
-    emulator.clear_faults()
-    rid = only_record().request_id
-    run_cell(ip, f"result = %seedance resume {rid}\nresult = result.wait()").ok()
-    assert ip.user_ns["result"].path.exists() and emulator.stats.count("submit") == 1
-
-
-def test_a_paid_video_that_failed_to_download_stays_resumable_in_the_journal(
-    ip: InteractiveShell, emulator: Emulator
-) -> None:
-    emulator.inject(Fault(on="download", action="drop", times=None))
-    run_cell(ip, cell(f"{CLIP} --seed 16 --wait", "a lighthouse in a storm")).one_clear_line()
-    record = only_record()
-    assert record.state == "downloading" and record.error is not None
 
 
 def test_the_built_in_emulator_prints_nothing_when_a_client_resets(

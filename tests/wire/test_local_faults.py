@@ -26,7 +26,8 @@ from seedance_magic.engine.job import Job, JobSpec, State
 from seedance_magic.media.video import probe
 from seedance_magic.spec.cost import CostEstimate
 
-from helpers.fake_backend import FakeBackend, fake_runtime
+from helpers.failing_backend import FailingBackend as FakeBackend
+from helpers.failing_backend import fake_runtime
 from helpers.shells import CLIP, cell, journal, only_record, run_cell, seedance_shell
 
 PROMPT = "a lighthouse in a storm"

@@ -1,6 +1,7 @@
-"""Never pay twice, never pay too much: the cache under each policy and the budget
-checks, through `%%seedance` cells in an IPython shell against the emulator (whose
-request counters prove what was sent), plus the budget arithmetic at the pipeline."""
+"""Never pay twice, never pay too much (app/cells.py): the cache under each policy and
+the budget checks, through `%%seedance` cells in an IPython shell whose jobs the fake
+provider serves (its record of calls proves what was sent), plus the budget arithmetic
+at the pipeline."""
 
 from __future__ import annotations
 
@@ -12,22 +13,23 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from seedance_magic.app import cells as pipeline
-from seedance_magic.emulator import Emulator, EmulatorConfig
 from seedance_magic.engine.runtime import Runtime, get_runtime
-from seedance_magic.errors import BudgetExceeded
+from seedance_magic.errors import BudgetExceeded, DownloadFailed
 from seedance_magic.settings import Settings
 from seedance_magic.spec import grid as grid_expand
 from seedance_magic.spec.cost import CostEstimate
 from seedance_magic.spec.parse import parse_cell
 
-from helpers.shells import CLIP, cell, run_cell, seedance_shell
+from helpers.fake_backend import FakeBackend
+from helpers.fake_runtime import fake_settings, runtime_for
+from helpers.shells import CLIP, cell, fake_shell, run_cell
 
 PROMPT = "a paper boat on a rainy street"
 
 
 @pytest.fixture
-def ip(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    with seedance_shell(emulator, monkeypatch) as shell:
+def ip(backend: FakeBackend, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
+    with fake_shell(backend, monkeypatch) as shell:
         yield shell
 
 
@@ -40,14 +42,14 @@ def go(ip: InteractiveShell, options: str, prompt: str = PROMPT, clip: str = CLI
 
 # ---------------------------------------------------------------------------- cache
 def test_a_seeded_rerun_replays_for_nothing_and_sends_nothing(
-    ip: InteractiveShell, emulator: Emulator
+    ip: InteractiveShell, backend: FakeBackend
 ) -> None:
     first = go(ip, "--seed 8")
-    before = emulator.stats.counts
+    before = list(backend.calls)
     ran = run_cell(ip, cell(f"{CLIP} --seed 8 --wait --out job", PROMPT))
     ran.ok()
     again = ip.user_ns["job"].result
-    assert emulator.stats.counts == before  # not one request
+    assert backend.calls == before  # not one request
     assert again.cached and again.charged_usd == 0 and again.path.resolve() == first.path.resolve()
     assert again.request_id == first.request_id and again.seed == 8
     assert "$0 (cached)" in ran.stderr + ran.stdout
@@ -63,29 +65,29 @@ def test_the_cached_widget_says_cached_and_zero(ip: InteractiveShell) -> None:
     assert view.player is not None and "$0 (cached)" in view.player.html
 
 
-def test_unseeded_cells_are_new_requests_under_seeded(ip: InteractiveShell, emulator: Emulator) -> None:
+def test_unseeded_cells_are_new_requests_under_seeded(ip: InteractiveShell, backend: FakeBackend) -> None:
     go(ip, "")
     again = go(ip, "")
-    assert not again.cached and emulator.stats.count("submit") == 2
+    assert not again.cached and backend.count("submit") == 2
 
 
-def test_always_caches_unseeded_cells(ip: InteractiveShell, emulator: Emulator) -> None:
+def test_always_caches_unseeded_cells(ip: InteractiveShell, backend: FakeBackend) -> None:
     run_cell(ip, '%config Seedance.cache = "always"').ok()
     first = go(ip, "")
     again = go(ip, "")
-    assert again.cached and again.seed == first.seed and emulator.stats.count("submit") == 1
+    assert again.cached and again.seed == first.seed and backend.count("submit") == 1
 
 
 @pytest.mark.parametrize("how", ["never", "--no-cache"])
-def test_never_and_no_cache_send_again(ip: InteractiveShell, emulator: Emulator, how: str) -> None:
+def test_never_and_no_cache_send_again(ip: InteractiveShell, backend: FakeBackend, how: str) -> None:
     if how == "never":
         run_cell(ip, '%config Seedance.cache = "never"').ok()
     go(ip, "--seed 8")
     again = go(ip, "--seed 8" + (" --no-cache" if how == "--no-cache" else ""))
-    assert not again.cached and emulator.stats.count("submit") == 2
+    assert not again.cached and backend.count("submit") == 2
 
 
-def test_other_input_contents_are_another_request(ip: InteractiveShell, emulator: Emulator) -> None:
+def test_other_input_contents_are_another_request(ip: InteractiveShell, backend: FakeBackend) -> None:
     from PIL import Image
 
     def picture(colour: tuple[int, int, int]) -> None:
@@ -96,64 +98,59 @@ def test_other_input_contents_are_another_request(ip: InteractiveShell, emulator
     assert go(ip, "--seed 8 -i start.png").cached
     picture((40, 40, 200))  # same name, same options, other pixels
     assert not go(ip, "--seed 8 -i start.png").cached
-    assert emulator.stats.count("submit") == 2
+    assert backend.count("submit") == 2 and backend.count("upload") == 2
 
 
 def test_a_cached_entry_whose_file_is_gone_is_downloaded_again(
-    ip: InteractiveShell, emulator: Emulator
+    ip: InteractiveShell, backend: FakeBackend
 ) -> None:
     first = go(ip, "--seed 8")
     first.path.unlink()
     again = go(ip, "--seed 8")
     assert again.cached and again.path.resolve() == first.path.resolve() and first.path.exists()
-    assert emulator.stats.count("submit") == 1 and emulator.stats.count("download") == 2
+    assert backend.count("submit") == 1 and backend.count("download") == 2
 
 
 def test_a_clip_of_another_emulator_whose_file_is_gone_is_made_again(
-    ip: InteractiveShell, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+    backend: FakeBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As after a kernel restart: the built-in emulator that made the clip is gone with its
     port; the clip is free to make again, so it is, instead of failing to download."""
-    first = go(ip, "--seed 8")
-    first.path.unlink()
-    with Emulator(EmulatorConfig(queue_seconds=0.2, run_seconds=0.4)) as other:
-        monkeypatch.setenv("SEEDANCE_FAL_BASE_URL", other.url)
+    other = FakeBackend()
+    with fake_shell(backend, monkeypatch, others={"http://other.invalid": other}) as ip:
+        first = go(ip, "--seed 8")
+        first.path.unlink()
+        monkeypatch.setenv("SEEDANCE_FAL_BASE_URL", "http://other.invalid")
         again = go(ip, "--seed 8")
-        assert not again.cached and again.path.exists() and other.stats.count("submit") == 1
+        assert not again.cached and again.path.exists() and other.count("submit") == 1
         assert go(ip, "--seed 8").cached  # and this one is the cache's answer from now on
+        assert backend.count("submit") == 1 and backend.count("download") == 1
 
 
 def test_a_cached_entry_whose_file_and_url_are_gone_is_one_line(
-    ip: InteractiveShell, emulator: Emulator
+    ip: InteractiveShell, backend: FakeBackend
 ) -> None:
     first = go(ip, "--seed 8")
     first.path.unlink()
-    port = emulator.port
-    emulator.stop()
-    with Emulator(EmulatorConfig(queue_seconds=0.2, run_seconds=0.4), port=port) as restarted:
-        ran = run_cell(ip, cell(f"{CLIP} --seed 8 --wait", PROMPT))
-        line = ran.one_clear_line()
-        assert "is gone and its URL no longer works" in line and "--no-cache" in line
-        assert restarted.stats.count("submit") == 0 and restarted.stats.count("download") == 1
-        go(ip, "--seed 8 --no-cache")  # the way out it names works
-        assert restarted.stats.count("submit") == 1
+    backend.fail("download", DownloadFailed("the server answered 404 for the video"))
+    ran = run_cell(ip, cell(f"{CLIP} --seed 8 --wait", PROMPT))
+    line = ran.one_clear_line()
+    assert "is gone and its URL no longer works" in line and "--no-cache" in line
+    assert backend.count("submit") == 1 and backend.count("download") == 2
+    go(ip, "--seed 8 --no-cache")  # the way out it names works
+    assert backend.count("submit") == 2
 
 
-def test_an_emulator_clip_is_not_replayed_for_a_real_request(
-    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings = Settings(
-        base_url=emulator.url, output_dir=tmp_path / "out", journal_path=tmp_path / "j.sqlite3"
-    )
+def test_an_emulator_clip_is_not_replayed_for_a_real_request(backend: FakeBackend, tmp_path: Path) -> None:
+    settings = fake_settings(tmp_path)
     plan = pipeline.make_plan(parse_cell("--fast -r 480p -d 4 --seed 8", PROMPT))
-    emulated = Runtime(lambda: settings)
+    emulated = runtime_for(backend, settings, emulated=True)
     try:
-        pipeline.launch(plan, emulated).wait(timeout=60)
+        pipeline.launch(plan, emulated).wait(timeout=5)
         assert pipeline.cache_hit(plan, settings, emulated) is not None
     finally:
         emulated.close()
-    monkeypatch.setattr("seedance_magic.engine.runtime.probe_emulator", lambda base_url: None)
-    real = Runtime(lambda: settings)  # the same URL now answers as a real fal-compatible server
+    real = runtime_for(backend, settings)  # the same URL now answers as a real fal-compatible server
     try:
         assert not real.target().emulated
         assert pipeline.cache_hit(plan, settings, real) is None
@@ -179,23 +176,24 @@ def test_a_four_clip_fifteen_second_grid_is_over_the_default_limit(tmp_path: Pat
 
 
 def test_the_grid_cell_is_refused_with_its_estimate_and_nothing_is_sent(
-    ip: InteractiveShell, emulator: Emulator
+    ip: InteractiveShell, backend: FakeBackend
 ) -> None:
-    pytest.importorskip("seedance_magic.app.grids")
     estimate = grid_estimate("--seeds 1-4 -d 15")
     ran = run_cell(ip, cell("--seeds 1-4 -d 15", PROMPT))
     line = ran.one_clear_line()
     assert str(estimate) in line and "--yes" in line
-    assert emulator.stats.counts.get("submit", 0) == 0 and not emulator.jobs
+    assert backend.calls == [] and not backend.requests
 
 
-def test_over_the_per_run_limit_is_refused_and_yes_proceeds(ip: InteractiveShell, emulator: Emulator) -> None:
+def test_over_the_per_run_limit_is_refused_and_yes_proceeds(
+    ip: InteractiveShell, backend: FakeBackend
+) -> None:
     run_cell(ip, "%config Seedance.max_usd_per_run = 0.25").ok()
     line = run_cell(ip, cell(f"{CLIP} --seed 8 --wait", PROMPT)).one_clear_line()
     assert "estimated at $0.45" in line and "max_usd_per_run = $0.25" in line and "--yes" in line
-    assert emulator.stats.counts.get("submit", 0) == 0
+    assert backend.count("submit") == 0
     result = go(ip, "--seed 8 --yes")
-    assert result.path.exists() and emulator.stats.count("submit") == 1
+    assert result.path.exists() and backend.count("submit") == 1
 
 
 @pytest.mark.parametrize(
@@ -233,10 +231,9 @@ def test_emulator_runs_spend_nothing(ip: InteractiveShell) -> None:
 
 
 def test_real_spending_is_shown_and_counts_against_the_session_budget(
-    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+    backend: FakeBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("seedance_magic.engine.runtime.probe_emulator", lambda base_url: None)
-    with seedance_shell(emulator, monkeypatch) as ip:  # a fal-compatible server that charges
+    with fake_shell(backend, monkeypatch, emulated=False) as ip:  # a fal-compatible server that charges
         run_cell(ip, "%config Seedance.session_budget_usd = 1.0").ok()
         first = go(ip, "--seed 1")
         assert not first.emulated and first.charged_usd == pytest.approx(0.45, abs=0.005)
@@ -246,6 +243,6 @@ def test_real_spending_is_shown_and_counts_against_the_session_budget(
         longer = "--fast -r 480p -d 6"  # est. $0.67: $0.45 + $0.67 is over $1.00
         line = run_cell(ip, cell(f"{longer} --seed 2 --wait", PROMPT)).one_clear_line()
         assert "session_budget_usd = $1.00" in line and "this kernel's spending" in line
-        assert emulator.stats.count("submit") == 1
+        assert backend.count("submit") == 1
         go(ip, "--seed 2 --yes", clip=longer)
-        assert emulator.stats.count("submit") == 2
+        assert backend.count("submit") == 2

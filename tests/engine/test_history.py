@@ -1,6 +1,7 @@
-"""History and unfinished jobs (seedance_magic/app/history.py): `%seedance history`,
-`seedance_magic.history()`, the gallery's text and HTML, poster frames kept next to
-the videos, and the once-only list of jobs a dead kernel left, with "resume all"."""
+"""History and unfinished jobs (seedance_magic/app/history.py), from the journal of jobs
+the fake provider served: `%seedance history`, `seedance_magic.history()`, the
+gallery's text and HTML, poster frames kept next to the videos, and the once-only list
+of jobs a dead kernel left, with "resume all"."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ from IPython.core.interactiveshell import InteractiveShell
 
 import seedance_magic
 from seedance_magic.app import history as gallery
-from seedance_magic.emulator import Emulator
 from seedance_magic.engine.runtime import Runtime, get_runtime
 from seedance_magic.media.video import probe
-from seedance_magic.spec.endpoints import find_endpoint
 from seedance_magic.store.journal import Journal
 
-from helpers.shells import CLIP, cell, run_cell, seedance_shell
+from helpers.fake_backend import FakeBackend
+from helpers.fake_parts import BASE_URL
+from helpers.shells import CLIP, cell, fake_shell, run_cell
 from helpers.widgets import EVIL, comms
 
 pytestmark = pytest.mark.usefixtures(comms.__name__)
@@ -31,8 +32,8 @@ DEAD_PID = 2**22 + 12345  # above Linux's pid_max: no such process
 
 
 @pytest.fixture
-def ip(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    with seedance_shell(emulator, monkeypatch) as shell:
+def ip(backend: FakeBackend, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
+    with fake_shell(backend, monkeypatch) as shell:
         yield shell
 
 
@@ -55,7 +56,7 @@ def test_history_returns_results_newest_first(ip: InteractiveShell) -> None:
         "%%seedance --fast -r 480p -d 4 --seed 2",
         "a café at night, neon rain",
     ]
-    assert (newest.width, newest.height, newest.has_audio) == (864, 496, True)
+    assert (newest.width, newest.height, newest.has_audio) == (64, 64, True)  # as probed when made
     assert [r.seed for r in seedance_magic.history(1)] == [2]
     assert [r.seed for r in seedance_magic.history(search=first.request_id[:8])] == [1]
 
@@ -126,14 +127,12 @@ def _orphan(journal: Journal, prompt: str, state: str, **fields: Any) -> str:
     return job
 
 
-def held_job_of_a_dead_kernel(rt: Runtime, emulator: Emulator, prompt: str) -> str:
-    """Submit to the emulator (held) and journal it as a kernel that then died would
-    have: the request id on disk, the process gone. Returns the request id."""
+def held_job_of_a_dead_kernel(rt: Runtime, prompt: str) -> str:
+    """Submit to the provider (which holds it) and journal it as a kernel that then died
+    would have: the request id on disk, the process gone. Returns the request id."""
     args = {"prompt": prompt, "resolution": "480p", "duration": "4", "seed": 21}
     handle = rt.loop().run_until_complete(rt.backend().submit(FAST_T2V, args))
-    estimate = find_endpoint(FAST_T2V)
-    assert estimate is not None
-    job = rt.journal.create(endpoint=FAST_T2V, arguments=args, base_url=emulator.url, emulated=True)
+    job = rt.journal.create(endpoint=FAST_T2V, arguments=args, base_url=BASE_URL, emulated=True)
     rt.journal.update(job, state="submitting")
     rt.journal.update(
         job,
@@ -147,9 +146,9 @@ def held_job_of_a_dead_kernel(rt: Runtime, emulator: Emulator, prompt: str) -> s
     return handle.request_id
 
 
-def test_unfinished_jobs_are_listed_once_at_load(ip: InteractiveShell, emulator: Emulator) -> None:
-    emulator.configure(hold=True)
-    rid = held_job_of_a_dead_kernel(get_runtime(), emulator, EVIL)
+def test_unfinished_jobs_are_listed_once_at_load(ip: InteractiveShell, backend: FakeBackend) -> None:
+    backend.script = None  # held
+    rid = held_job_of_a_dead_kernel(get_runtime(), EVIL)
     journal = get_runtime().journal
     _orphan(journal, "lost in the mail", "unknown", error="the submit's response was lost")
     died = _orphan(journal, "died while sending", "submitting")
@@ -168,7 +167,7 @@ def test_unfinished_jobs_are_listed_once_at_load(ip: InteractiveShell, emulator:
     run_cell(ip, "%unload_ext seedance_magic").ok()
     again = run_cell(ip, "%load_ext seedance_magic")
     assert again.bundles == [] and again.stdout == ""
-    assert emulator.stats.count("submit") == 1  # listing never submits
+    assert backend.count("submit") == 1  # listing never submits
 
 
 def test_an_unknown_fal_job_says_when_it_was_sent_and_where_to_look(tmp_path: Path) -> None:
@@ -187,25 +186,26 @@ def test_an_unknown_fal_job_says_when_it_was_sent_and_where_to_look(tmp_path: Pa
     journal.close()
 
 
-def test_resume_all_reattaches_without_submitting(ip: InteractiveShell, emulator: Emulator) -> None:
-    emulator.configure(hold=True)
+def test_resume_all_reattaches_without_submitting(ip: InteractiveShell, backend: FakeBackend) -> None:
+    backend.script = None  # held
     rt = get_runtime()
-    rids = [held_job_of_a_dead_kernel(rt, emulator, f"orphan {n}") for n in range(2)]
+    rids = [held_job_of_a_dead_kernel(rt, f"orphan {n}") for n in range(2)]
     _orphan(rt.journal, "lost", "unknown")
     view = gallery.orphans_view(rt, rt.journal.orphans(), ip)
     assert len(view) == 3 and len(view.resumable) == 2
     widget = view.widget()
     assert widget.button.description == "resume all (2)"
     assert "3 jobs left unfinished" in widget._repr_mimebundle_()["text/plain"]
-    emulator.release()
+    for rid in rids:
+        backend.play(rid)
     widget.button.click()
     assert widget.button.disabled and widget.button.description == "resumed 2"
     assert [job.request_id for job in view.jobs] == rids
     for job in view.jobs:
         result = job.wait(timeout=60)
-        assert result.path is not None and probe(result.path).duration_s == pytest.approx(4.0, abs=0.1)
+        assert result.path is not None and probe(result.path).duration_s == pytest.approx(1.0, abs=0.1)
     assert len(widget.jobs_box.children) == 2
-    assert emulator.stats.count("submit") == 2  # the two original submits, nothing more
+    assert backend.count("submit") == 2  # the two original submits, nothing more
     for rid in rids:
         record = rt.journal.by_request_id(rid)
         assert record is not None and record.state == "completed" and record.pid == os.getpid()
