@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .render.html import result_html
+from .render.player import result_html
 from .render.text import result_text
 from .spec.cost import CostEstimate, frame_size, result_cost
 from .spec.inputs import Inputs

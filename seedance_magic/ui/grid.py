@@ -71,10 +71,13 @@ def grid_style_widget() -> HTML:
 class GridView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """A JobGroup as a widget: the cost line and "Cancel all" over one cell per job.
 
-    `tick=False` starts no timers (tests); `embed` inlines the videos.
+    `tick=False` starts no timers (tests); `embed` inlines the videos (with Opus sound
+    where `opus`).
     """
 
-    def __init__(self, group: GroupShape, *, embed: bool = False, tick: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, group: GroupShape, *, embed: bool = False, opus: bool = False, tick: bool = True, **kwargs: Any
+    ) -> None:
         self.group = group
         self._embed = embed
         head = HTML(head_html(group.cells(), group.estimate, group.prompt), _dom_classes=("sd-grid-header",))
@@ -84,7 +87,7 @@ class GridView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             layout=Layout(width="auto", flex="0 0 auto"),
             _dom_classes=("sd-grid-cancel",),
         )
-        self.views = [JobView(job, embed=embed, tick=tick) for job in group.jobs]
+        self.views = [JobView(job, embed=embed, opus=opus, tick=tick) for job in group.jobs]
         self._notes = [
             HTML(f'<div style="{style.SUBTLE};font-size:12px">{WAITING}</div>', layout=Layout(display="none"))
             for _ in group.jobs

@@ -20,7 +20,8 @@ from typing import Any
 
 from ipywidgets import HTML, Accordion, Button, FloatProgress, HBox, Layout, VBox
 
-from ..render.html import esc, header_html, logs_html, outcome_html, result_html, status_html, trouble_html
+from ..render.html import esc, header_html, logs_html, outcome_html, status_html, trouble_html
+from ..render.player import result_html
 from ..render.shapes import SnapshotShape as Snapshot
 from ..render.style import style_tag
 from ..render.text import log_lines, progress_model, status_line
@@ -63,8 +64,9 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """A job's progress as a widget, then its player; display it or put it in a grid.
 
-    `tick=False` starts no timer (tests, static use); `embed` inlines the video;
-    `clock` is the monotonic clock the elapsed time is measured with.
+    `tick=False` starts no timer (tests, static use); `embed` inlines the video, with
+    Opus sound where `opus`; `clock` is the monotonic clock the elapsed time is
+    measured with.
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         *,
         tick: bool = True,
         embed: bool = False,
+        opus: bool = False,
         tick_interval: float = 1.0,
         min_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
@@ -118,6 +121,7 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._header, self._status, self._bar, self._cancel = header, status, bar, cancel
         self._row, self._trouble, self._logs, self._log_box = row, trouble, logs, log_box
         self._embed = embed
+        self._opus = opus
         self._clock = clock
         self._tz = tz
         self._tick_interval = tick_interval
@@ -267,7 +271,7 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._stop()
         retired: list[Any] = [self._row, self._bar, self._status, self._cancel, self._trouble]
         if snap.state.value == "completed" and snap.result is not None:
-            self.player = PlayerView(snap.result, embed=self._embed)
+            self.player = PlayerView(snap.result, embed=self._embed, opus=self._opus)
             children: list[Any] = [style_widget(), self.player]
             retired += [self._header, self._logs, self._log_box]
         else:

@@ -14,13 +14,16 @@ def display(obj: Any, **kwargs: Any) -> Any:
     return show(obj, **kwargs)
 
 
-def live_view(runnable: Any, *, embed: bool = False) -> Any:
+def live_view(runnable: Any, *, embed: bool = False, opus: bool = False) -> Any:
     """The widget that follows a job (JobView) or the jobs of a grid (GridView): anything
-    with `jobs` is a group."""
+    with `jobs` is a group. `embed` inlines the videos, with Opus sound where `opus`."""
+    from .frontends import prepare_widgets
+
+    prepare_widgets()
     if hasattr(runnable, "jobs"):
         from .grid import GridView
 
-        return GridView(runnable, embed=embed)
+        return GridView(runnable, embed=embed, opus=opus)
     from .progress import JobView
 
-    return JobView(runnable, embed=embed)
+    return JobView(runnable, embed=embed, opus=opus)
