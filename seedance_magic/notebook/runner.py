@@ -67,9 +67,8 @@ def show(runnable: Runnable, shell: Any, runtime: Runtime, *, wait: bool) -> Non
     cell's output once it ends, whether or not the cell waits for it."""
     settings = runtime.settings
     live = live_widgets(shell, settings.headless)
-    ended = runnable.done  # replayed: its static form at once
-    if live or ended:
-        present(runnable, shell, live=live)
+    if live:  # a replayed (ended) job shows its static form at once
+        present(runnable, shell, live=True)
     elif isinstance(runnable, JobGroup):
         for index, job in enumerate(runnable.jobs):
             TextProgress(job, sys.stderr, prefix=f"seedance [{cell_label(runnable, index)}]: ")
@@ -80,7 +79,7 @@ def show(runnable: Runnable, shell: Any, runtime: Runtime, *, wait: bool) -> Non
     try:
         runnable.wait()
     finally:
-        if not live and not ended:  # a live view settles itself when the job ends
+        if not live:  # a live view settles itself when the job ends
             display(static_bundle(runnable, **options(shell, settings.embed)), raw=True)
 
 
