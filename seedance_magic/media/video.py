@@ -152,7 +152,7 @@ def _jpeg(image: Any, max_bytes: int) -> bytes:
     image = image.convert("RGB")
     data = b""
     for _ in range(3):
-        for quality in (80, 70, 60, 50, 40):
+        for quality in (75, 65, 55, 45, 35):
             buffer = io.BytesIO()
             image.save(buffer, format="JPEG", quality=quality, optimize=True)
             data = buffer.getvalue()
@@ -173,7 +173,7 @@ def _bounded(image: Any, max_side: int) -> Any:
     return image.resize(size, Image.Resampling.LANCZOS)
 
 
-def poster_jpeg(source: Source, max_side: int = 480, max_bytes: int = 18_000) -> bytes:
+def poster_jpeg(source: Source, max_side: int = 400, max_bytes: int = 15_000) -> bytes:
     """A JPEG of the frame about a third into the clip, its longer side at most
     `max_side` pixels and its size at most `max_bytes` (a few KB for a test card, tens
     of KB for detailed footage): small enough to keep in a notebook's outputs."""

@@ -31,7 +31,7 @@ from ..render.text import result_text, status_line
 
 log = logging.getLogger(__name__)
 
-POSTER_SIDE, POSTER_BYTES = 480, 18_000  # a single video's poster
+POSTER_SIDE, POSTER_BYTES = 400, 15_000  # a single video's poster
 CELL_SIDE, CELL_BYTES = 320, 9_000  # a poster in a grid or a comparison
 SHEET_CELL, SHEET_BYTES = 240, 40_000  # a grid's posters as one picture
 _KEPT = 128
@@ -136,19 +136,21 @@ def group_bundle(group: Any, *, embed: bool = False, opus: bool = False) -> dict
         cells, group.estimate, group.prompt, posters=[data_uri(p) for p in posters], sources=sources
     )
     bundle: dict[str, Any] = {"text/plain": grid_text(cells, group.estimate), "text/html": html}
-    sheet = _sheet(posters, grid_columns(len(cells)))
+    sheet = poster_sheet(posters, grid_columns(len(cells)))
     if sheet:
         bundle["image/jpeg"] = base64.b64encode(sheet).decode("ascii")
     return bundle
 
 
-def _sheet(posters: list[bytes | None], columns: int) -> bytes | None:
+def poster_sheet(posters: list[bytes | None], columns: int) -> bytes | None:
+    """Several videos' posters as one JPEG (the image/jpeg of a grid or a comparison),
+    or None when there is none."""
     if not any(posters):
         return None
-    from ..media.video import poster_sheet
+    from ..media import video
 
     try:
-        return poster_sheet(posters, columns, SHEET_CELL, SHEET_BYTES)
+        return video.poster_sheet(posters, columns, SHEET_CELL, SHEET_BYTES)
     except (MissingDependency, ValueError, OSError):
         return None
 

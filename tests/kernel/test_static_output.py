@@ -50,7 +50,7 @@ def check_static(data: dict[str, Any], seed: int) -> None:
     assert f"seed {seed}" in data["text/plain"]
     jpeg = base64.b64decode(data["image/jpeg"])
     with Image.open(io.BytesIO(jpeg)) as poster:
-        assert poster.format == "JPEG" and max(poster.size) <= 480
+        assert poster.format == "JPEG" and max(poster.size) <= 400
     assert f'poster="data:image/jpeg;base64,{data["image/jpeg"]}"' in data["text/html"]
     assert "data:video" not in data["text/html"]  # the video is linked, not embedded
     assert len(json.dumps(data)) < 60_000

@@ -37,8 +37,8 @@ def picture(data: bytes) -> Image.Image:
 def test_the_poster_is_a_small_jpeg_of_the_frame_a_third_in(clip_path: Path) -> None:
     poster = video.poster_jpeg(clip_path)
     image = picture(poster)
-    assert image.format == "JPEG" and image.size == (480, 276)  # the longer side bounded
-    assert 2_000 < len(poster) <= 18_000
+    assert image.format == "JPEG" and image.size == (400, 230)  # the longer side bounded
+    assert 2_000 < len(poster) <= 15_000
     wanted = Image.fromarray(video._frame_at(clip_path, 1 / 3)).resize(image.size)
     other = Image.fromarray(video.first_frame(clip_path)).resize(image.size)
     seen = np.asarray(image.convert("RGB"), dtype=float)

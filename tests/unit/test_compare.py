@@ -145,7 +145,7 @@ def test_the_view_is_an_output_with_the_html_and_shows_as_static_text_and_html()
     assert text.splitlines()[0] == "compare 3 videos (side by side in sync in a notebook) · EMULATOR"
     assert text.splitlines()[1].startswith("  1. seed 1 · A hummingbird")
     bundle = view._repr_mimebundle_()
-    assert bundle == {"text/plain": text, "text/html": view.html}
+    assert bundle == {"text/plain": text, "text/html": view.html}  # no poster: the videos are not on disk
 
 
 def test_the_package_function_still_compares_once_the_module_is_loaded() -> None:
