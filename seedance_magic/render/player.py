@@ -21,8 +21,8 @@ from .html import PROMPT_CHARS, badge_html, copy_button, esc, shorten, video_htm
 from .shapes import ResultShape as Result
 from .text import SEP, cost_text, endpoint_label, reproduce_text, size_text, via_text
 
-SOUND_OFF = "🔇 sound off · click to unmute"
-SOUND_ON = "🔊 sound on · click to mute"
+SOUND_OFF = "sound off · click to unmute"
+SOUND_ON = "sound on · click to mute"
 SCOPE = "seedance-sound-scope"
 """The element whose video a sound button controls (a player, a grid's cell)."""
 
