@@ -109,6 +109,19 @@ def status_html(snapshot: Snapshot, now: float | None = None, *, prompt: str = "
     return f'<div class="seedance-job-static {style.NO_MATH}" style="{style.BOX}">{head}{body}</div>'
 
 
+SAVED_RUNNING = (
+    "saved while the job was under way: once it has ended, `%seedance history` shows its video "
+    "and the cell that makes it again"
+)
+
+
+def saved_running_html() -> str:
+    """Under a live view's HTML (what shows where its widget cannot: an export, GitHub):
+    this is a moment of a job, not its result."""
+    note = esc(SAVED_RUNNING)
+    return f'<div class="seedance-saved-running" style="{style.SUBTLE};font-size:11px">{note}</div>'
+
+
 # ------------------------------------------------------------------------ video
 def video_src(
     path: str | os.PathLike[str], embed: bool = False, *, cwd: str | os.PathLike[str] | None = None

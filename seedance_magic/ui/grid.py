@@ -13,6 +13,7 @@ from ipywidgets import HTML, Button, GridBox, HBox, Layout, VBox
 
 from ..render import style
 from ..render.grid import WAITING, Cell, caption_html, grid_columns, grid_html, grid_text, head_html
+from ..render.html import saved_running_html
 from ..spec.cost import CostEstimate
 from .progress import JobView, set_trait, show, style_widget
 from .shapes import Watchable
@@ -147,4 +148,6 @@ class GridView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         data["text/html"] = grid_html(
             self.group.cells(), self.group.estimate, self.group.prompt, embed=self._embed
         )
+        if not self.group.done:  # what shows where the widget cannot
+            data["text/html"] += saved_running_html()
         return data

@@ -20,7 +20,15 @@ from typing import Any
 
 from ipywidgets import HTML, Accordion, Button, FloatProgress, HBox, Layout, VBox
 
-from ..render.html import esc, header_html, logs_html, outcome_html, status_html, trouble_html
+from ..render.html import (
+    esc,
+    header_html,
+    logs_html,
+    outcome_html,
+    saved_running_html,
+    status_html,
+    trouble_html,
+)
 from ..render.player import result_html
 from ..render.shapes import SnapshotShape as Snapshot
 from ..render.style import style_tag
@@ -175,6 +183,8 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         data: dict[str, Any] = super()._repr_mimebundle_(**kwargs) or {}
         data["text/plain"] = repr(self)
         data["text/html"] = self.static_html()
+        if not self._snap.state.terminal:  # what shows where the widget cannot
+            data["text/html"] += saved_running_html()
         return data
 
     # --------------------------------------------------------------- callbacks
