@@ -5,7 +5,10 @@ records what would be sent."""
 
 from __future__ import annotations
 
+import base64
 import logging
+import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +21,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from seedance_magic.emulator.clip import RenderSpec
 from seedance_magic.emulator.synth import render_cached
 from seedance_magic.engine.job import State
+from seedance_magic.media.video import probe
 from seedance_magic.notebook import display
 from seedance_magic.settings import Settings
 
@@ -162,3 +166,34 @@ def test_a_result_prints_with_its_poster(shell: InteractiveShell, tmp_path: Path
     data, _ = shell.display_formatter.format(result(path=path))
     assert set(data) == {"text/plain", "text/html", "image/jpeg"}
     assert 'poster="data:image/jpeg;base64,' in data["text/html"]
+
+
+@pytest.fixture
+def no_frontend(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SERVER_SOFTWARE", "VOILA_KERNEL_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+
+
+@pytest.mark.usefixtures("no_frontend")
+def test_how_each_front_end_plays_videos(monkeypatch: pytest.MonkeyPatch) -> None:
+    class VSCode:
+        user_ns: dict[str, Any] = {"__vsc_ipynb_file__": "/home/me/demo.ipynb"}  # noqa: RUF012
+
+    assert display.options(KernelShell(), "auto") == {"embed": False, "opus": False}
+    assert display.options(VSCode(), "auto") == {"embed": True, "opus": True}
+    assert display.options(VSCode(), False) == {"embed": False, "opus": False}
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+    assert display.options(KernelShell(), "auto") == {"embed": True, "opus": False}
+
+
+@pytest.mark.usefixtures("no_frontend")
+def test_a_result_in_vscode_plays_with_opus_sound(shell: InteractiveShell, tmp_path: Path) -> None:
+    path = tmp_path / "boat.mp4"
+    path.write_bytes(render_cached(RenderSpec(864, 496, 4, 3, "A paper boat", audio=True)))
+    shell.user_ns["__vsc_ipynb_file__"] = str(tmp_path / "demo.ipynb")
+    display.install(shell)
+    data, _ = shell.display_formatter.format(result(path=path))
+    (src,) = re.findall(r'<video[^>]*\ssrc="data:video/mp4;base64,([^"]+)"', data["text/html"])
+    info = probe(base64.b64decode(src))
+    assert (info.video_codec, info.audio_codec) == ("h264", "opus")
