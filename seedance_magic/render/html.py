@@ -98,13 +98,18 @@ def logs_html(lines: Sequence[str]) -> str:
     return f'<div class="seedance-logscroll"><pre>{esc(chr(10).join(lines))}</pre></div>'
 
 
-def status_html(snapshot: Snapshot, now: float | None = None, *, prompt: str = "") -> str:
-    """A job's status as static HTML: the header, then the status line or the outcome."""
+def status_html(
+    snapshot: Snapshot, now: float | None = None, *, prompt: str = "", saved_note: bool = False
+) -> str:
+    """A job's status as static HTML: the header, then the status line or the outcome;
+    with `saved_note`, for a job under way, the note that this is a moment of it."""
     if snapshot.state.value in style.OUTCOME_COLOURS:
         body = outcome_html(snapshot)
     else:
         body = f'<div class="seedance-status">{esc(status_text(snapshot, now))}</div>'
         body += trouble_html(snapshot.trouble)
+        if saved_note and not snapshot.state.terminal:
+            body += saved_running_html()
     head = header_html(snapshot, prompt)
     return f'<div class="seedance-job-static {style.NO_MATH}" style="{style.BOX}">{head}{body}</div>'
 

@@ -20,15 +20,7 @@ from typing import Any
 
 from ipywidgets import HTML, Accordion, Button, FloatProgress, HBox, Layout, VBox
 
-from ..render.html import (
-    esc,
-    header_html,
-    logs_html,
-    outcome_html,
-    saved_running_html,
-    status_html,
-    trouble_html,
-)
+from ..render.html import esc, header_html, logs_html, outcome_html, status_html, trouble_html
 from ..render.player import result_html
 from ..render.shapes import SnapshotShape as Snapshot
 from ..render.style import style_tag
@@ -166,11 +158,11 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._ticker = loop.create_task(self._tick(), name=f"seedance-view-{self._snap.key}")
 
     def static_html(self) -> str:
-        """The view as static HTML: the player when complete, else the status now."""
+        """As static HTML: the player when complete, else the status, noted as a moment of a job."""
         result = self._snap.result
         if self._snap.state.value == "completed" and result is not None:
             return self.player.html if self.player is not None else result_html(result, embed=self._embed)
-        return status_html(self._snap, self._clock(), prompt=self._prompt)
+        return status_html(self._snap, self._clock(), prompt=self._prompt, saved_note=True)
 
     def close(self) -> None:
         self._stop()
@@ -183,8 +175,6 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         data: dict[str, Any] = super()._repr_mimebundle_(**kwargs) or {}
         data["text/plain"] = repr(self)
         data["text/html"] = self.static_html()
-        if not self._snap.state.terminal:  # what shows where the widget cannot
-            data["text/html"] += saved_running_html()
         return data
 
     # --------------------------------------------------------------- callbacks
