@@ -91,7 +91,7 @@ def test_a_grid_and_a_python_api_job_leave_theirs_too(kernel: Kernel) -> None:
     drain(kernel)
 
 
-def test_waiting_and_cancelling_leave_theirs_in_the_same_output(kernel: Kernel) -> None:
+def test_waiting_replaying_and_cancelling_leave_theirs(kernel: Kernel) -> None:
     kernel.execute("%load_ext seedance_magic")
     kernel.execute(PACE)
     _, messages, _ = kernel.execute("%%seedance -d 4 -r 480p --fast --seed 8 --wait\nA lamp post in fog")
@@ -99,6 +99,10 @@ def test_waiting_and_cancelling_leave_theirs_in_the_same_output(kernel: Kernel) 
     (update,) = [m for m in messages if m["msg_type"] == "update_display_data"]  # before the cell ended
     assert display_id(update) == display_id(first)
     check_static(update["content"]["data"], 8)
+    _, messages, _ = kernel.execute("%%seedance -d 4 -r 480p --fast --seed 8\nA lamp post in fog")
+    (replayed,) = shown(messages)  # from the cache: its static form at once, no widget
+    check_static(replayed["content"]["data"], 8)
+    assert "$0 (cached)" in replayed["content"]["data"]["text/html"]
     kernel.execute("%config Seedance.emulator = {'queue_seconds': 30, 'run_seconds': 30}")
     _, messages, _ = kernel.execute("%%seedance -d 4 -r 480p --fast --seed 9 --no-cache --out slow\nA tide")
     (first,) = shown(messages)
