@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .render.film import film_html, film_text
-from .render.html import result_html
+from .render.player import result_html
 from .render.text import result_text
 from .spec.cost import CostEstimate, frame_size, result_cost
 from .spec.inputs import Inputs

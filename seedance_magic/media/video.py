@@ -1,5 +1,6 @@
 """Small video helpers used across the package: probing a clip, its first frame, a poster
-image and the duration of an audio or video file.
+image (PNG, or a JPEG kept under a size bound for notebooks' saved outputs), a sheet of
+posters side by side, and the duration of an audio or video file.
 
 They need the `video` extra (av, numpy, Pillow), imported on first use; without it they
 raise MissingDependency with the pip line that installs it.
@@ -140,3 +141,70 @@ def poster_png(source: Source, max_width: int = 320) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def _jpeg(image: Any, max_bytes: int) -> bytes:
+    """`image` as a JPEG of at most `max_bytes`: the quality steps down first, then the
+    size (a picture too detailed for the bound at a quarter of its area is returned at
+    that size and the lowest quality)."""
+    from PIL import Image
+
+    image = image.convert("RGB")
+    data = b""
+    for _ in range(3):
+        for quality in (75, 65, 55, 45, 35):
+            buffer = io.BytesIO()
+            image.save(buffer, format="JPEG", quality=quality, optimize=True)
+            data = buffer.getvalue()
+            if len(data) <= max_bytes:
+                return data
+        width, height = max(1, image.width * 3 // 4), max(1, image.height * 3 // 4)
+        image = image.resize((width, height), Image.Resampling.LANCZOS)
+    return data
+
+
+def _bounded(image: Any, max_side: int) -> Any:
+    from PIL import Image
+
+    scale = max_side / max(image.width, image.height)
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def poster_jpeg(source: Source, max_side: int = 400, max_bytes: int = 15_000) -> bytes:
+    """A JPEG of the frame about a third into the clip, its longer side at most
+    `max_side` pixels and its size at most `max_bytes` (a few KB for a test card, tens
+    of KB for detailed footage): small enough to keep in a notebook's outputs."""
+    require_video_extra("Making a poster image")
+    from PIL import Image
+
+    return _jpeg(_bounded(Image.fromarray(_frame_at(source, 1 / 3)), max_side), max_bytes)
+
+
+def poster_sheet(
+    posters: list[bytes | None], columns: int, cell: int = 240, max_bytes: int = 40_000
+) -> bytes:
+    """Posters (JPEG bytes; None for a cell without a video, drawn grey) side by side,
+    `columns` to a row, each fitted into a `cell`-pixel square: one picture of a grid."""
+    require_video_extra("Making a sheet of posters")
+    from PIL import Image
+
+    columns = max(1, min(columns, len(posters)))
+    rows = -(-len(posters) // columns)
+    gap = 4
+    sheet = Image.new("RGB", (columns * (cell + gap) - gap, rows * (cell + gap) - gap), (32, 32, 32))
+    for index, poster in enumerate(posters):
+        x, y = (index % columns) * (cell + gap), (index // columns) * (cell + gap)
+        if poster is None:
+            sheet.paste((96, 96, 96), (x, y, x + cell, y + cell))
+            continue
+        with Image.open(io.BytesIO(poster)) as opened:
+            picture = _bounded(opened.convert("RGB"), cell)
+            if max(picture.size) < cell:  # a small poster is scaled up to fill its cell
+                scale = cell / max(picture.size)
+                size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
+                picture = picture.resize(size, Image.Resampling.LANCZOS)
+        sheet.paste(picture, (x + (cell - picture.width) // 2, y + (cell - picture.height) // 2))
+    return _jpeg(sheet, max_bytes)

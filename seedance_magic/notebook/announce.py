@@ -1,10 +1,10 @@
 """What `%load_ext seedance_magic` says, once: where requests go when no key is set, and
-the jobs a dead kernel left unfinished. Kept light: the journal is opened only if it
+the jobs a dead kernel left unfinished. The notice is information, printed to stdout
+(front-ends draw stderr as an error box). Kept light: the journal is opened only if it
 exists, and nothing of the engine is imported unless there is something to list."""
 
 from __future__ import annotations
 
-import sys
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -51,14 +51,12 @@ def announce(settings: Settings, shell: Any) -> None:
             f"seedance: no {keys} found, so %%seedance runs on the built-in emulator "
             "(offline, nothing is charged; every result is badged EMULATOR). "
             "Set FAL_KEY (environment, a .env file, or a Colab secret) to use fal.ai, "
-            f"or LUMENFALL_API_KEY to go through the Lumenfall gateway.{plain}",
-            file=sys.stderr,
+            f"or LUMENFALL_API_KEY to go through the Lumenfall gateway.{plain}"
         )
     elif keyed and chosen.name != DEFAULT and settings.provider == "auto":
         print(
             f"seedance: {', '.join(chosen.key_vars)} found and no fal key, so %%seedance runs "
-            f"via {chosen.label} (--provider fal, or Seedance.provider, to choose).",
-            file=sys.stderr,
+            f"via {chosen.label} (--provider fal, or Seedance.provider, to choose)."
         )
     if not _may_have_unfinished(settings.journal):
         return

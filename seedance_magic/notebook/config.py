@@ -77,7 +77,7 @@ class Seedance(Configurable):
         ["auto", True, False],
         default_value="auto",
         help="Embed videos in the notebook as base64 (True), link them (False), or decide by frontend "
-        "(auto: embed in Colab and VS Code, which cannot serve the output folder).",
+        "(auto: embed in VS Code, Colab and Voilà, which do not serve the output folder).",
     ).tag(config=True)
     cache = Enum(
         ["seeded", "always", "never"],

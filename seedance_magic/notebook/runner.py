@@ -5,8 +5,9 @@ grid alike.
         -> guard (unknown submits, the budget on the total of what is new, the output
            folder) -> launch (a Job or a JobGroup)
         -> bind --out -> show the live view (a widget in a kernel, text lines elsewhere)
-        -> with --wait (or where no loop keeps running) block, then leave the result's
-           static form as the cell's output
+        -> with --wait (or where no loop keeps running) block
+        -> when the job ends, waited for or not, its static form (text, the HTML player,
+           a poster; no widget view) replaces the live view as the cell's output
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from ..app.reports import coached, dry_run
 from ..engine.group import JobGroup
 from ..engine.job import Job
 from ..render.grid import dry_run_grid
-from ..render.shown import Shown
 from ..render.text import caption_text
 from ..spec.request import GenerationRequest
 from ..spec.story import StoryRequest
-from ..ui.frontends import live_widgets, should_embed
-from ..ui.show import display, live_view
+from ..ui.frontends import live_widgets
+from ..ui.show import display
+from ..ui.static import static_bundle
 from ..ui.terminal import StoryTextProgress, TextProgress
+from .display import options, present
 
 if TYPE_CHECKING:
     from ..engine.runtime import Runtime
@@ -74,13 +76,13 @@ def run_cell(request: GenerationRequest | StoryRequest, shell: Any, runtime: Run
 
 
 def show(runnable: Any, shell: Any, runtime: Runtime, *, wait: bool) -> None:
-    """A live view of the job or grid (a widget in a kernel, text lines elsewhere); when
-    waiting, block until it ends and leave its static form as the cell's output."""
+    """A live view of the job, grid or story (a widget in a kernel, text lines elsewhere)
+    that leaves the static form (text, the HTML player, a poster; no widget view) as the
+    cell's output once it ends, whether or not the cell waits for it."""
     settings = runtime.settings
-    embed = should_embed(settings.embed)
-    handle = None
-    if live_widgets(shell, settings.headless):
-        handle = display(live_view(runnable, embed=embed), display_id=True)
+    live = live_widgets(shell, settings.headless)
+    if live:  # a replayed (ended) job shows its static form at once
+        present(runnable, shell, live=True)
     elif getattr(runnable, "view", None) == "story":
         StoryTextProgress(runnable, sys.stderr)
     elif isinstance(runnable, JobGroup):
@@ -93,18 +95,8 @@ def show(runnable: Any, shell: Any, runtime: Runtime, *, wait: bool) -> None:
     try:
         runnable.wait()
     finally:
-        final = static_form(runnable)
-        if handle is not None:
-            handle.update(final)
-        else:
-            display(final)
-
-
-def static_form(runnable: Any) -> Shown:
-    """What stays in the notebook once the job or grid has ended: no widget, only text
-    and HTML."""
-    bundle = runnable._repr_mimebundle_()
-    return Shown(bundle["text/plain"], bundle.get("text/html"))
+        if not live:  # a live view settles itself when the job ends
+            display(static_bundle(runnable, **options(shell, settings.embed)), raw=True)
 
 
 def cell_label(group: JobGroup, index: int) -> str:

@@ -114,8 +114,15 @@ def compare_text(results: Sequence[Result]) -> str:
     return "\n".join([head + emulated, *lines])
 
 
-def compare_html(results: Sequence[Result], *, embed: bool = False, uid: str | None = None) -> str:
-    """The synced player: the videos in a row (wrapping), and the controls below."""
+def compare_html(
+    results: Sequence[Result],
+    *,
+    embed: bool = False,
+    uid: str | None = None,
+    posters: Sequence[str | None] = (),
+) -> str:
+    """The synced player: the videos in a row (wrapping), and the controls below;
+    `posters` are the videos' poster images, in order, where there are some."""
     root = f"sd-compare-{uid or uuid.uuid4().hex[:12]}"
     lead = max(range(len(results)), key=lambda i: _seconds(results[i]))
     columns = min(len(results), 4)
@@ -127,13 +134,16 @@ def compare_html(results: Sequence[Result], *, embed: bool = False, uid: str | N
             if result.width and result.height
             else ""
         )
+        poster = posters[i] if i < len(posters) else None
+        if poster:
+            size += f' poster="{esc(poster)}"'
         tick = esc(_TICK)
         events = f' data-sd-lead ontimeupdate="{tick}" onloadedmetadata="{tick}" onended="{esc(_ENDED)}"'
         figures.append(
             f'<figure style="margin:0;min-width:0"><video id="{root}-v{i}" data-sd-sync muted playsinline '
             f'preload="metadata" src="{esc(src)}"{size}{events if i == lead else ""} '
             f'aria-label="{esc(label)}" style="{style.VIDEO};width:100%">'
-            "This browser cannot play the video here; open the file instead.</video>"
+            f"The video: {esc(result.path if result.path is not None else result.video_url)}</video>"
             f'<figcaption style="font-size:12px;margin-top:3px">{esc(label)}'
             f"{' ' + badge_html() if result.emulated else ''}</figcaption></figure>"
         )

@@ -14,6 +14,7 @@ from ..spec.cost import CostEstimate
 from ..spec.providers import label as provider_label
 from . import style
 from .html import badge_html, copy_button, esc, outcome_html, status_html, video_html, video_src
+from .player import SCOPE, SOUND_EVENTS, download_html, sound_button
 from .shapes import SnapshotShape as Snapshot
 from .shown import Shown
 from .text import (
@@ -123,8 +124,11 @@ def cell_html(
     embed: bool = False,
     waiting: bool = False,
     prompt: str = "",
+    poster: str | None = None,
+    src: str | None = None,
 ) -> str:
-    """A cell as static HTML: the video with its caption, or how the job stands."""
+    """A cell as static HTML: the video (with its `poster`; `src` overrides its address)
+    and its caption, or how the job stands."""
     result = snapshot.result
     if snapshot.state.value != "completed" or result is None:
         if waiting:
@@ -134,19 +138,40 @@ def cell_html(
         else:
             body = status_html(snapshot, prompt="")
         return f'<div class="sd-grid-cell" style="min-width:0">{caption_html(caption)}{body}</div>'
-    src = video_src(result.path, embed) if result.path is not None else result.video_url
+    if src is None:
+        src = video_src(result.path, embed) if result.path is not None else result.video_url
     facts = [f"seed {result.seed}" if result.seed is not None else "", size_text(result)]
     facts.append("$0 (cached)" if result.cached else "$0" if result.emulated else f"${result.cost_usd:.2f}")
     detail = esc(SEP.join(f for f in facts if f))
     if result.emulated:
         detail += " " + badge_html()
     cell = reproduce_text(result)
+    where = str(result.path) if result.path is not None else result.video_url
+    player = video_html(
+        src,
+        width=result.width,
+        height=result.height,
+        poster=poster,
+        label=prompt or result.prompt,
+        where=where,
+        events=SOUND_EVENTS,
+    )
+    controls = (
+        sound_button(result.has_audio)
+        + " "
+        + download_html(src, result.path, embedded=src.startswith("data:"))
+    )
     return (
-        '<figure class="sd-grid-cell" style="margin:0;min-width:0">'
-        f"{video_html(src, width=result.width, height=result.height, label=prompt or result.prompt)}"
+        f'<figure class="sd-grid-cell {SCOPE}" style="margin:0;min-width:0">{player}'
         f'<figcaption style="margin-top:4px">{caption_html(caption)}'
         f'<div style="{style.SUBTLE};font-size:12px">{detail}</div>'
-        + (f'<div style="margin-top:4px">{copy_button(cell, "copy cell")}</div>' if cell else "")
+        f'<div class="seedance-file" style="font-size:11px;margin-top:2px">{controls}</div>'
+        + (
+            f'<div style="margin-top:4px">{copy_button(cell, "copy cell")}</div>'
+            f'<pre class="seedance-reproduce" style="{style.PRE};font-size:11px">{esc(cell)}</pre>'
+            if cell
+            else ""
+        )
         + "</figcaption></figure>"
     )
 
@@ -169,10 +194,27 @@ def head_html(cells: Sequence[Cell], estimate: CostEstimate, prompt: str) -> str
     )
 
 
-def grid_html(cells: Sequence[Cell], estimate: CostEstimate, prompt: str, *, embed: bool = False) -> str:
-    """The whole grid as static HTML (exports, `--wait`): header and cells."""
+def grid_html(
+    cells: Sequence[Cell],
+    estimate: CostEstimate,
+    prompt: str,
+    *,
+    embed: bool = False,
+    posters: Sequence[str | None] = (),
+    sources: Sequence[str | None] = (),
+) -> str:
+    """The whole grid as static HTML (exports, a finished grid's output): header and
+    cells; `posters` are the cells' poster images and `sources` their videos' addresses,
+    in order, where they are given."""
     columns = grid_columns(len(cells))
-    body = "".join(cell_html(s, c, embed=embed, waiting=w, prompt=prompt) for s, c, w in cells)
+
+    def nth(values: Sequence[str | None], index: int) -> str | None:
+        return values[index] if index < len(values) else None
+
+    body = "".join(
+        cell_html(s, c, embed=embed, waiting=w, prompt=prompt, poster=nth(posters, i), src=nth(sources, i))
+        for i, (s, c, w) in enumerate(cells)
+    )
     return (
         f'<div class="sd-grid {style.NO_MATH}" style="{style.BOX}">{head_html(cells, estimate, prompt)}'
         f'<div style="display:grid;grid-template-columns:repeat({columns},minmax(0,1fr));gap:10px;'

@@ -1,8 +1,9 @@
-"""Static HTML for jobs and results: the player, the status, the dry run.
+"""Static HTML for jobs: the status, the header, the badge, copy buttons and the
+`<video>` element (the player of a result is player.py).
 
-Pure functions from a `Snapshot` or `Result` to a string. They serve the text/html of
-every mimebundle (nbconvert and GitHub exports, frontends without widgets) and the
-inside of the player widget. Every value that comes from the user or from fal (prompt,
+Pure functions from a `Snapshot` to a string. They serve the text/html of every
+mimebundle (nbconvert and GitHub exports, frontends without widgets) and the inside of
+the widgets. Every value that comes from the user or from fal (prompt,
 file names, log lines, error messages, the reproduce cell) is escaped, attributes
 included. Styles are inline (see style.py) so that exports keep them. No ipywidgets.
 """
@@ -13,27 +14,13 @@ import base64
 import html
 import mimetypes
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
-from ..spec.story import continue_cell
 from . import style
-from .shapes import ResultShape as Result
 from .shapes import SnapshotShape as Snapshot
-from .text import (
-    EMULATOR,
-    SEP,
-    caption_text,
-    cost_text,
-    endpoint_label,
-    estimate_text,
-    reproduce_text,
-    size_text,
-    status_text,
-    via_text,
-)
+from .text import EMULATOR, SEP, caption_text, endpoint_label, estimate_text, status_text, via_text
 
 PROMPT_CHARS = 160
 
@@ -42,7 +29,8 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -84,7 +72,7 @@ def header_html(snapshot: Snapshot, prompt: str = "") -> str:
     if prompt:
         line += (
             f'<div class="seedance-prompt" title="{esc(prompt)}" style="{style.SUBTLE};font-size:12px">'
-            f"{esc(_shorten(prompt, PROMPT_CHARS))}</div>"
+            f"{esc(shorten(prompt, PROMPT_CHARS))}</div>"
         )
     return line
 
@@ -110,15 +98,33 @@ def logs_html(lines: Sequence[str]) -> str:
     return f'<div class="seedance-logscroll"><pre>{esc(chr(10).join(lines))}</pre></div>'
 
 
-def status_html(snapshot: Snapshot, now: float | None = None, *, prompt: str = "") -> str:
-    """A job's status as static HTML: the header, then the status line or the outcome."""
+def status_html(
+    snapshot: Snapshot, now: float | None = None, *, prompt: str = "", saved_note: bool = False
+) -> str:
+    """A job's status as static HTML: the header, then the status line or the outcome;
+    with `saved_note`, for a job under way, the note that this is a moment of it."""
     if snapshot.state.value in style.OUTCOME_COLOURS:
         body = outcome_html(snapshot)
     else:
         body = f'<div class="seedance-status">{esc(status_text(snapshot, now))}</div>'
         body += trouble_html(snapshot.trouble)
+        if saved_note and not snapshot.state.terminal:
+            body += saved_running_html()
     head = header_html(snapshot, prompt)
     return f'<div class="seedance-job-static {style.NO_MATH}" style="{style.BOX}">{head}{body}</div>'
+
+
+SAVED_RUNNING = (
+    "saved while the job was under way: once it has ended, `%seedance history` shows its video "
+    "and the cell that makes it again"
+)
+
+
+def saved_running_html() -> str:
+    """Under a live view's HTML (what shows where its widget cannot: an export, GitHub):
+    this is a moment of a job, not its result."""
+    note = esc(SAVED_RUNNING)
+    return f'<div class="seedance-saved-running" style="{style.SUBTLE};font-size:11px">{note}</div>'
 
 
 # ------------------------------------------------------------------------ video
@@ -154,118 +160,25 @@ def video_html(
     height: int | None = None,
     poster: str | None = None,
     label: str = "",
+    where: str = "",
+    events: Mapping[str, str] | None = None,
 ) -> str:
-    """An HTML5 player that never starts or loops by itself, sized to fit its cell."""
+    """An HTML5 player that never starts or loops by itself, sized to fit its cell. It
+    starts muted (say so next to it: player.py's sound button). `where` names the file
+    for front-ends that drop the `<video>` element (its fallback content); `events` are
+    the player's own inline handlers (constants, never user text)."""
     attributes = [f'src="{esc(src)}"', "controls", "muted", "playsinline", 'preload="metadata"']
     if width and height:
         attributes += [f'width="{int(width)}"', f'height="{int(height)}"']
     if poster:
         attributes.append(f'poster="{esc(poster)}"')
     if label:
-        attributes.append(f'aria-label="{esc(_shorten(label, 300))}"')
-    return (
-        f'<video class="seedance-video" {" ".join(attributes)} style="{style.VIDEO}">'
-        "This browser cannot play the video here; open the file instead.</video>"
+        attributes.append(f'aria-label="{esc(shorten(label, 300))}"')
+    for name, script in (events or {}).items():
+        attributes.append(f'{name}="{esc(script)}"')
+    fallback = (
+        f"The video: {esc(where)}"
+        if where
+        else "This browser cannot play the video here; open the file instead."
     )
-
-
-def _safe_image_url(url: object) -> str | None:
-    text = str(url or "")
-    return text if text.startswith(("data:image/", "https://", "http://")) else None
-
-
-def input_thumbnails_html(inputs: Iterable[Mapping[str, Any]]) -> str:
-    """Small thumbnails of the input images (a named chip for other inputs)."""
-    items = []
-    for item in inputs:
-        name = str(item.get("name") or item.get("kind") or "input")
-        kind = str(item.get("kind") or "")
-        thumbnail = _safe_image_url(item.get("thumbnail"))
-        if thumbnail:
-            items.append(
-                f'<figure style="margin:0" title="{esc(name)}"><img src="{esc(thumbnail)}" '
-                f'alt="{esc(name)}" style="{style.THUMB}"><figcaption style="{style.SUBTLE};font-size:11px;'
-                f'max-width:8em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap">{esc(name)}'
-                "</figcaption></figure>"
-            )
-        else:
-            icon = {"audio": "♪", "video": "▶", "image": "▣"}.get(kind, "•")
-            items.append(f'<span style="{style.CHIP}" title="{esc(name)}">{icon} {esc(name)}</span>')
-    if not items:
-        return ""
-    return (
-        '<div class="seedance-inputs" style="display:flex;flex-direction:column;gap:6px">'
-        f'<div style="{style.LABEL}">inputs</div>{"".join(items)}</div>'
-    )
-
-
-def _fact(label: str, value_html: str, value_style: str = "") -> str:
-    styled = f' style="{value_style}"' if value_style else ""
-    return f'<div><div style="{style.LABEL}">{esc(label)}</div><div{styled}>{value_html}</div></div>'
-
-
-def continue_text(result: Result) -> str:
-    """The `%%seedance --continue REQUEST_ID --stitch` cell that carries the clip on ("" when
-    it has no request id)."""
-    if not result.request_id:
-        return ""
-    try:
-        return continue_cell(result.endpoint, result.arguments, result.request_id, result.provider)
-    except ValueError:
-        return ""
-
-
-def _reproduce_html(cell: str, follow: str = "") -> str:
-    more = " " + copy_button(follow, "continue this clip") if follow else ""
-    return (
-        f'<div style="margin-top:8px">{copy_button(cell, "copy the cell that reproduces this")}{more}</div>'
-        f'<pre class="seedance-reproduce" style="{style.PRE}">{esc(cell)}</pre>'
-    )
-
-
-def result_html(
-    result: Result, *, embed: bool = False, src: str | None = None, poster: str | None = None
-) -> str:
-    """The player as static HTML: the video, the seed in large type, what it cost, and
-    the cell that makes it again (a copy button and the text itself)."""
-    if src is None:
-        src = video_src(result.path, embed) if result.path is not None else result.video_url
-    title = f'<span style="{style.TITLE}">{esc(endpoint_label(result.endpoint))}</span>'
-    title += f' <span class="seedance-via" style="{style.SUBTLE}">{esc(via_text(result.provider))}</span>'
-    if result.emulated:
-        title += " " + badge_html()
-    prompt = result.prompt
-    media = (
-        '<div style="display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start">'
-        '<div style="flex:0 1 auto;min-width:0;max-width:100%">'
-        f"{video_html(src, width=result.width, height=result.height, poster=poster, label=prompt)}</div>"
-        f"{input_thumbnails_html(result.inputs)}</div>"
-    )
-    seed = esc(result.seed) if result.seed is not None else "?"
-    audio = {True: "with audio", False: "no audio", None: ""}[result.has_audio]
-    facts = [
-        _fact("seed", f'<span class="seedance-seed">{seed}</span>', style.SEED),
-        _fact("video", esc(SEP.join(p for p in (size_text(result), audio) if p)) or "–"),
-        _fact("cost", f'<span class="seedance-cost">{esc(cost_text(result))}</span>'),
-    ]
-    if result.request_id:
-        facts.append(_fact("request", esc(result.request_id), f"font-family:{style.MONO};font-size:12px"))
-    cell = reproduce_text(result)
-    location = str(result.path) if result.path is not None else result.video_url
-    return (
-        f'<div class="seedance-player {style.NO_MATH}" style="{style.BOX}">'
-        f'<div style="margin-bottom:4px">{title}</div>'
-        + (
-            f'<div class="seedance-prompt" style="{style.SUBTLE};font-size:12px;margin-bottom:6px">'
-            f"{esc(_shorten(prompt, PROMPT_CHARS))}</div>"
-            if prompt
-            else ""
-        )
-        + media
-        + '<div style="display:flex;flex-wrap:wrap;gap:6px 24px;align-items:flex-end;margin-top:8px">'
-        + "".join(facts)
-        + "</div>"
-        + (_reproduce_html(cell, continue_text(result)) if cell else "")
-        + f'<div class="seedance-path" style="{style.SUBTLE};font-size:11px">{esc(location)}</div>'
-        + "</div>"
-    )
+    return f'<video class="seedance-video" {" ".join(attributes)} style="{style.VIDEO}">{fallback}</video>'

@@ -13,6 +13,7 @@ from ipywidgets import HTML, Button, GridBox, HBox, Layout, VBox
 
 from ..render import style
 from ..render.grid import WAITING, Cell, caption_html, grid_columns, grid_html, grid_text, head_html
+from ..render.html import saved_running_html
 from ..spec.cost import CostEstimate
 from .progress import JobView, set_trait, show, style_widget
 from .shapes import Watchable
@@ -71,10 +72,13 @@ def grid_style_widget() -> HTML:
 class GridView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """A JobGroup as a widget: the cost line and "Cancel all" over one cell per job.
 
-    `tick=False` starts no timers (tests); `embed` inlines the videos.
+    `tick=False` starts no timers (tests); `embed` inlines the videos (with Opus sound
+    where `opus`).
     """
 
-    def __init__(self, group: GroupShape, *, embed: bool = False, tick: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, group: GroupShape, *, embed: bool = False, opus: bool = False, tick: bool = True, **kwargs: Any
+    ) -> None:
         self.group = group
         self._embed = embed
         head = HTML(head_html(group.cells(), group.estimate, group.prompt), _dom_classes=("sd-grid-header",))
@@ -84,7 +88,7 @@ class GridView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             layout=Layout(width="auto", flex="0 0 auto"),
             _dom_classes=("sd-grid-cancel",),
         )
-        self.views = [JobView(job, embed=embed, tick=tick) for job in group.jobs]
+        self.views = [JobView(job, embed=embed, opus=opus, tick=tick) for job in group.jobs]
         self._notes = [
             HTML(f'<div style="{style.SUBTLE};font-size:12px">{WAITING}</div>', layout=Layout(display="none"))
             for _ in group.jobs
@@ -144,4 +148,6 @@ class GridView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         data["text/html"] = grid_html(
             self.group.cells(), self.group.estimate, self.group.prompt, embed=self._embed
         )
+        if not self.group.done:  # what shows where the widget cannot
+            data["text/html"] += saved_running_html()
         return data

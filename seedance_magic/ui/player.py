@@ -13,9 +13,10 @@ from typing import Any
 
 from ipywidgets import Output, VBox
 
-from ..render.html import result_html
+from ..render.player import result_html
 from ..render.shapes import ResultShape as Result
 from ..render.text import result_line, result_text
+from .static import player_src
 
 
 def display_data(text_plain: str, text_html: str) -> dict[str, Any]:
@@ -30,8 +31,9 @@ def display_data(text_plain: str, text_html: str) -> dict[str, Any]:
 class PlayerView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """The player for one result: `PlayerView(result)`, then display it.
 
-    `embed` inlines the video as a data: URI (Colab, VS Code); `src` overrides the
-    video's address; `poster` is an image shown before playing.
+    `embed` inlines the video as a data: URI (Colab, VS Code, Voilà), with Opus sound
+    where `opus` (VS Code's player has no AAC); `src` overrides the video's address;
+    `poster` is an image shown before playing.
     """
 
     def __init__(
@@ -39,12 +41,15 @@ class PlayerView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         result: Result,
         *,
         embed: bool = False,
+        opus: bool = False,
         src: str | None = None,
         poster: str | None = None,
         **kwargs: Any,
     ) -> None:
         self.result = result
-        self._html = result_html(result, embed=embed, src=src, poster=poster)
+        if src is None:
+            src = player_src(result, embed=embed, opus=opus)
+        self._html = result_html(result, src=src, poster=poster)
         output = Output(outputs=(display_data(result_text(result), self._html),))
         kwargs.setdefault("_dom_classes", ("seedance-player-widget",))
         super().__init__(children=(output,), **kwargs)

@@ -20,7 +20,8 @@ from typing import Any
 
 from ipywidgets import HTML, Accordion, Button, FloatProgress, HBox, Layout, VBox
 
-from ..render.html import esc, header_html, logs_html, outcome_html, result_html, status_html, trouble_html
+from ..render.html import esc, header_html, logs_html, outcome_html, status_html, trouble_html
+from ..render.player import result_html
 from ..render.shapes import SnapshotShape as Snapshot
 from ..render.style import style_tag
 from ..render.text import log_lines, progress_model, status_line
@@ -63,8 +64,9 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """A job's progress as a widget, then its player; display it or put it in a grid.
 
-    `tick=False` starts no timer (tests, static use); `embed` inlines the video;
-    `clock` is the monotonic clock the elapsed time is measured with.
+    `tick=False` starts no timer (tests, static use); `embed` inlines the video, with
+    Opus sound where `opus`; `clock` is the monotonic clock the elapsed time is
+    measured with.
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         *,
         tick: bool = True,
         embed: bool = False,
+        opus: bool = False,
         tick_interval: float = 1.0,
         min_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
@@ -118,6 +121,7 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._header, self._status, self._bar, self._cancel = header, status, bar, cancel
         self._row, self._trouble, self._logs, self._log_box = row, trouble, logs, log_box
         self._embed = embed
+        self._opus = opus
         self._clock = clock
         self._tz = tz
         self._tick_interval = tick_interval
@@ -154,11 +158,11 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._ticker = loop.create_task(self._tick(), name=f"seedance-view-{self._snap.key}")
 
     def static_html(self) -> str:
-        """The view as static HTML: the player when complete, else the status now."""
+        """As static HTML: the player when complete, else the status, noted as a moment of a job."""
         result = self._snap.result
         if self._snap.state.value == "completed" and result is not None:
             return self.player.html if self.player is not None else result_html(result, embed=self._embed)
-        return status_html(self._snap, self._clock(), prompt=self._prompt)
+        return status_html(self._snap, self._clock(), prompt=self._prompt, saved_note=True)
 
     def close(self) -> None:
         self._stop()
@@ -267,7 +271,7 @@ class JobView(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._stop()
         retired: list[Any] = [self._row, self._bar, self._status, self._cancel, self._trouble]
         if snap.state.value == "completed" and snap.result is not None:
-            self.player = PlayerView(snap.result, embed=self._embed)
+            self.player = PlayerView(snap.result, embed=self._embed, opus=self._opus)
             children: list[Any] = [style_widget(), self.player]
             retired += [self._header, self._logs, self._log_box]
         else:

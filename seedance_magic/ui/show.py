@@ -14,10 +14,14 @@ def display(obj: Any, **kwargs: Any) -> Any:
     return show(obj, **kwargs)
 
 
-def live_view(runnable: Any, *, embed: bool = False) -> Any:
+def live_view(runnable: Any, *, embed: bool = False, opus: bool = False) -> Any:
     """The widget that follows a job (JobView), the jobs of a grid (GridView), a batch
     (BatchView) or a story (StoryView): a story says so (`view = "story"`), a batch has
-    `is_batch`, anything else with `jobs` is a group."""
+    `is_batch`, anything else with `jobs` is a group. `embed` inlines the videos, with
+    Opus sound where `opus`."""
+    from .frontends import prepare_widgets
+
+    prepare_widgets()
     if getattr(runnable, "is_batch", False):
         from .batch import BatchView
 
@@ -29,7 +33,7 @@ def live_view(runnable: Any, *, embed: bool = False) -> Any:
     if hasattr(runnable, "jobs"):
         from .grid import GridView
 
-        return GridView(runnable, embed=embed)
+        return GridView(runnable, embed=embed, opus=opus)
     from .progress import JobView
 
-    return JobView(runnable, embed=embed)
+    return JobView(runnable, embed=embed, opus=opus)

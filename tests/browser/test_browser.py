@@ -14,47 +14,38 @@ browser are stopped by process id when the tests end, failed or not.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
-import nbformat
 import pytest
 
-from helpers.browser import LAB_IDLE, JupyterServer, chromium, missing_requirements
+from helpers.browser import LAB_IDLE, JupyterServer
+from helpers.notebook_page import (
+    ARTIFACTS,
+    NOTEBOOKS,
+    SECOND,
+    check_video_plays,
+    code_cell,
+    copy_quickstart,
+    open_notebook,
+    run_all,
+    shoot,
+    shoot_cell,
+    shown_text,
+    state_of,
+    watch,
+    write_notebook,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
-NOTEBOOKS = REPO / "notebooks"
-ARTIFACTS = REPO / "test-artifacts"
-SCREENSHOTS = ARTIFACTS / "screenshots"
 # Slow enough to watch a job queue and run (and to press Cancel), quick enough for CI.
 WATCHABLE_PACE = {"queue_seconds": 2.0, "run_seconds": 5.0, "log_interval": 0.5}
 QUICK_PACE = {"queue_seconds": 0.5, "run_seconds": 1.0, "log_interval": 0.25}
-SECOND = 1000  # playwright timeouts are in milliseconds
 DURATION = 4.0  # the quickstart's first clip: -d 4
-
-# Wait for a video to be playable, play it muted, and report what happened.
-PLAY_VIDEO = """async (video) => {
-  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-  const until = performance.now() + 15000;
-  while (video.readyState < 1 && performance.now() < until) await sleep(100);
-  video.muted = true;
-  await video.play();
-  while (video.readyState < 2 && performance.now() < until) await sleep(100);
-  const start = video.currentTime;
-  await sleep(1500);
-  return {
-    readyState: video.readyState, duration: video.duration, start: start, end: video.currentTime,
-    audioBytes: video.webkitAudioDecodedByteCount, error: video.error && video.error.message,
-    src: video.currentSrc,
-  };
-}"""
 
 # What an injected prompt would do if it ran: set a flag (and open a dialog).
 HOSTILE_PROMPT = (
@@ -62,22 +53,6 @@ HOSTILE_PROMPT = (
     "<img src=x onerror=\"window.sdInjected = 'img'; alert('img ran')\"> "
     "a paper lantern drifts over a dark river"
 )
-
-
-# ----------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def requirements() -> None:
-    problem = missing_requirements()
-    if problem:
-        pytest.fail(f"the browser tests need Chromium, playwright and Jupyter: {problem}")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "last-view").mkdir(parents=True, exist_ok=True)
-
-
-@pytest.fixture(scope="module")
-def browser(requirements: None) -> Iterator[Any]:
-    with chromium() as context:
-        yield context
 
 
 def serve(app: str, pace: dict[str, float], tmp: pytest.TempPathFactory) -> JupyterServer:
@@ -96,129 +71,6 @@ def lab(requirements: None, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 def notebook7(requirements: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
     with serve("notebook", QUICK_PACE, tmp_path_factory) as server:
         yield server
-
-
-@pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A tab in a context of its own (no cookies shared between servers) that records
-    dialogs (and dismisses them) and page errors. Its last view is kept as a picture."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    tab = context.new_page()
-    tab.dialogs = []
-    tab.errors = []
-    tab.servers = []
-    tab.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
-    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
-    try:
-        yield tab
-    finally:
-        with contextlib.suppress(Exception):  # a picture for a failed test, not a new failure
-            tab.screenshot(path=str(ARTIFACTS / "last-view" / f"{request.node.name}.png"))
-        context.close()
-        for server in tab.servers:
-            server.shutdown_kernels()
-
-
-# ------------------------------------------------------------------------ helpers
-def write_notebook(server: JupyterServer, name: str, cells: list[str]) -> str:
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)"}
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    nbformat.write(notebook, server.root / name)
-    return name
-
-
-def copy_quickstart(server: JupyterServer, name: str) -> str:
-    shutil.copy2(NOTEBOOKS / "quickstart.ipynb", server.root / name)
-    return name
-
-
-def open_notebook(page: Any, server: JupyterServer, name: str) -> None:
-    """Open a notebook and wait until its kernel is idle."""
-    page.servers.append(server)
-    page.goto(server.page(name))
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60 * SECOND)
-    if server.app == "lab":  # the status bar: the toolbar's indicator says idle too early
-        page.get_by_text(re.compile(LAB_IDLE)).wait_for(timeout=60 * SECOND)
-    else:
-        page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60 * SECOND)
-
-
-def run_all(page: Any) -> None:
-    """Run > Run All Cells, and see it start: a busy page can take the click before the
-    notebook is ready for it, and then nothing runs (nothing ran, so it is clicked again)."""
-    prompts = page.locator(".jp-CodeCell .jp-InputPrompt")
-    for attempt in range(3):
-        if attempt:
-            print(f"Run All Cells ran nothing; clicking it again (attempt {attempt + 1})")
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        item = page.locator("li.lm-Menu-item[data-command='runmenu:run-all']:not(.lm-mod-disabled)")
-        item.click(timeout=30 * SECOND)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if any(re.search(r"\[(\*|\d+)\]", text) for text in prompts.all_text_contents()):
-                return
-            time.sleep(0.2)
-    raise AssertionError("Run All Cells ran nothing")
-
-
-def code_cell(page: Any, text: str) -> Any:
-    """The code cell whose input contains `text`."""
-    return page.locator(".jp-CodeCell").filter(has=page.locator(".jp-InputArea", has_text=text))
-
-
-def watch(until: Callable[[], bool], sample: Callable[[], Any], timeout: float) -> list[Any]:
-    """Sample something every 0.2 s until `until()`; the distinct samples in order."""
-    seen: list[Any] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = sample()
-        if value is not None and (not seen or seen[-1] != value):
-            seen.append(value)
-        if until():
-            return seen
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f} s; saw {seen}")
-
-
-def shown_text(locator: Any) -> str:
-    """The text an element holds as text (not markup). Read from the DOM: while Run All
-    moves through a long notebook, cells scrolled away are not rendered and their
-    inner text is empty."""
-    return " ".join(str(locator.text_content()).split())
-
-
-def state_of(status: str) -> str:
-    return status.split("·", maxsplit=1)[0].strip()
-
-
-def check_video_plays(video: Any, duration: float) -> dict[str, Any]:
-    report: dict[str, Any] = video.evaluate(PLAY_VIDEO)
-    assert report["error"] is None, report
-    assert report["readyState"] >= 2, report
-    assert abs(report["duration"] - duration) <= 0.2, report
-    assert report["end"] - report["start"] > 0.5, f"the video did not advance: {report}"
-    return report
-
-
-def shoot(target: Any, name: str) -> None:
-    target.screenshot(path=str(SCREENSHOTS / name))
-
-
-def shoot_cell(page: Any, cell: Any, output: str, name: str) -> None:
-    """A picture of a cell's input and of `output` (a selector inside the cell), as on
-    screen: the notebook's own box for the cell can lag behind a growing widget."""
-    cell.locator(".jp-InputArea").evaluate("(input) => input.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(300)
-    top = cell.locator(".jp-InputArea").bounding_box()
-    bottom = cell.locator(output).first.bounding_box()
-    viewport = page.viewport_size
-    y = max(0.0, top["y"] - 8)
-    height = min(bottom["y"] + bottom["height"] + 8, viewport["height"]) - y
-    page.screenshot(
-        path=str(SCREENSHOTS / name),
-        clip={"x": top["x"] - 8, "y": y, "width": top["width"] + 16, "height": height},
-    )
 
 
 # -------------------------------------------------------------------------- tests
@@ -307,7 +159,7 @@ def test_cancel_and_a_hostile_prompt_in_jupyterlab(page: Any, lab: JupyterServer
     outcome.first.wait_for(timeout=30 * SECOND)
     assert "cancel" in shown_text(outcome.first).lower()
     assert long_cell.locator(".seedance-player").count() == 0
-    shoot_cell(page, long_cell, ".seedance-job", "lab-cancelled.png")
+    shoot_cell(page, long_cell, ".seedance-outcome", "lab-cancelled.png")
 
     hostile = code_cell(page, "a paper lantern")
     hostile.locator(".seedance-player video").wait_for(timeout=60 * SECOND)
@@ -363,7 +215,7 @@ def test_compare_plays_videos_together_in_jupyterlab(page: Any, lab: JupyterServ
     code_cell(page, "import seedance_magic").locator(".jp-InputArea-editor").click()
     page.keyboard.press("Shift+Enter")
     page.keyboard.press("Shift+Enter")
-    grid = code_cell(page, "--out pair").locator(".seedance-player video")
+    grid = code_cell(page, "--out pair").locator(".sd-grid video")
     watch(lambda: grid.count() == 2, lambda: None, timeout=60)
     page.keyboard.press("Shift+Enter")
 

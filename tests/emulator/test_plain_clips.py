@@ -365,8 +365,8 @@ def test_wheel_without_extras_makes_a_playable_clip(tmp_path: Path) -> None:
     assert report["has_av"] is False
     assert report["error"] == "None"
     assert report["emulated"] is True
-    assert "runs on the built-in emulator" in done.stderr  # the load notice, which also says
-    assert 'plain EMULATOR card: pip install "seedance-magic[video]"' in done.stderr
+    assert "runs on the built-in emulator" in done.stdout  # the load notice (information), which also says
+    assert 'plain EMULATOR card: pip install "seedance-magic[video]"' in done.stdout
     assert INSTALL_NOTE in report["logs"]
     clip = Path(report["path"])
     assert clip.is_relative_to(work)

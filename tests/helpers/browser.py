@@ -1,8 +1,9 @@
-"""A Jupyter server and a headless Chromium for the browser tests.
+"""A Jupyter server, a Voilà server and a headless Chromium for the browser tests.
 
 `JupyterServer` runs JupyterLab or Notebook 7 on 127.0.0.1 with a token and every Jupyter
 and IPython folder of its own (nothing of the machine's settings is read or written);
 its kernels have no fal key, so they use the built-in emulator at the pace the test sets.
+`VoilaServer` serves one notebook with Voilà the same way (its default file allowlist).
 `chromium()` launches Debian's Chromium through playwright. Both are stopped by process id, also when a test
 fails: the server with POST /api/shutdown and a wait on its pid (killed if it lingers).
 """
@@ -51,7 +52,7 @@ def missing_requirements() -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
     if not CHROMIUM.exists():
         return f"{CHROMIUM} is missing: apt-get install -y chromium"
-    for package in ("playwright", "jupyterlab", "notebook"):
+    for package in ("playwright", "jupyterlab", "notebook", "voila"):
         try:
             __import__(package)
         except ImportError:
@@ -182,6 +183,89 @@ class JupyterServer:
                 process.wait(5)
 
     def __enter__(self) -> JupyterServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def wait_ready(process: subprocess.Popen[bytes], url: str, timeout: float) -> bool:
+    """Whether the server at `url` answered (any page, a redirect to log in included)
+    before `timeout`; False once it exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=5).status_code < 500:
+                return True
+        time.sleep(0.25)
+    return False
+
+
+def end(process: subprocess.Popen[bytes] | None, timeout: float = 20.0) -> None:
+    """Stop a server by its process id: SIGTERM (Voilà shuts its kernels down), then kill."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+class VoilaServer:
+    """`voila NOTEBOOK` on 127.0.0.1 with a token, isolated like JupyterServer; its
+    kernels use the built-in emulator at the pace `emulator`."""
+
+    def __init__(self, notebook: Path, home: Path, emulator: Mapping[str, Any], log: Path) -> None:
+        self.notebook = notebook
+        self.port = free_port()
+        self.token = os.urandom(12).hex()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self._env = isolated_env(home, emulator)
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def page(self) -> str:
+        return f"{self.url}/?token={self.token}"
+
+    def start(self, timeout: float = 60.0) -> VoilaServer:
+        command = [
+            sys.executable,
+            "-m",
+            "voila",
+            self.notebook.name,
+            "--no-browser",
+            "--Voila.ip=127.0.0.1",
+            f"--port={self.port}",
+            "--Voila.port_retries=0",
+            f"--token={self.token}",
+            "--show_tracebacks=True",
+        ]
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("wb") as out:
+            self._process = subprocess.Popen(
+                command, cwd=self.notebook.parent, env=self._env, stdout=out, stderr=subprocess.STDOUT
+            )
+        if not wait_ready(self._process, self.url, timeout):
+            self.stop()
+            raise RuntimeError(f"voila was not ready after {timeout:.0f} s:\n{self.logs()}")
+        return self
+
+    def logs(self) -> str:
+        try:
+            return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        end(process)
+
+    def __enter__(self) -> VoilaServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -17,7 +17,7 @@ from PIL import Image
 from seedance_magic.errors import InvalidRequest, MissingDependency
 from seedance_magic.media.inputs import resolve_inputs
 from seedance_magic.media.probe import sniff
-from seedance_magic.render.html import input_thumbnails_html
+from seedance_magic.render.player import input_thumbnails_html
 from seedance_magic.spec import plan
 from seedance_magic.spec.inputs import Inputs
 from seedance_magic.spec.parse import parse_cell

@@ -194,8 +194,10 @@ def test_repr_and_mimebundle() -> None:
     assert bundle["text/plain"] == line
     assert "queued · position 2 · 0:12" in bundle["text/html"] and "EMULATOR" in bundle["text/html"]
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == view.model_id
+    assert "saved while the job was under way" in bundle["text/html"]  # where no widget shows
     job.publish(State.COMPLETED, result=result(), finished=130.0)
     assert "<video" in view._repr_mimebundle_()["text/html"]
+    assert "saved while" not in view._repr_mimebundle_()["text/html"]
 
 
 def test_player_view_on_its_own() -> None:
