@@ -134,7 +134,8 @@ class Result:
     ) -> Result:
         """From the result JSON (fal's shape) and what probing the downloaded file found
         (width, height, duration, has_audio; None where it was not measured)."""
-        if width is None or height is None:
+        probed = (width, height) if width and height else None
+        if probed is None:
             width, height = frame_size(
                 str(arguments.get("resolution", "720p")), str(arguments.get("aspect_ratio", "auto"))
             )
@@ -142,7 +143,7 @@ class Result:
         seconds = duration or (
             None if arguments.get("duration", "auto") == "auto" else float(arguments["duration"])
         )
-        cost = result_cost(endpoint, arguments, seconds, input_video_seconds)
+        cost = result_cost(endpoint, arguments, seconds, input_video_seconds, probed)
         return cls(
             endpoint=endpoint,
             arguments=dict(arguments),

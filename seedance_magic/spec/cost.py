@@ -87,11 +87,13 @@ def estimate_cost(
     duration: str = DEFAULT_DURATION,
     input_video_seconds: float = 0.0,
     has_video_inputs: bool = False,
+    size: tuple[int, int] | None = None,
 ) -> CostEstimate:
     """The per-second price scaled by frame area, plus input video seconds by the token
     formula: tokens = height x width x (input s + output s) x 24 / 1024, all times 0.6
-    when video inputs are present."""
-    width, height = frame_size(resolution, aspect_ratio)
+    when video inputs are present. The frame is the table's size for the tier and ratio,
+    or `size` (width, height) when it is known, as for a finished video."""
+    width, height = size or frame_size(resolution, aspect_ratio)
     area = width * height / (1280 * 720)
     video = has_video_inputs or input_video_seconds > 0
     per_second = (endpoint.usd_per_second_720p_with_video if video else endpoint.usd_per_second_720p) * area
@@ -111,8 +113,14 @@ def estimate_cost(
 
 
 def result_cost(
-    endpoint_id: str, arguments: Mapping[str, Any], seconds: float | None, input_video_seconds: float
+    endpoint_id: str,
+    arguments: Mapping[str, Any],
+    seconds: float | None,
+    input_video_seconds: float,
+    size: tuple[int, int] | None = None,
 ) -> float:
+    """What a finished video cost: its seconds (the requested ones when not measured)
+    and its frame, the probed `size` of the file when known, else the table's."""
     endpoint = find_endpoint(endpoint_id)
     if endpoint is None:
         return 0.0
@@ -124,5 +132,6 @@ def result_cost(
         duration=duration,
         input_video_seconds=input_video_seconds,
         has_video_inputs=bool(arguments.get("video_urls")),
+        size=size,
     )
     return estimate.high
