@@ -4,7 +4,8 @@ A rule (`Fault`, or its JSON form for `POST /_emulator/faults`) names the kind o
 it applies to, the action, and how many matching requests it affects:
 
     {"on": "submit", "action": "drop", "times": 1, "skip": 0, "delay": 0.0,
-     "request_id": null, "endpoint": null, "ingress": false, "error_type": null}
+     "request_id": null, "endpoint": null, "ingress": false, "error_type": null,
+     "value": null}
 
 Kinds: submit, status, stream, result, cancel, download, upload (a request carrying
 file bytes), storage (CDN token and upload initiation), or any. The Lumenfall video API
@@ -22,6 +23,9 @@ applies to it unchanged; its injected HTTP errors take OpenAI's error shape
 - "slow": wait `delay` seconds, then answer normally.
 - "fail_job": submits only; the job runs and then completes with `error_type`
   (default runner_server_error).
+- "reject": submits only; the job is queued, then the model refuses it as fal's runner
+  does: it reports COMPLETED with no error and its result answers 422 with a `detail`
+  list naming the arguments in `value` (comma-separated; default "seed") as not accepted.
 
 `skip` lets the first N matching requests through untouched; `times` is how many
 matching requests the rule then affects (null: every one). Rules are tried in the order
@@ -38,7 +42,8 @@ from typing import Any
 from .config import DEFAULT_FAILURE, ERROR_TYPES
 
 KINDS = ("submit", "status", "stream", "result", "cancel", "download", "upload", "storage")
-ACTIONS = ("drop", "slow", "fail_job")
+ACTIONS = ("drop", "slow", "fail_job", "reject")
+SUBMIT_ACTIONS = ("fail_job", "reject")
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class Fault:
     endpoint: str | None = None
     ingress: bool = False
     error_type: str | None = None
+    value: str | None = None
 
     def __post_init__(self) -> None:
         if self.on != "any" and self.on not in KINDS:
@@ -63,8 +69,8 @@ class Fault:
             raise ValueError(
                 f"fault action must be an HTTP code 400-599 or one of {allowed}, not {self.action!r}"
             )
-        if self.action == "fail_job" and self.on not in ("submit", "any"):
-            raise ValueError("fail_job applies to submits: use on='submit'")
+        if self.action in SUBMIT_ACTIONS and self.on not in ("submit", "any"):
+            raise ValueError(f"{self.action} applies to submits: use on='submit'")
         if self.times is not None and self.times < 1:
             raise ValueError(f"fault times must be >= 1 or null, not {self.times}")
         if self.skip < 0 or self.delay < 0:
@@ -83,6 +89,11 @@ class Fault:
     def failure(self) -> str:
         """The error_type a failed job ends with."""
         return self.error_type or DEFAULT_FAILURE
+
+    @property
+    def refused_fields(self) -> tuple[str, ...]:
+        """The arguments a "reject" rule has the model refuse."""
+        return tuple(name.strip() for name in (self.value or "seed").split(",") if name.strip())
 
     @classmethod
     def from_json(cls, data: Any) -> Fault:
@@ -106,7 +117,7 @@ class Fault:
     def matches(self, kind: str, request_id: str | None, endpoint: str | None) -> bool:
         if self.on not in ("any", kind):
             return False
-        if self.action == "fail_job" and kind != "submit":
+        if self.action in SUBMIT_ACTIONS and kind != "submit":
             return False
         if self.request_id is not None and self.request_id != request_id:
             return False

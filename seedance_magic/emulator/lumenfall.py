@@ -16,6 +16,7 @@ import re
 from typing import Any, Protocol
 
 from ..spec import endpoints as ep
+from ..spec.validation import format_problems
 from .faults import Fault
 from .job import COMPLETED, IN_QUEUE, JobInfo
 from .lumenfall_request import MODEL, FalRequest, LumenfallError, error_reply, to_fal
@@ -34,7 +35,7 @@ def injected_reply(code: int, reason: str) -> Reply:
 def video_body(info: JobInfo) -> dict[str, Any]:
     """A job as a Lumenfall video object."""
     if info.state == COMPLETED:
-        status = "failed" if info.error_type is not None else "completed"
+        status = "failed" if info.error_type is not None or info.rejected else "completed"
     else:
         status = "queued" if info.state == IN_QUEUE else "in_progress"
     body: dict[str, Any] = {
@@ -47,6 +48,8 @@ def video_body(info: JobInfo) -> dict[str, Any]:
     if status == "completed" and info.result is not None:
         body["completed_at"] = int(info.completed_at or info.submitted_at)
         body["output"] = {"url": info.result["video"]["url"]}
+    elif status == "failed" and info.error_type is None:  # refused by the model upstream
+        body["error"] = {"message": format_problems(list(info.rejected)), "code": "invalid_request"}
     elif status == "failed":
         body["error"] = {"message": info.error, "code": info.error_type}
     return body

@@ -53,9 +53,9 @@ def status_body(info: JobInfo, base: str, with_logs: bool) -> dict[str, Any]:
     else:
         body["logs"] = list(info.logs) if with_logs else None
     if info.state == COMPLETED:
-        ok = info.error is None
+        ok = info.error is None and info.inference_time is not None
         body["metrics"] = {"inference_time": info.inference_time} if ok else {}
-        if not ok:
+        if info.error is not None:
             body.update(error=info.error, error_type=info.error_type)
     return body
 
@@ -133,15 +133,13 @@ class Routes:
         if not isinstance(args, dict):
             detail = [{"loc": ["body"], "msg": "Input should be a valid JSON object", "type": "model_type"}]
             return json_reply(422, {"detail": detail})
-        problems = check_arguments(endpoint, args)
-        if problems:
-            return json_reply(422, {"detail": [p.detail() for p in problems]})
         info = self.create_job(
             endpoint,
             args,
             fault,
             webhook=req.query.get("fal_webhook"),
             start_timeout=_seconds(req.headers.get("X-Fal-Request-Timeout")),
+            check=True,
         )
         if req.headers.get(ORIGIN_HEADER, "").lower() in RUN_HOSTS:
             done = self.s.store.wait_for(info.request_id, lambda i: i.state == COMPLETED, None)
@@ -159,14 +157,24 @@ class Routes:
         warnings: tuple[str, ...] = (),
         webhook: str | None = None,
         start_timeout: float | None = None,
+        check: bool = False,
     ) -> JobInfo:
-        """Start a job for checked arguments, as both APIs' submits do; `warnings` are
-        logged by the job as WARN lines when it starts running."""
+        """Start a job, as both APIs' submits do; `warnings` are logged by the job as WARN
+        lines when it starts running. With `check`, arguments the model refuses (fal's own
+        check, or a "reject" fault) make a job whose result answers 422: fal's queue
+        accepts every submit and validates in the runner."""
         seed = pick_seed(args)
-        renderer = renderers.resolve(self.s.config.renderer)
-        plan = inputs.plan(endpoint, args, seed, self._fetch, renderer)
-        if warnings:
-            plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
+        refused = [p.detail() for p in check_arguments(endpoint, args)] if check else []
+        if fault is not None and fault.action == "reject":
+            refused += [
+                {"loc": ["body", name], "msg": "Extra inputs are not permitted", "type": "extra_forbidden"}
+                for name in fault.refused_fields
+            ]
+        plan = None
+        if not refused:
+            plan = inputs.plan(endpoint, args, seed, self._fetch, renderers.resolve(self.s.config.renderer))
+            if warnings:
+                plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
         failure = fault.failure if fault is not None and fault.action == "fail_job" else None
         info = self.s.store.create(
             endpoint.id,
@@ -177,6 +185,7 @@ class Routes:
             fail_with=failure,
             webhook=webhook,
             start_timeout=start_timeout,
+            rejected=tuple(refused),
         )
         self.s.stats.attribute("submit", info.request_id)
         return info
@@ -214,6 +223,8 @@ class Routes:
 
     def _result_reply(self, info: JobInfo) -> Reply:
         headers = {"X-Fal-Request-Id": info.request_id}
+        if info.rejected and info.error_type is None:
+            return json_reply(422, {"detail": list(info.rejected)}, headers)
         if info.error_type is not None:
             code = ERROR_TYPES.get(info.error_type, (500, ""))[0]
             headers["X-Fal-Error-Type"] = info.error_type

@@ -49,20 +49,23 @@ class JobStore:
         endpoint_id: str,
         args: dict[str, Any],
         seed: int,
-        plan: Plan,
+        plan: Plan | None,
         timing: EmulatorConfig,
         *,
         fail_with: str | None = None,
         webhook: str | None = None,
         start_timeout: float | None = None,
+        rejected: tuple[dict[str, Any], ...] = (),
     ) -> JobInfo:
+        """A new job, queued. Without a plan it is one the model refuses (`rejected`, its
+        422 detail list): it leaves the queue, completes at once and renders nothing."""
         request_id = str(uuid.uuid4())
         now, wall = time.monotonic(), time.time()
-        spec = plan.spec
         with self._cond:
-            if plan.renderer == "plain" and not self._told_plain:
+            if plan is not None and plan.renderer == "plain" and not self._told_plain:
                 self._told_plain = True
                 plan = replace(plan, notes=(*plan.notes, INSTALL_NOTE))
+        spec = plan.spec if plan is not None else None
         info = JobInfo(
             request_id=request_id,
             endpoint_id=endpoint_id,
@@ -72,17 +75,21 @@ class JobStore:
             queue_position=timing.queue_position_start,
             held=timing.hold,
             submitted_at=wall,
-            width=spec.width,
-            height=spec.height,
-            duration=spec.duration,
-            aspect_ratio=plan.aspect_ratio,
+            width=spec.width if spec else 0,
+            height=spec.height if spec else 0,
+            duration=spec.duration if spec else 0,
+            aspect_ratio=plan.aspect_ratio if plan else "",
             webhook=webhook,
             start_timeout=start_timeout,
+            rejected=rejected,
         )
         job = Job(info, plan, timing, fail_with, wall, now, now, log_schedule(plan, timing))
         with self._cond:
             self._jobs[request_id] = job
             self._cond.notify_all()
+            if plan is None:
+                job.rendered = True
+                return info
             key = (plan.renderer, plan.spec)
             future = self._rendering.get(key)
             if future is None:
@@ -217,7 +224,7 @@ class JobStore:
             if due:
                 logs = [self._log(job, job.run_from + offset, level, msg) for offset, level, msg in due]
                 self._change(job, logs=job.info.logs + tuple(logs))
-            if job.rendered and now >= job.run_from + timing.run_seconds:
+            if job.rendered and (job.plan is None or now >= job.run_from + timing.run_seconds):
                 failure = job.fail_with or ("runner_server_error" if job.render_error else None)
                 self._finish(job, now, failure)
         return job.info.version != version
@@ -244,7 +251,7 @@ class JobStore:
         return {"message": message, "level": level, "source": "USER", "timestamp": iso(job.wall(mono))}
 
     def _finish(self, job: Job, now: float, error_type: str | None) -> None:
-        spec, info = job.plan.spec, job.info
+        info = job.info
         logs = list(info.logs)
         changes: dict[str, Any] = {
             "state": COMPLETED,
@@ -252,7 +259,10 @@ class JobStore:
             "queue_position": 0,
             "held": False,
         }
-        if error_type is None and job.clip is not None:
+        if error_type is None and job.plan is None:
+            pass  # refused by the model: no error here, the 422 is on the result
+        elif error_type is None and job.clip is not None and job.plan is not None:
+            spec = job.plan.spec
             if spec.audio:
                 logs.append(self._log(job, now, "INFO", "Muxing audio"))
             done = f"Done: {spec.width}x{spec.height}, {spec.duration} s, seed {info.seed}"

@@ -21,7 +21,7 @@ from .. import errors
 from ..model import JobSpec, Result
 from ..settings import Target
 from ..spec.endpoints import DEFAULT_DURATION, DEFAULT_RESOLUTION
-from ..spec.states import State
+from ..spec.states import REJECTED, State
 from .backends.base import Backend, Handle, StatusUpdate
 from .fetching import Fetching, ended, output_path
 from .following import Following, Pace, changes
@@ -204,7 +204,13 @@ class Run:
             ledger.end(state, message)
             raise error
         fetching = Fetching(self.backend, self.handle, label, on_trouble=lambda t: ledger.publish(trouble=t))
-        data = await fetching.result()
+        try:
+            data = await fetching.result()
+        except errors.Rejected as exc:
+            if exc.error_type == REJECTED:  # refused by the model after queueing: the job ended
+                ledger.write(error_type=REJECTED)
+                ledger.end(State.FAILED, str(exc))
+            raise
         if data.get("seed") is None and self.spec.arguments.get("seed") is not None:
             data = {**data, "seed": self.spec.arguments["seed"]}  # a provider that does not echo it
         video = data.get("video") or {}

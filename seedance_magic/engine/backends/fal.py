@@ -20,6 +20,7 @@ import httpx
 from ... import errors
 from ...settings import Target
 from ...spec.providers import get
+from ...spec.states import REJECTED
 from ...spec.validation import format_problems
 from . import failures
 from .base import Backend, Handle, StatusUpdate, StreamUnavailable
@@ -45,22 +46,7 @@ def translate(
         detail = exc.message
         text = format_problems(detail) if isinstance(detail, list) else str(detail)[:300]
         if code == 422:
-            seed_refused = isinstance(detail, list) and any(
-                "seed" in map(str, d.get("loc", ())) for d in detail if isinstance(d, dict)
-            )
-            hint = (
-                "This endpoint no longer takes a seed (newer fal versions dropped it): run "
-                "without --seed; results are then not reproducible by seed"
-                if seed_refused
-                else "Nothing was queued or charged"
-            )
-            return errors.Rejected(
-                f"fal rejected the arguments while {doing}: {text}",
-                hint=hint,
-                request_id=request_id,
-                status_code=code,
-                error_type=exc.error_type,
-            )
+            return _refused(detail, text, doing=doing, request_id=request_id)
         return failures.by_status(
             _LABEL,
             code,
@@ -79,6 +65,29 @@ def translate(
     if isinstance(exc, httpx.HTTPStatusError):  # the CDN token request, made outside fal_client
         return translate(_http_error(exc.response), request_id=request_id, doing=doing)
     return failures.by_exception(_LABEL, exc, request_id=request_id, doing=doing)
+
+
+def _refused(detail: Any, text: str, *, doing: str, request_id: str | None) -> errors.Rejected:
+    """A 422: at the submit, the queue refused the request (nothing was queued); on the
+    result of a queued job, the model refused it (fal's queue validates in the runner),
+    which ends the job (error_type "rejected")."""
+    seed_refused = isinstance(detail, list) and any(
+        "seed" in map(str, d.get("loc", ())) for d in detail if isinstance(d, dict)
+    )
+    hint = (
+        "This endpoint no longer takes a seed (newer fal versions dropped it): run "
+        "without --seed; results are then not reproducible by seed"
+        if seed_refused
+        else "Change what is named and run the cell again"
+    )
+    if request_id is None:
+        message = f"{_LABEL} rejected the arguments while {doing}: {text}"
+        hint = hint if seed_refused else "Nothing was queued or charged"
+    else:
+        message = f"{_LABEL}'s model rejected the job after it was queued: {text}"
+    return errors.Rejected(
+        message, hint=hint, request_id=request_id, status_code=422, error_type=REJECTED if request_id else None
+    )
 
 
 def _http_error(response: httpx.Response) -> fal_client.client.FalClientHTTPError:
