@@ -51,7 +51,9 @@ class EmulatorConfig:
     hold: bool = False
     """Keep every new job IN_QUEUE until `Emulator.release()` (or the control API)."""
     require_auth: bool = True
-    """Answer 401 to a submit or storage request with no Authorization header."""
+    """Check credentials as the services do: fal's `Key <key_id>:<key_secret>` (or a
+    Bearer token) on every queue and storage request, Lumenfall's Bearer key on its video
+    API; a 401 with the service's body when missing or malformed."""
     render_workers: int = 1
     """Threads rendering clips; rendering never runs on a request thread."""
     renderer: str = "auto"

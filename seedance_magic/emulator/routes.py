@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..spec import endpoints as ep
@@ -26,11 +27,13 @@ from ..spec.validation import check_arguments
 from . import inputs, lumenfall, renderers
 from .config import ERROR_TYPES
 from .control import control
+from .fal_auth import key_refusal
 from .faults import Fault
 from .job import COMPLETED, IN_PROGRESS, IN_QUEUE, JobInfo, pick_seed
-from .stats import UploadRecord
-from .storage import safe_name
+from .storage_routes import StorageRoutes
 from .wire import Reply, Request, Route, Services, json_reply, not_found
+
+Handler = Callable[[Request, "Fault | None"], Reply]
 
 QUEUE_PREFIX = f"/{ep.APP}/requests/"
 RUN_HOSTS = frozenset({"fal.run", "falrun.com"})
@@ -76,6 +79,16 @@ class Routes:
     def __init__(self, services: Services) -> None:
         self.s = services
         self.lumenfall = lumenfall.Lumenfall(services, self.create_job)
+        self.files = StorageRoutes(services)
+
+    def _keyed(self, handle: Handler) -> Handler:
+        """`handle` behind fal's key check (a 401 with fal's body when it fails)."""
+
+        def checked(req: Request, fault: Fault | None) -> Reply:
+            refused = key_refusal(req.headers.get("Authorization")) if self.s.config.require_auth else None
+            return refused or handle(req, fault)
+
+        return checked
 
     def match(self, request: Request) -> Route | Reply:
         """The route for a request, or the 404/405 reply when there is none."""
@@ -99,33 +112,32 @@ class Routes:
             }[tail]
             if method != verb:
                 return json_reply(405, {"detail": f"Method {method} not allowed"})
-            return Route(kind, fn, request_id=rid)
+            return Route(kind, self._keyed(fn), request_id=rid)
+        files = self.files
         fixed = {
-            ("POST", "/storage/auth/token"): self.token,
-            ("POST", "/storage/upload/initiate"): self.initiate,
-            ("POST", "/files/upload"): self.upload_v3,
+            ("POST", "/storage/auth/token"): self._keyed(files.token),
+            ("POST", "/storage/upload/initiate"): self._keyed(files.initiate),
+            ("POST", "/files/upload"): files.upload_v3,
         }
         if (method, path) in fixed:
             return Route("upload" if path == "/files/upload" else "storage", fixed[method, path])
         if method == "PUT" and path.startswith("/storage/upload/put/"):
-            return Route("upload", self.put_upload)
+            return Route("upload", files.put_upload)
         if method in ("GET", "HEAD") and path.startswith("/files/"):
             key = path[len("/files/") :]
             rid = key.split("/", 1)[0]
-            return Route("download", self.download, request_id=rid if self.s.store.get(rid) else None)
+            return Route("download", files.download, request_id=rid if self.s.store.get(rid) else None)
         endpoint = ep.find_endpoint(path)
         if endpoint is not None:
             if method != "POST":
                 return json_reply(405, {"detail": f"Method {method} not allowed"})
-            return Route("submit", self.submit, endpoint=endpoint.id)
+            return Route("submit", self._keyed(self.submit), endpoint=endpoint.id)
         return not_found(f"Application {path.strip('/')!r}")
 
     # ------------------------------------------------------------------- queue API
     def submit(self, req: Request, fault: Fault | None) -> Reply:
         endpoint = ep.find_endpoint(req.path)
         assert endpoint is not None
-        if self.s.config.require_auth and not req.headers.get("Authorization"):
-            return json_reply(401, {"detail": "No credentials: send 'Authorization: Key <FAL_KEY>'"})
         try:
             args = req.json()
         except ValueError:
@@ -243,62 +255,3 @@ class Routes:
 
     def _job(self, req: Request) -> JobInfo | None:
         return self.s.store.get(self._id(req))
-
-    # -------------------------------------------------------------------- storage
-    def token(self, req: Request, fault: Fault | None) -> Reply:
-        if self.s.config.require_auth and not req.headers.get("Authorization"):
-            return json_reply(401, {"detail": "No credentials"})
-        token, expires = self.s.files.issue_token()
-        body = {
-            "token": token,
-            "token_type": "Bearer",
-            "base_url": self.s.base_url,
-            "expires_at": expires.isoformat(),
-        }
-        return json_reply(200, body)
-
-    def upload_v3(self, req: Request, fault: Fault | None) -> Reply:
-        if not self.s.files.token_valid(req.headers.get("Authorization")):
-            return json_reply(401, {"detail": "Invalid or expired upload token"})
-        name = safe_name(req.headers.get("X-Fal-File-Name"))
-        content_type = req.headers.get("Content-Type", "application/octet-stream")
-        url = f"{self.s.base_url}/files/{self.s.files.put_upload(req.body, name, content_type)}"
-        self.s.stats.uploaded(UploadRecord(url, name, content_type, len(req.body), "fal_v3", req.auth_scheme))
-        return json_reply(200, {"access_url": url})
-
-    def initiate(self, req: Request, fault: Fault | None) -> Reply:
-        if self.s.config.require_auth and not req.headers.get("Authorization"):
-            return json_reply(401, {"detail": "No credentials"})
-        try:
-            data = req.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            return json_reply(422, {"detail": "Expected a JSON object with file_name and content_type"})
-        content_type = str(data.get("content_type") or "application/octet-stream")
-        upload_id, pending = self.s.files.initiate(data.get("file_name"), content_type)
-        base = self.s.base_url
-        return json_reply(
-            200,
-            {
-                "upload_url": f"{base}/storage/upload/put/{upload_id}",
-                "file_url": f"{base}/files/{pending.key}",
-            },
-        )
-
-    def put_upload(self, req: Request, fault: Fault | None) -> Reply:
-        upload_id = req.path.rsplit("/", 1)[-1]
-        pending = self.s.files.complete(upload_id, req.body, req.headers.get("Content-Type"))
-        if pending is None:
-            return not_found("Upload")
-        url = f"{self.s.base_url}/files/{pending.key}"
-        content_type = req.headers.get("Content-Type") or pending.content_type
-        record = UploadRecord(url, pending.file_name, content_type, len(req.body), "storage", req.auth_scheme)
-        self.s.stats.uploaded(record)
-        return Reply(200)
-
-    def download(self, req: Request, fault: Fault | None) -> Reply:
-        stored = self.s.files.get(req.path[len("/files/") :])
-        if stored is None:
-            return not_found("File")
-        return Reply(200, stored.data, {"Content-Type": stored.content_type, "Accept-Ranges": "bytes"})

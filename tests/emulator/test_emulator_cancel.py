@@ -24,7 +24,7 @@ async def _cancelled_job_reports_client_cancelled(handle: fal_client.AsyncReques
     assert caught.value.status_code == 499
     assert caught.value.error_type == "client_cancelled"
     assert caught.value.response_headers["x-fal-request-id"] == handle.request_id
-    again = httpx.put(handle.cancel_url)
+    again = httpx.put(handle.cancel_url, headers={"Authorization": "Key test:secret"})
     assert (again.status_code, again.json()) == (400, {"status": "ALREADY_COMPLETED"})
 
 
@@ -36,7 +36,7 @@ def test_cancel_a_live_job(make_emulator: Any, fal_key: str, monkeypatch: Any, s
         async with async_client(monkeypatch, emu.url) as client:
             handle = await client.submit(T2V_FAST, SMALL)
             assert emu.wait_for(handle.request_id, state).state == state
-            reply = httpx.put(handle.cancel_url)
+            reply = httpx.put(handle.cancel_url, headers={"Authorization": "Key test:secret"})
             assert (reply.status_code, reply.json()) == (202, {"status": "CANCELLATION_REQUESTED"})
             await _cancelled_job_reports_client_cancelled(handle)
             job = emu.jobs[handle.request_id]

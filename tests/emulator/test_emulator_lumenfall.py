@@ -363,7 +363,7 @@ def test_dropped_submit_still_creates_one_job(make_emulator: Any) -> None:
 def test_a_job_cancelled_through_fal_reads_as_failed(make_emulator: Any) -> None:
     emu = make_emulator(hold=True)
     vid = create(emu, SMALL).json()["id"]
-    cancel = httpx.put(f"{emu.url}/{ep.APP}/requests/{vid}/cancel", headers={"Authorization": "Key k"})
+    cancel = httpx.put(f"{emu.url}/{ep.APP}/requests/{vid}/cancel", headers={"Authorization": "Key k:secret"})
     assert cancel.status_code == 202
     body = video(emu, vid).json()
     assert body["status"] == "failed"

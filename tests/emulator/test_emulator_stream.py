@@ -13,11 +13,11 @@ from httpx_sse import aconnect_sse, connect_sse
 
 from helpers.routing import SMALL, T2V_FAST, run
 
-SSE = {"Accept": "text/event-stream"}
+SSE = {"Accept": "text/event-stream", "Authorization": "Key test:secret"}
 
 
 def submit(base: str) -> dict[str, Any]:
-    reply = httpx.post(f"{base}/{T2V_FAST}", json=SMALL, headers={"Authorization": "Key test"})
+    reply = httpx.post(f"{base}/{T2V_FAST}", json=SMALL, headers={"Authorization": "Key test:secret"})
     assert reply.status_code == 200
     body: dict[str, Any] = reply.json()
     return body

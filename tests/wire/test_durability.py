@@ -36,7 +36,7 @@ from helpers.shells import (
     wait_until,
 )
 
-KEY = "sk-TEST-" + secrets.token_hex(16)
+KEY = "kid-TEST:sk-TEST-" + secrets.token_hex(16)  # fal's shape: <key_id>:<key_secret>
 
 
 @pytest.fixture

@@ -86,7 +86,11 @@ def _refused(detail: Any, text: str, *, doing: str, request_id: str | None) -> e
     else:
         message = f"{_LABEL}'s model rejected the job after it was queued: {text}"
     return errors.Rejected(
-        message, hint=hint, request_id=request_id, status_code=422, error_type=REJECTED if request_id else None
+        message,
+        hint=hint,
+        request_id=request_id,
+        status_code=422,
+        error_type=REJECTED if request_id else None,
     )
 
 
