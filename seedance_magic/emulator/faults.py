@@ -21,6 +21,8 @@ applies to it unchanged; its injected HTTP errors take OpenAI's error shape
 - "drop": the request is handled (a submit DOES create its job) and the connection is
   closed without an answer; a download sends its headers and about half the body first.
 - "slow": wait `delay` seconds, then answer normally.
+- "cut": status streams only; the stream is served for `delay` seconds, then its
+  connection is closed mid-stream (as a proxy that times out long answers does).
 - "fail_job": submits only; the job runs and then completes with `error_type`
   (default runner_server_error).
 - "reject": submits only; the job is queued, then the model refuses it as fal's runner
@@ -42,7 +44,7 @@ from typing import Any
 from .config import DEFAULT_FAILURE, ERROR_TYPES
 
 KINDS = ("submit", "status", "stream", "result", "cancel", "download", "upload", "storage")
-ACTIONS = ("drop", "slow", "fail_job", "reject")
+ACTIONS = ("drop", "slow", "cut", "fail_job", "reject")
 SUBMIT_ACTIONS = ("fail_job", "reject")
 
 
@@ -71,6 +73,8 @@ class Fault:
             )
         if self.action in SUBMIT_ACTIONS and self.on not in ("submit", "any"):
             raise ValueError(f"{self.action} applies to submits: use on='submit'")
+        if self.action == "cut" and self.on not in ("stream", "any"):
+            raise ValueError("cut applies to status streams: use on='stream'")
         if self.times is not None and self.times < 1:
             raise ValueError(f"fault times must be >= 1 or null, not {self.times}")
         if self.skip < 0 or self.delay < 0:
@@ -118,6 +122,8 @@ class Fault:
         if self.on not in ("any", kind):
             return False
         if self.action in SUBMIT_ACTIONS and kind != "submit":
+            return False
+        if self.action == "cut" and kind != "stream":
             return False
         if self.request_id is not None and self.request_id != request_id:
             return False

@@ -11,8 +11,11 @@ Lumenfall base URL.
 
 Protocol choices where fal's behaviour is unconfirmed (spec/fal-queue-protocol.md):
 cancel answers 202 / 400 / 404; a cancelled job reports COMPLETED with error_type
-client_cancelled and its result answers 499; status and stream events carry the
-cumulative log list (null when logs are off).
+client_cancelled and its result answers 499; status answers carry the whole log list
+(null when logs are off), stream events only the new lines (handler.py). Arguments are
+checked where fal's runner checks them: the submit is accepted, the job completes with
+no error, and its result answers 422 with the `detail` list. Every queue and storage
+route checks fal's key (fal_auth.py).
 """
 
 from __future__ import annotations

@@ -27,12 +27,17 @@ class Handle:
 
 @dataclass(frozen=True)
 class StatusUpdate:
+    """One status seen. `logs` is the whole list so far (a poll, or the first event of a
+    stream connection, which may repeat lines an earlier connection sent), or, when
+    `new_lines` is set, only the lines sent since the previous event on its connection."""
+
     state: FalStatus
     queue_position: int | None = None
     logs: tuple[dict[str, Any], ...] = ()
     error: str | None = None
     error_type: str | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
+    new_lines: bool = False
 
 
 class Backend(Protocol):

@@ -111,7 +111,7 @@ def _http_error(response: httpx.Response) -> fal_client.client.FalClientHTTPErro
     )
 
 
-def _status_update(data: dict[str, Any]) -> StatusUpdate:
+def _status_update(data: dict[str, Any], *, new_lines: bool = False) -> StatusUpdate:
     status = data.get("status")
     if status not in ("IN_QUEUE", "IN_PROGRESS", "COMPLETED"):
         raise ValueError(f"unknown status {status!r}")
@@ -122,6 +122,7 @@ def _status_update(data: dict[str, Any]) -> StatusUpdate:
         error=data.get("error"),
         error_type=data.get("error_type"),
         metrics=data.get("metrics") or {},
+        new_lines=new_lines,
     )
 
 
@@ -184,7 +185,8 @@ class FalBackend:
 
     async def stream(self, handle: Handle) -> AsyncGenerator[StatusUpdate, None]:
         """Status updates from fal's SSE status stream; raises StreamUnavailable at once
-        when the server does not offer it (the caller then polls)."""
+        when the server does not offer it (the caller then polls). Each event after the
+        first of a connection carries only the new log lines (`new_lines`)."""
         from httpx_sse import aconnect_sse
 
         if self._stream_supported is False:
@@ -203,10 +205,12 @@ class FalBackend:
                     await source.response.aread()
                     raise _http_error(source.response)
                 self._stream_supported = True
+                first = True
                 async with aclosing(source.aiter_sse()) as events:
                     async for event in events:
                         if event.data:
-                            yield _status_update(json.loads(event.data))
+                            yield _status_update(json.loads(event.data), new_lines=not first)
+                            first = False
         except StreamUnavailable:
             raise
         except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
