@@ -21,6 +21,11 @@ applies to it unchanged; its injected HTTP errors take OpenAI's error shape
 - "drop": the request is handled (a submit DOES create its job) and the connection is
   closed without an answer; a download sends its headers and about half the body first.
 - "slow": wait `delay` seconds, then answer normally.
+- "already_completed", "remove", "ends_as": cancels only; the cancel takes effect, and
+  is answered 400 {"status": "ALREADY_COMPLETED"}, or 404 {"status": "NOT_FOUND"} with
+  the request removed (its status, stream and result answer 404 from then on), or 202
+  as usual; the job ends with `error_type` (default client_cancelled; for ends_as
+  client_disconnected), the shapes a cancel's outcome can take at fal.
 - "cut": status streams only; the stream is served for `delay` seconds, then its
   connection is closed mid-stream (as a proxy that times out long answers does).
 - "fail_job": submits only; the job runs and then completes with `error_type`
@@ -44,8 +49,9 @@ from typing import Any
 from .config import DEFAULT_FAILURE, ERROR_TYPES
 
 KINDS = ("submit", "status", "stream", "result", "cancel", "download", "upload", "storage")
-ACTIONS = ("drop", "slow", "cut", "fail_job", "reject")
 SUBMIT_ACTIONS = ("fail_job", "reject")
+CANCEL_ACTIONS = ("already_completed", "remove", "ends_as")
+ACTIONS = ("drop", "slow", "cut", *SUBMIT_ACTIONS, *CANCEL_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,8 @@ class Fault:
             raise ValueError(f"{self.action} applies to submits: use on='submit'")
         if self.action == "cut" and self.on not in ("stream", "any"):
             raise ValueError("cut applies to status streams: use on='stream'")
+        if self.action in CANCEL_ACTIONS and self.on not in ("cancel", "any"):
+            raise ValueError(f"{self.action} applies to cancels: use on='cancel'")
         if self.times is not None and self.times < 1:
             raise ValueError(f"fault times must be >= 1 or null, not {self.times}")
         if self.skip < 0 or self.delay < 0:
@@ -124,6 +132,8 @@ class Fault:
         if self.action in SUBMIT_ACTIONS and kind != "submit":
             return False
         if self.action == "cut" and kind != "stream":
+            return False
+        if self.action in CANCEL_ACTIONS and kind != "cancel":
             return False
         if self.request_id is not None and self.request_id != request_id:
             return False

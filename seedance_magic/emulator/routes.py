@@ -31,12 +31,13 @@ from . import inputs, lumenfall, renderers
 from .config import ERROR_TYPES
 from .control import control
 from .fal_auth import key_refusal
-from .faults import Fault
-from .job import COMPLETED, IN_PROGRESS, IN_QUEUE, JobInfo, pick_seed
+from .faults import CANCEL_ACTIONS, Fault
+from .job import CANCELLED_TYPE, COMPLETED, IN_PROGRESS, IN_QUEUE, JobInfo, pick_seed
 from .storage_routes import StorageRoutes
 from .wire import Reply, Request, Route, Services, json_reply, not_found
 
 Handler = Callable[[Request, "Fault | None"], Reply]
+CANCEL_ERROR_TYPES = {"ends_as": "client_disconnected"}
 
 QUEUE_PREFIX = f"/{ep.APP}/requests/"
 RUN_HOSTS = frozenset({"fal.run", "falrun.com"})
@@ -249,7 +250,13 @@ class Routes:
         return json_reply(200, info.result, headers)
 
     def cancel(self, req: Request, fault: Fault | None) -> Reply:
-        outcome = self.s.store.cancel(self._id(req))
+        """202 / 400 / 404; a cancel rule gives a cancel that takes effect another answer
+        (see faults.py: already_completed, remove, ends_as)."""
+        shape = fault.action if fault is not None and fault.action in CANCEL_ACTIONS else None
+        error_type = (fault.error_type if fault is not None else None) or CANCEL_ERROR_TYPES.get(shape)
+        outcome = self.s.store.cancel(self._id(req), error_type or CANCELLED_TYPE, remove=shape == "remove")
+        if outcome == "CANCELLATION_REQUESTED" and shape in ("already_completed", "remove"):
+            outcome = "ALREADY_COMPLETED" if shape == "already_completed" else "NOT_FOUND"
         code = {"CANCELLATION_REQUESTED": 202, "ALREADY_COMPLETED": 400, "NOT_FOUND": 404}[outcome]
         return json_reply(code, {"status": outcome})
 

@@ -104,7 +104,9 @@ class JobStore:
         with self._cond:
             if self._rendering.get(key) is future:
                 del self._rendering[key]
-            job = self._jobs[request_id]
+            job = self._jobs.get(request_id)
+            if job is None:  # removed meanwhile
+                return
             job.rendered = True
             if future.cancelled():
                 job.render_error = RenderAborted("rendering was cancelled")
@@ -126,7 +128,8 @@ class JobStore:
             self._cond.notify_all()
             return count
 
-    def cancel(self, request_id: str) -> str:
+    def cancel(self, request_id: str, error_type: str = CANCELLED_TYPE, *, remove: bool = False) -> str:
+        """Cancel a live job (it completes with `error_type`); `remove` then forgets it."""
         with self._cond:
             job = self._jobs.get(request_id)
             if job is None:
@@ -134,7 +137,9 @@ class JobStore:
             self._advance(job, time.monotonic())
             if job.info.state == COMPLETED:
                 return "ALREADY_COMPLETED"
-            self._finish(job, time.monotonic(), CANCELLED_TYPE)
+            self._finish(job, time.monotonic(), error_type)
+            if remove:
+                del self._jobs[request_id]
             self._cond.notify_all()
             return "CANCELLATION_REQUESTED"
 

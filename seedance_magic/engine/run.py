@@ -15,7 +15,7 @@ import asyncio
 import statistics
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .. import errors
 from ..model import JobSpec, Result
@@ -23,7 +23,7 @@ from ..settings import Target
 from ..spec.endpoints import DEFAULT_DURATION, DEFAULT_RESOLUTION
 from ..spec.states import REJECTED, State
 from .backends.base import Backend, Handle, StatusUpdate
-from .fetching import Fetching, ended, output_path
+from .fetching import Fetching, cancelled_result, ended, output_path
 from .following import Following, Pace, changes
 from .ledger import Ledger
 
@@ -192,21 +192,13 @@ class Run:
         assert self.handle is not None
         ledger, label = self.ledger, self.target.label
         if update.error or update.error_type:
-            state, message, error = ended(
-                update,
-                label,
-                cancelled=self.cancel_requested,
-                reason=self.cancel_reason,
-                request_id=self.handle.request_id,
-            )
-            if state is State.FAILED:
-                ledger.write(error_type=update.error_type)
-            ledger.end(state, message)
-            raise error
+            self._ended(update)
         fetching = Fetching(self.backend, self.handle, label, on_trouble=lambda t: ledger.publish(trouble=t))
         try:
             data = await fetching.result()
-        except errors.Rejected as exc:
+        except errors.ServiceError as exc:
+            if cancelled_result(exc, cancel_requested=self.cancel_requested):
+                self._ended(StatusUpdate("COMPLETED", error=exc.message, error_type="client_cancelled"))
             if exc.error_type == REJECTED:  # refused by the model after queueing: the job ended
                 ledger.write(error_type=REJECTED)
                 ledger.end(State.FAILED, str(exc))
@@ -243,6 +235,21 @@ class Run:
             state=State.COMPLETED, result=result, finished=time.monotonic(), trouble=None, cancelling=False
         )
         return result
+
+    def _ended(self, update: StatusUpdate) -> NoReturn:
+        """The job ended at the provider without a video: record how, and raise."""
+        assert self.handle is not None
+        state, message, error = ended(
+            update,
+            self.target.label,
+            cancelled=self.cancel_requested,
+            reason=self.cancel_reason,
+            request_id=self.handle.request_id,
+        )
+        if state is State.FAILED:
+            self.ledger.write(error_type=update.error_type)
+        self.ledger.end(state, message)
+        raise error
 
     def _result(self, data: dict[str, Any], path: Any, media: dict[str, Any], downloaded: float) -> Result:
         snap, spec, now = self.ledger.snapshot, self.spec, time.monotonic()

@@ -82,3 +82,35 @@ def test_cancel_unknown_request_is_404(make_emulator: Any, fal_key: str, monkeyp
             assert caught.value.response.json() == {"status": "NOT_FOUND"}
 
     run(scenario())
+
+
+KEY = {"Authorization": "Key test:secret"}
+
+
+@pytest.mark.parametrize(
+    ("action", "error_type", "answer", "final"),
+    [
+        ("already_completed", None, (400, "ALREADY_COMPLETED"), "client_cancelled"),
+        ("remove", None, (404, "NOT_FOUND"), None),
+        ("ends_as", None, (202, "CANCELLATION_REQUESTED"), "client_disconnected"),
+        ("ends_as", "request_timeout", (202, "CANCELLATION_REQUESTED"), "request_timeout"),
+    ],
+)
+def test_cancel_faults_give_a_cancel_that_took_effect_another_answer(
+    make_emulator: Any, action: str, error_type: str | None, answer: tuple[int, str], final: str | None
+) -> None:
+    from seedance_magic.emulator import Fault
+
+    emu = make_emulator(hold=True)
+    emu.inject(Fault(on="cancel", action=action, error_type=error_type))
+    job = httpx.post(f"{emu.url}/{T2V_FAST}", json=SMALL, headers=KEY).json()
+    reply = httpx.put(job["cancel_url"], headers=KEY)
+    assert (reply.status_code, reply.json()["status"]) == answer
+    status = httpx.get(job["status_url"], headers=KEY)
+    if final is None:  # removed: gone for good
+        assert status.status_code == 404 and httpx.get(job["response_url"], headers=KEY).status_code == 404
+        assert job["request_id"] not in emu.jobs
+    else:
+        assert status.json()["status"] == "COMPLETED" and status.json()["error_type"] == final
+    again = httpx.put(job["cancel_url"], headers=KEY)
+    assert again.status_code == (404 if final is None else 400), "the rule was used up"

@@ -29,6 +29,8 @@ from .fal_seam import USER_AGENT, RoutedAsyncClient
 from .routing import plain_transport
 
 _HTTP_TIMEOUT = httpx.Timeout(120.0, connect=30.0)
+# What a request removed after its cancel reports (fal answers 404 for it from then on).
+REMOVED = StatusUpdate("COMPLETED", error="removed after its cancel", error_type="client_cancelled")
 _LABEL = get("fal").label
 _KEY_HELP = get("fal").key_help
 
@@ -133,6 +135,8 @@ class FalBackend:
         self.target = target
         self.client = RoutedAsyncClient(key=target.key, base_url=target.base_url)
         self._stream_supported: bool | None = None
+        # Requests this backend cancelled: a 404 for one of them means fal removed it.
+        self._cancelled: set[str] = set()
         self._downloads = Downloads("fal", USER_AGENT, lambda: plain_transport(target.base_url))
         self.download = self._downloads.fetch  # streamed to disk; carries no fal credentials
 
@@ -169,6 +173,8 @@ class FalBackend:
         try:
             status = await self._fal_handle(handle, http).status(with_logs=True)
         except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
+            if self._removed(handle, exc):
+                return REMOVED
             raise translate(exc, request_id=handle.request_id, doing="checking the status") from exc
         if isinstance(status, fal_client.Queued):
             return StatusUpdate("IN_QUEUE", queue_position=status.position)
@@ -198,6 +204,9 @@ class FalBackend:
                 http, "GET", url, params={"logs": "1"}, timeout=httpx.Timeout(60.0, connect=30.0)
             ) as source:
                 code = source.response.status_code
+                if code == 404 and handle.request_id in self._cancelled:
+                    yield REMOVED  # gone after our cancel: not a server without the stream
+                    return
                 if code in (404, 405, 501):
                     self._stream_supported = False
                     raise StreamUnavailable
@@ -232,15 +241,29 @@ class FalBackend:
         return data
 
     async def cancel(self, handle: Handle) -> None:
+        """Ask fal to cancel. A 400 (ALREADY_COMPLETED) and a 404 (NOT_FOUND: the request
+        was removed) are answers, not failures: the final status tells how the job ended,
+        and for a removed request it is REMOVED (cancelled)."""
         http = await self.client._client
+        self._cancelled.add(handle.request_id)
         try:
             await self._fal_handle(handle, http).cancel()
         except fal_client.client.FalClientHTTPError as exc:
-            if exc.status_code == 400:  # ALREADY_COMPLETED: nothing left to cancel
+            if exc.status_code in (400, 404):
                 return
+            self._cancelled.discard(handle.request_id)
             raise translate(exc, request_id=handle.request_id, doing="cancelling") from exc
         except (httpx.HTTPError, fal_client.client.FalClientError) as exc:
+            self._cancelled.discard(handle.request_id)
             raise translate(exc, request_id=handle.request_id, doing="cancelling") from exc
+
+    def _removed(self, handle: Handle, exc: BaseException) -> bool:
+        """A 404 for a request this backend cancelled: fal removed it."""
+        return (
+            isinstance(exc, fal_client.client.FalClientHTTPError)
+            and exc.status_code == 404
+            and handle.request_id in self._cancelled
+        )
 
     async def upload(self, data: bytes, content_type: str, file_name: str) -> str:
         """Upload through fal_client's CDN path only: its storage fallback would send the
