@@ -253,7 +253,7 @@ class Routes:
         """202 / 400 / 404; a cancel rule gives a cancel that takes effect another answer
         (see faults.py: already_completed, remove, ends_as)."""
         shape = fault.action if fault is not None and fault.action in CANCEL_ACTIONS else None
-        error_type = (fault.error_type if fault is not None else None) or CANCEL_ERROR_TYPES.get(shape)
+        error_type = (fault.error_type if fault is not None else None) or CANCEL_ERROR_TYPES.get(shape or "")
         outcome = self.s.store.cancel(self._id(req), error_type or CANCELLED_TYPE, remove=shape == "remove")
         if outcome == "CANCELLATION_REQUESTED" and shape in ("already_completed", "remove"):
             outcome = "ALREADY_COMPLETED" if shape == "already_completed" else "NOT_FOUND"
