@@ -28,6 +28,7 @@ from ...spec.wire_lumenfall import KEY_VAR, body
 from . import failures
 from .base import Backend, FalStatus, Handle, StatusUpdate, StreamUnavailable
 from .download import Downloads
+from .proxies import EnvProxyTransport
 
 USER_AGENT = "seedance-magic (lumenfall)"
 _TIMEOUT = httpx.Timeout(120.0, connect=30.0)
@@ -127,7 +128,7 @@ class LumenfallBackend:
         self.target = target
         self.base = target.base_url.rstrip("/")
         self._http: httpx.AsyncClient | None = None
-        self._downloads = Downloads(_LABEL, USER_AGENT)
+        self._downloads = Downloads(_LABEL, USER_AGENT, EnvProxyTransport)
         self.download = self._downloads.fetch  # streamed to disk; never with the key
 
     def _client(self) -> httpx.AsyncClient:
@@ -141,7 +142,7 @@ class LumenfallBackend:
             self._http = httpx.AsyncClient(
                 headers={"Authorization": f"Bearer {key}", "User-Agent": USER_AGENT},
                 timeout=_TIMEOUT,
-                transport=httpx.AsyncHTTPTransport(retries=2),  # connection failures only
+                transport=EnvProxyTransport(retries=2),  # connection failures only; proxies from env
             )
         return self._http
 
