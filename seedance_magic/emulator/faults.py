@@ -21,6 +21,8 @@ applies to it unchanged; its injected HTTP errors take OpenAI's error shape
 - "drop": the request is handled (a submit DOES create its job) and the connection is
   closed without an answer; a download sends its headers and about half the body first.
 - "slow": wait `delay` seconds, then answer normally.
+- "garble": answer 200 with an HTML page instead (a captive portal's or a proxy's),
+  which no client can read as the service's JSON.
 - "already_completed", "remove", "ends_as": cancels only; the cancel takes effect, and
   is answered 400 {"status": "ALREADY_COMPLETED"}, or 404 {"status": "NOT_FOUND"} with
   the request removed (its status, stream and result answer 404 from then on), or 202
@@ -51,7 +53,7 @@ from .config import DEFAULT_FAILURE, ERROR_TYPES
 KINDS = ("submit", "status", "stream", "result", "cancel", "download", "upload", "storage")
 SUBMIT_ACTIONS = ("fail_job", "reject")
 CANCEL_ACTIONS = ("already_completed", "remove", "ends_as")
-ACTIONS = ("drop", "slow", "cut", *SUBMIT_ACTIONS, *CANCEL_ACTIONS)
+ACTIONS = ("drop", "slow", "garble", "cut", *SUBMIT_ACTIONS, *CANCEL_ACTIONS)
 
 
 @dataclass(frozen=True)

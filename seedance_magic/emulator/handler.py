@@ -35,6 +35,7 @@ NGINX_PAGE = (
     "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n"
     "<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 )
+GARBLED = b"<html><body><h1>Sign in to continue</h1></body></html>\n"  # a captive portal's page
 OnRequest = Callable[[str, "str | None"], None]
 
 
@@ -110,6 +111,9 @@ class Handler(BaseHTTPRequestHandler):
         if fault is not None and code is not None:
             self._send(self._injected(fault, code, route))
             return code
+        if fault is not None and fault.action == "garble":
+            self._send(Reply(200, GARBLED, {"Content-Type": "text/html"}))
+            return 200
         reply = route.handle(req, fault)
         if fault is not None and fault.action == "drop":
             self._drop(reply, partial=route.kind == "download" and reply.status == 200)

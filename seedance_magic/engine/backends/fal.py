@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import unicodedata
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any
@@ -267,14 +268,47 @@ class FalBackend:
 
     async def upload(self, data: bytes, content_type: str, file_name: str) -> str:
         """Upload through fal_client's CDN path only: its storage fallback would send the
-        key along with the PUT to the signed upload URL."""
+        key along with the PUT to the signed upload URL. The name travels in a header, so
+        it goes folded to ASCII (`header_file_name`); a failure names the file as given."""
         try:
             url: str = await self.client.upload(
-                data, content_type, file_name, repository="fal_v3", fallback_repository=[]
+                data, content_type, header_file_name(file_name), repository="fal_v3", fallback_repository=[]
             )
-        except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
+        except (httpx.HTTPError, fal_client.client.FalClientError) as exc:
             raise translate(exc, doing=f"uploading {file_name}") from exc
+        except (KeyError, ValueError, TypeError) as exc:
+            raise _upload_failure(file_name, exc) from exc
         return url
+
+
+def header_file_name(name: str) -> str:
+    """A file name as an ASCII header value (X-Fal-File-Name): accents folded (café.png
+    -> cafe.png), other letters left out, a name with nothing left "upload" (写真.jpg ->
+    upload.jpg)."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem:
+        stem, suffix = name, ""
+
+    def fold(text: str) -> str:
+        ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+        return "".join(c for c in ascii_text if c.isprintable() and c not in '"\\')
+
+    folded, suffix = fold(stem).strip(" ._-") or "upload", fold(suffix).strip(" .")
+    return f"{folded}.{suffix}" if suffix else folded
+
+
+def _upload_failure(file_name: str, exc: BaseException) -> errors.SeedanceError:
+    """What went wrong uploading a file, said as it is (the file named as given)."""
+    if isinstance(exc, json.JSONDecodeError):
+        cause = "fal's storage answered with something that is not JSON (a proxy's page?)"
+    elif isinstance(exc, KeyError):
+        cause = f"fal's storage answer lacks {exc.args[0]!r}"
+    else:
+        cause = f"{type(exc).__name__}: {exc}"
+    return errors.Unavailable(
+        f"uploading {file_name} to {_LABEL} failed: {cause}",
+        hint="The cell can be run again; nothing was submitted",
+    )
 
 
 def _conforms(target: Target) -> Backend:
