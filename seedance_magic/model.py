@@ -15,6 +15,8 @@ from .render.text import result_text
 from .spec.cost import CostEstimate, frame_size, result_cost
 from .spec.inputs import Inputs
 from .spec.plan import reproduce_cell
+from .spec.providers import PROVIDERS
+from .spec.providers import get as get_provider
 from .spec.states import State
 
 __all__ = ["JobSpec", "Result", "Snapshot", "State"]
@@ -73,6 +75,23 @@ class Snapshot:
         return (self.finished or time.monotonic()) - self.started
 
 
+def seed_outcome(requested: Any, returned: Any, provider: str = "fal") -> tuple[int | None, str]:
+    """The seed a video was made with, and a note when it is not the one asked for: the
+    provider used another (a model may ignore the field), or did not say which it used.
+    A provider that never reports its seed (spec.providers) is taken to use the one sent."""
+    if requested is None:
+        return (returned if isinstance(returned, int) else None), ""
+    chosen = get_provider(provider) if provider in PROVIDERS else None
+    if chosen is not None and not chosen.reports_seed and returned is None:
+        return requested, ""
+    label = chosen.label if chosen is not None else provider
+    if returned is None:
+        return requested, f"{label} did not report the seed it used ({requested} was sent)"
+    if returned != requested:
+        return returned, f"{label} used seed {returned}, not the {requested} asked for"
+    return requested, ""
+
+
 @dataclass(frozen=True)
 class Result:
     """A generated video: `path` is the local MP4; `seed` reproduces it."""
@@ -95,6 +114,9 @@ class Result:
     reproduce: str | None = None
     inputs: tuple[dict[str, Any], ...] = ()
     created_at: float = field(default_factory=time.time)
+    seed_note: str = ""
+    """Set when the seed is not (known to be) the one asked for: then the same cell may
+    make another video, and the result is not kept as a seeded cache entry."""
 
     @property
     def prompt(self) -> str:
@@ -144,11 +166,13 @@ class Result:
             None if arguments.get("duration", "auto") == "auto" else float(arguments["duration"])
         )
         cost = result_cost(endpoint, arguments, seconds, input_video_seconds, probed)
+        seed, seed_note = seed_outcome(arguments.get("seed"), data.get("seed"), provider)
         return cls(
             endpoint=endpoint,
             arguments=dict(arguments),
             request_id=request_id,
-            seed=data.get("seed"),
+            seed=seed,
+            seed_note=seed_note,
             video_url=str((data.get("video") or {}).get("url", "")),
             path=path,
             cost_usd=cost,

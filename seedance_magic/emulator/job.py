@@ -100,7 +100,10 @@ def log_schedule(plan: Plan | None, timing: EmulatorConfig) -> list[tuple[float,
     return sorted(lines, key=lambda line: line[0])
 
 
-def pick_seed(args: dict[str, Any]) -> int:
-    """The seed a job uses: the one asked for, else a random one in [0, 2**31)."""
+def pick_seed(args: dict[str, Any], *, honoured: bool = True) -> int:
+    """The seed a job uses: the one asked for (when `honoured`), else a random one in
+    [0, 2**31)."""
     seed = args.get("seed")
-    return seed if isinstance(seed, int) and not isinstance(seed, bool) else random.randrange(2**31)
+    if honoured and isinstance(seed, int) and not isinstance(seed, bool):
+        return seed
+    return random.randrange(2**31)

@@ -179,7 +179,7 @@ class Routes:
         lines when it starts running. With `check`, arguments the model refuses (fal's own
         check, or a "reject" fault) make a job whose result answers 422: fal's queue
         accepts every submit and validates in the runner."""
-        seed = pick_seed(args)
+        seed = pick_seed(args, honoured=self.s.config.seeds != "ignored")
         refused = [p.detail() for p in check_arguments(endpoint, args)] if check else []
         if fault is not None and fault.action == "reject":
             refused += [

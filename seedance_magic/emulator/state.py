@@ -280,9 +280,10 @@ class JobStore:
                 "file_name": "output.mp4",
                 "file_size": len(job.clip),
             }
-            changes.update(
-                result={"video": video, "seed": info.seed}, inference_time=round(now - job.run_from, 3)
+            result = (
+                {"video": video} if job.timing.seeds == "unreported" else {"video": video, "seed": info.seed}
             )
+            changes.update(result=result, inference_time=round(now - job.run_from, 3))
         else:
             error_type = error_type or "runner_server_error"
             message = ERROR_TYPES[error_type][1]

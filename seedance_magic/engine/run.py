@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from .. import errors
-from ..model import JobSpec, Result
+from ..model import JobSpec, Result, seed_outcome
 from ..settings import Target
 from ..spec.endpoints import DEFAULT_DURATION, DEFAULT_RESOLUTION
 from ..spec.states import REJECTED, State
@@ -203,16 +203,20 @@ class Run:
                 ledger.write(error_type=REJECTED)
                 ledger.end(State.FAILED, str(exc))
             raise
-        if data.get("seed") is None and self.spec.arguments.get("seed") is not None:
-            data = {**data, "seed": self.spec.arguments["seed"]}  # a provider that does not echo it
+        requested = self.spec.arguments.get("seed")
+        seed, seed_note = seed_outcome(requested, data.get("seed"), self.target.provider)
+        if data.get("seed") is None and seed_note == "" and requested is not None:
+            data = {**data, "seed": requested}  # a provider that never reports it used the one sent
         video = data.get("video") or {}
-        ledger.write(result=data, seed=data.get("seed"), video_url=video.get("url"))
+        ledger.write(result=data, seed=seed, video_url=video.get("url"))
+        if seed_note:  # not the seed asked for: no seeded cache entry to replay as "seed N"
+            ledger.write(cache_key=None, seeded=False)
         if not video.get("url"):
             raise errors.JobFailed(f"{label}'s result has no video URL", request_id=self.handle.request_id)
         ledger.publish(state=State.DOWNLOADING, progress=1.0)
         ledger.write(State.DOWNLOADING)
         settings = self.runtime.settings
-        dest = output_path(settings.output_dir, self.spec.arguments, data.get("seed"), self.handle.request_id)
+        dest = output_path(settings.output_dir, self.spec.arguments, seed, self.handle.request_id)
         downloaded = time.monotonic()
         path, media = await fetching.video(
             video,

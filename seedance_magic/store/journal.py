@@ -182,9 +182,12 @@ class Journal:
         return [(r["state"], r["at"], r["detail"]) for r in rows]
 
     def cached(self, cache_key: str) -> JobRecord | None:
-        """The newest successful job with this cache key."""
+        """The newest successful job with this cache key whose video was made with the seed
+        asked for (a job the provider ran with another seed is no seeded entry)."""
         rows = self._read(
             f"SELECT * FROM jobs WHERE cache_key = ? AND state = '{COMPLETED}' "
+            "AND (seed IS NULL OR json_extract(arguments, '$.seed') IS NULL "
+            "OR seed = json_extract(arguments, '$.seed')) "
             "ORDER BY created_at DESC LIMIT 1",
             (cache_key,),
         )
