@@ -28,6 +28,8 @@ applies to it unchanged; its injected HTTP errors take OpenAI's error shape
   the request removed (its status, stream and result answer 404 from then on), or 202
   as usual; the job ends with `error_type` (default client_cancelled; for ends_as
   client_disconnected), the shapes a cancel's outcome can take at fal.
+- "odd_status": status requests of the Lumenfall API only; the video is answered with
+  the status string in `value` (default "processing"), one the client does not know.
 - "cut": status streams only; the stream is served for `delay` seconds, then its
   connection is closed mid-stream (as a proxy that times out long answers does).
 - "fail_job": submits only; the job runs and then completes with `error_type`
@@ -53,7 +55,7 @@ from .config import DEFAULT_FAILURE, ERROR_TYPES
 KINDS = ("submit", "status", "stream", "result", "cancel", "download", "upload", "storage")
 SUBMIT_ACTIONS = ("fail_job", "reject")
 CANCEL_ACTIONS = ("already_completed", "remove", "ends_as")
-ACTIONS = ("drop", "slow", "garble", "cut", *SUBMIT_ACTIONS, *CANCEL_ACTIONS)
+ACTIONS = ("drop", "slow", "garble", "cut", "odd_status", *SUBMIT_ACTIONS, *CANCEL_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class Fault:
             raise ValueError(f"{self.action} applies to submits: use on='submit'")
         if self.action == "cut" and self.on not in ("stream", "any"):
             raise ValueError("cut applies to status streams: use on='stream'")
+        if self.action == "odd_status" and self.on not in ("status", "any"):
+            raise ValueError("odd_status applies to status requests: use on='status'")
         if self.action in CANCEL_ACTIONS and self.on not in ("cancel", "any"):
             raise ValueError(f"{self.action} applies to cancels: use on='cancel'")
         if self.times is not None and self.times < 1:
@@ -136,6 +140,8 @@ class Fault:
         if self.action == "cut" and kind != "stream":
             return False
         if self.action in CANCEL_ACTIONS and kind != "cancel":
+            return False
+        if self.action == "odd_status" and kind != "status":
             return False
         if self.request_id is not None and self.request_id != request_id:
             return False

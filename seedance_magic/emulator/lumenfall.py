@@ -1,18 +1,21 @@
 """The Lumenfall gateway's OpenAI-style async video API for model "seedance-2.0",
 served by the emulator next to fal's queue API and backed by the same jobs:
 
-    POST /v1/videos          create a video: counts as kind "submit"
+    POST /v1/videos          create a video (202, queued): counts as kind "submit"
     GET  /v1/videos/{id}     its status: kind "status", with request_id set
 
 so fault rules and counters apply as they do to fal's routes. A request is mapped to
 fal arguments for one of the standard-tier endpoints (`to_fal`, a pure function), then
-checked and run exactly like a fal submit. Errors take OpenAI's shape:
-{"error": {"message", "type", "param", "code"}}.
+checked and run exactly like a fal submit; a create repeating an `idempotency_key`
+returns the video the first one made. Errors take OpenAI's shape:
+{"error": {"message", "type", "param", "code"}}. An "odd_status" fault rule answers a
+status request with the status string in its `value` (one this client does not know).
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any, Protocol
 
 from ..spec import endpoints as ep
@@ -67,6 +70,8 @@ class Lumenfall:
     def __init__(self, services: Services, make_job: JobMaker) -> None:
         self.s = services
         self.make_job = make_job
+        self._lock = threading.Lock()
+        self._by_key: dict[str, str] = {}  # idempotency_key -> the video it made
 
     def match(self, req: Request) -> Route | Reply:
         rest = req.path[len(PREFIX) :]
@@ -104,8 +109,13 @@ class Lumenfall:
         if wanted.ignored:
             names = ", ".join(wanted.ignored)
             warnings = (f"Lumenfall passed unknown field(s) {names} upstream; the emulator ignores them",)
-        info = self.make_job(wanted.endpoint, wanted.arguments, fault, warnings=warnings)
-        return json_reply(200, video_body(info))
+        with self._lock:
+            made = self.s.store.get(self._by_key.get(wanted.key or "", ""))
+            if made is None:
+                made = self.make_job(wanted.endpoint, wanted.arguments, fault, warnings=warnings)
+                if wanted.key is not None:
+                    self._by_key[wanted.key] = made.request_id
+        return json_reply(202, video_body(made))
 
     def status(self, req: Request, fault: Fault | None) -> Reply:
         refused = self._refused(req)
@@ -115,7 +125,10 @@ class Lumenfall:
         info = self.s.store.get(rid)
         if info is None:
             return error_reply(404, f"Video '{rid}' not found", "invalid_request_error", "not_found")
-        return json_reply(200, video_body(info))
+        body = video_body(info)
+        if fault is not None and fault.action == "odd_status":
+            body["status"] = fault.value or "processing"
+        return json_reply(200, body)
 
 
 def _not_allowed(method: str) -> Reply:

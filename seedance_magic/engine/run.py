@@ -108,7 +108,7 @@ class Run:
             ledger.write(arguments=arguments)
         ledger.publish(state=State.SUBMITTING)
         ledger.write(State.SUBMITTING)
-        self.attach(await self.backend.submit(spec.endpoint_id, arguments))
+        self.attach(await self.backend.submit(spec.endpoint_id, arguments, key=ledger.journal_id))
         if self.cancel_requested:
             await self.cancel_remote()
 

@@ -49,6 +49,11 @@ RECOVERS = {
     "status-slow": (Fault(on="status", action="slow", delay=0.3, times=2),),
     "submit-429": (Fault(on="submit", action="429", times=2),),
     "submit-503-ingress": (Fault(on="submit", action="503", times=2, ingress=True),),
+    # With its idempotency key a create is sent again after the gateway's own 5xx or a
+    # lost answer: the gateway returns the video the first one made.
+    "submit-500": (Fault(on="submit", action="500"),),
+    "submit-503-app": (Fault(on="submit", action="503"),),
+    "submit-response-lost": (Fault(on="submit", action="drop"),),
     "download-drop": (Fault(on="download", action="drop", times=2),),
     "download-503-ingress": (Fault(on="download", action="503", times=2, ingress=True),),
 }
@@ -65,18 +70,16 @@ def test_transient_faults_end_with_the_video(ip: InteractiveShell, emulator: Emu
     assert probe(result.path).duration_s == pytest.approx(4.0, abs=0.1)
     record = only_record()
     assert record.state == "completed" and record.request_id == result.request_id and record.error is None
-    assert len(emulator.jobs) == 1 and accepted_submits(emulator) == 1
+    assert len(emulator.jobs) == 1, "one video"
+    assert accepted_submits(emulator) == (2 if name == "submit-response-lost" else 1)
     assert emulator.stats.count("stream") == 0  # the gateway has no stream: polled
     assert httpx.get(f"{emulator.url}/_emulator/faults", timeout=10).json() == []  # every fault fired
     assert KEY not in ran.everything
 
 
 ENDS = {
-    "submit-500": Ends(
-        Fault(on="submit", action="500"), "Lumenfall answered 500 while submitting", "failed", 0
-    ),
-    "submit-503-app": Ends(
-        Fault(on="submit", action="503"), "Lumenfall answered 503 while submitting", "failed", 0
+    "submit-500-every-time": Ends(
+        Fault(on="submit", action="500", times=None), "Lumenfall answered 500 while submitting", "failed", 0
     ),
     "submit-400": Ends(Fault(on="submit", action="400"), "Lumenfall rejected the arguments", "failed", 0),
     "submit-401": Ends(
@@ -88,8 +91,11 @@ ENDS = {
         "failed",
         1,
     ),
-    "submit-response-lost": Ends(Fault(on="submit", action="drop"), "NOT sent again", "unknown", 1),
+    "submit-response-lost-every-time": Ends(
+        Fault(on="submit", action="drop", times=None), "sent again with its idempotency key", "unknown", 1
+    ),
 }
+SENT = {"submit-500-every-time": 4, "submit-response-lost-every-time": 4}  # else once
 
 
 @pytest.mark.parametrize("name", sorted(ENDS))
@@ -104,7 +110,7 @@ def test_faults_that_end_the_cell_are_one_clear_line(
     record = only_record()
     assert record.state == case.state and record.provider == "lumenfall"
     assert len(emulator.jobs) == case.jobs
-    assert emulator.stats.count("submit") == 1  # never sent twice
+    assert emulator.stats.count("submit") == SENT.get(name, 1)
 
 
 def test_cancel_says_the_gateway_cannot_and_the_video_still_arrives(
@@ -193,3 +199,29 @@ def test_a_lumenfall_job_of_a_killed_process_is_resumed_without_a_new_submit(
     assert emulator.stats.count("submit") == 1
     record = get_runtime().journal.by_request_id(rid)
     assert record is not None and record.state == "completed"
+
+
+def test_a_status_the_client_does_not_know_ends_the_job_after_a_bounded_wait(
+    ip: InteractiveShell, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not polled forever: after UNKNOWN_STATUS_WAIT_S the cell ends in one line, and the
+    journal row stays resumable (the gateway may still finish the video)."""
+    from seedance_magic.engine.backends import lumenfall
+
+    monkeypatch.setattr(lumenfall, "UNKNOWN_STATUS_WAIT_S", 0.5)
+    emulator.inject(Fault(on="status", action="odd_status", value="paused", times=None))
+    ran = run_cell(ip, cell(f"{CLIP} --seed 13 --wait", "a kite over dunes"))
+    line = ran.one_clear_line()
+    assert "'paused'" in line and "stopped following it" in line and "%seedance resume" in line
+    record = only_record()
+    assert record.request_id in line and record.state in ("queued", "running"), "still resumable"
+    emulator.clear_faults()
+    again = run_cell(ip, f"job = %seedance resume {record.request_id}\nresult = job.wait()")
+    again.ok()
+    assert ip.user_ns["result"].path.exists() and emulator.stats.count("submit") == 1
+
+
+def test_a_cancelled_video_ends_as_cancelled(ip: InteractiveShell, emulator: Emulator) -> None:
+    emulator.inject(Fault(on="status", action="odd_status", value="cancelled", times=None))
+    line = run_cell(ip, cell(f"{CLIP} --seed 14 --wait", "a kite over dunes")).one_clear_line()
+    assert "cancelled at Lumenfall" in line and only_record().state == "cancelled"

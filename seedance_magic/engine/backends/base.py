@@ -41,7 +41,10 @@ class StatusUpdate:
 
 
 class Backend(Protocol):
-    async def submit(self, endpoint_id: str, arguments: dict[str, Any]) -> Handle: ...
+    async def submit(self, endpoint_id: str, arguments: dict[str, Any], *, key: str | None = None) -> Handle:
+        """Send the job. `key` names it for its provider (the journal row's id): where the
+        provider takes an idempotency key, a create repeated with it makes no second job."""
+        ...
 
     def handle_for(self, endpoint_id: str, request_id: str) -> Handle: ...
 

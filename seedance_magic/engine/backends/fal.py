@@ -145,7 +145,9 @@ class FalBackend:
         await self.client.aclose()
         await self._downloads.aclose()
 
-    async def submit(self, endpoint_id: str, arguments: dict[str, Any]) -> Handle:
+    async def submit(self, endpoint_id: str, arguments: dict[str, Any], *, key: str | None = None) -> Handle:
+        """fal's queue takes no idempotency key (`key` is unused): a submit whose answer
+        is lost is never sent again (routing.SubmitGuard)."""
         try:
             handle = await self.client.submit(endpoint_id, arguments)
         except BaseException as exc:

@@ -9,6 +9,11 @@ engine polls), no upload API (local inputs go inline as data: URIs) and no cance
 answers are mapped onto the values of backends/base.py, and its errors (`{"error":
 {"message", "type", "code"}}`) into the package's error tree, here and nowhere else;
 messages never contain the key (it is only ever in the client's default headers).
+
+Each create carries an `idempotency_key`, the job's journal row id: the gateway returns
+the video a first create with that key made, so a create whose answer was lost is sent
+again with the same key, never as a second video. A status this client does not know
+is waited on for `UNKNOWN_STATUS_WAIT_S`, then the job is left (it stays resumable).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import time
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -37,7 +43,10 @@ _STATES: dict[str, FalStatus] = {
     "in_progress": "IN_PROGRESS",
     "completed": "COMPLETED",
     "failed": "COMPLETED",
+    "cancelled": "COMPLETED",  # its webhooks name video.cancelled
 }
+# How long a status string this client does not know is waited on before the job is left.
+UNKNOWN_STATUS_WAIT_S = 300.0
 # Failures that mean the request never reached the server: a submit may be sent again.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 _SUBMIT_ATTEMPTS = 4
@@ -108,9 +117,12 @@ def translate(exc: BaseException, *, request_id: str | None = None, doing: str) 
 
 
 def status_update(data: Any) -> StatusUpdate:
-    """A video object as the engine's StatusUpdate (a failed video is COMPLETED with an error)."""
+    """A video object as the engine's StatusUpdate (a failed video is COMPLETED with an
+    error, a cancelled one with error_type client_cancelled)."""
     if not isinstance(data, dict) or data.get("status") not in _STATES:
         raise ValueError(f"unknown video status {data.get('status') if isinstance(data, dict) else data!r}")
+    if data["status"] == "cancelled":
+        return StatusUpdate("COMPLETED", error="the video was cancelled", error_type="client_cancelled")
     if data["status"] != "failed":
         return StatusUpdate(_STATES[data["status"]])
     error = data.get("error")
@@ -128,6 +140,7 @@ class LumenfallBackend:
         self.target = target
         self.base = target.base_url.rstrip("/")
         self._http: httpx.AsyncClient | None = None
+        self._odd_since: dict[str, float] = {}  # request id -> when an unknown status was first seen
         self._downloads = Downloads(_LABEL, USER_AGENT, EnvProxyTransport)
         self.download = self._downloads.fetch  # streamed to disk; never with the key
 
@@ -156,26 +169,30 @@ class LumenfallBackend:
         url = f"{self.base}/videos/{request_id}"
         return Handle(endpoint_id, request_id, url, url, "")
 
-    async def submit(self, endpoint_id: str, arguments: dict[str, Any]) -> Handle:
-        """POST the video. Sent again only when the gateway certainly made nothing (429,
-        or a proxy's 502/503/504 page before the gateway); a lost answer is
-        SubmitOutcomeUnknown (the video may be made and charged), never a second job."""
+    async def submit(self, endpoint_id: str, arguments: dict[str, Any], *, key: str | None = None) -> Handle:
+        """POST the video. Sent again when the gateway certainly made nothing (429, or a
+        proxy's 502/503/504 page before the gateway), and, with `key` (its
+        idempotency_key), when the answer was lost or was the gateway's own 5xx: the
+        gateway then returns the video the first create made. Without a key a lost
+        answer is SubmitOutcomeUnknown (the video may be made and charged), never resent."""
         http = self._client()
         url = f"{self.base}/videos"
-        request = body(endpoint_id, arguments)
+        request = body(endpoint_id, arguments, key)
         delay = 0.5
         for attempt in range(1, _SUBMIT_ATTEMPTS + 1):
+            last = attempt == _SUBMIT_ATTEMPTS
             try:
                 response = await http.post(url, json=request)
             except _NOT_SENT as exc:
                 raise translate(exc, doing="submitting") from exc
             except httpx.TransportError as exc:
-                raise errors.SubmitOutcomeUnknown(
-                    f"The submit to {url} was sent but its response was lost ({type(exc).__name__})",
-                    hint=f"{_LABEL} may have started the video and will charge for it; it was NOT sent "
-                    f"again. Check your requests at {_DASHBOARD} before running the cell again",
-                ) from exc
-            if not _made_nothing(response) or attempt == _SUBMIT_ATTEMPTS:
+                if key is None or last:
+                    raise _lost(url, exc, resent=key is not None) from exc
+                await asyncio.sleep(delay)
+                delay *= 2
+                continue
+            again = _made_nothing(response) or (key is not None and response.status_code >= 500)
+            if not again or last:
                 break
             await asyncio.sleep(_retry_after(response, delay))
             delay *= 2
@@ -205,9 +222,29 @@ class LumenfallBackend:
     async def status(self, handle: Handle) -> StatusUpdate:
         data = await self._video(handle, "checking the status")
         try:
-            return status_update(data)
+            update = status_update(data)
         except ValueError as exc:
-            raise translate(exc, request_id=handle.request_id, doing="checking the status") from exc
+            raise self._odd_status(handle, data) from exc
+        self._odd_since.pop(handle.request_id, None)
+        return update
+
+    def _odd_status(self, handle: Handle, data: dict[str, Any]) -> errors.SeedanceError:
+        """A status string this client does not know: waited on (Unavailable: the engine
+        polls again with backoff) for UNKNOWN_STATUS_WAIT_S, then the job is left."""
+        rid, status = handle.request_id, str(data.get("status"))[:40]
+        since = self._odd_since.setdefault(rid, time.monotonic())
+        waited = time.monotonic() - since
+        if waited < UNKNOWN_STATUS_WAIT_S:
+            return errors.Unavailable(f"{_LABEL} reports status {status!r}, which this client does not know")
+        self._odd_since.pop(rid, None)
+        return errors.JobFailed(
+            f"{_LABEL} kept reporting status {status!r} for video {rid}, which this client does not know; "
+            f"stopped following it after {waited:.0f} s",
+            request_id=rid,
+            error_type="unknown_status",
+            hint=f"It may still finish (and be charged): `%seedance resume {rid}` looks again; "
+            f"see {_DASHBOARD}",
+        )
 
     async def stream(self, handle: Handle) -> AsyncGenerator[StatusUpdate, None]:
         """The gateway has no status stream: the engine polls."""
@@ -241,6 +278,19 @@ class LumenfallBackend:
     async def upload(self, data: bytes, content_type: str, file_name: str) -> str:
         """The file inline, as a data: URI (the gateway has no upload API)."""
         return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _lost(url: str, exc: Exception, *, resent: bool) -> errors.SubmitOutcomeUnknown:
+    again = (
+        "it was sent again with its idempotency key, and those answers were lost too"
+        if resent
+        else "it was NOT sent again"
+    )
+    return errors.SubmitOutcomeUnknown(
+        f"The submit to {url} was sent but its response was lost ({type(exc).__name__})",
+        hint=f"{_LABEL} may have started the video and will charge for it; {again}. "
+        f"Check your requests at {_DASHBOARD} before running the cell again",
+    )
 
 
 def _conforms(target: Target) -> Backend:
