@@ -88,7 +88,9 @@ def make_plan(
         request=request,
         endpoint_id=endpoint_id,
         arguments=arguments,
-        estimate=planning.estimate(request, video_seconds),
+        estimate=planning.estimate(
+            request, video_seconds, unmeasured_video=bool(inputs is not None and inputs.unmeasured_videos)
+        ),
         cache_key=planning.cache_key(endpoint_id, arguments, digests, chosen.name),
         reproduce=planning.reproduce_cell(
             endpoint_id, arguments, request.seed, names, defaults=defaults, provider=chosen.name
@@ -107,7 +109,7 @@ def check_budget(
         return
     if estimate.high > settings.max_usd_per_run:
         raise BudgetExceeded(
-            f"this {what} is estimated at {estimate}, "
+            f"this {what} is estimated at {estimate}{f' ({estimate.note})' if estimate.note else ''}, "
             f"above Seedance.max_usd_per_run = ${settings.max_usd_per_run:.2f}",
             hint=f"Add --yes to run it anyway, or raise the limit: %config Seedance.max_usd_per_run = "
             f"{max(10, int(estimate.high) + 1)}",

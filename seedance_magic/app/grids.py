@@ -63,5 +63,9 @@ def launch_group(plans: Sequence[cells.Plan], runtime: Runtime, *, limit: int | 
 
 def total_of(plans: Sequence[cells.Plan]) -> CostEstimate:
     """What the plans cost together (reference video seconds included)."""
-    seconds = plans[0].inputs.input_video_seconds if plans and plans[0].inputs is not None else 0.0
-    return total_estimate([GridCell(p.request, p.caption or {}) for p in plans], seconds)
+    inputs = plans[0].inputs if plans else None
+    seconds = inputs.input_video_seconds if inputs is not None else 0.0
+    unmeasured = bool(inputs is not None and inputs.unmeasured_videos)
+    return total_estimate(
+        [GridCell(p.request, p.caption or {}) for p in plans], seconds, unmeasured_video=unmeasured
+    )

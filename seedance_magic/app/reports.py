@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..engine.job import Job
 from ..errors import InvalidRequest
+from ..media.inputs import resolve_inputs
 from ..render.dry_run import dry_run_html
 from ..render.html import esc
 from ..render.shown import Shown
@@ -53,7 +54,11 @@ def price(request: GenerationRequest, provider: str = "auto") -> Shown:
     if that provider cannot take it)."""
     chosen = choose(request.provider, provider)
     providers.check(chosen, request.endpoint, arguments(request), timeout=request.timeout)
-    est = estimate(request)
+    if request.ref_videos:  # their seconds count: read (a URL's header too), as for a run
+        inputs = resolve_inputs(request)
+        est = estimate(request, inputs.input_video_seconds, unmeasured_video=bool(inputs.unmeasured_videos))
+    else:
+        est = estimate(request)
     width, height = frame_size(request.resolution, request.aspect_ratio)
     label = request.endpoint.label
     what = f"{label} · via {chosen.label} · {width}x{height} · duration {request.duration}"
