@@ -100,3 +100,15 @@ def test_a_square_720p_clip_is_960x960_and_its_recorded_cost_matches(
         960,
     )
     assert only_record().cost_usd == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("-d 15 -a 1:1", "est. $4.55"),
+        ("--fast -d 10 -a 21:9", "est. $2.43"),
+        ("--fast -r 480p -d 8 -a 3:4", "est. $0.88"),
+    ],
+)
+def test_price_shows_the_cost_at_the_real_frame_size(ip: InteractiveShell, line: str, shown: str) -> None:
+    assert shown in repr(run_cell(ip, f"%seedance price {line}").value)
