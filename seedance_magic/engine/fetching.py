@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import errors
+from ..model import seed_outcome
 from ..spec.states import State
 from .backends.base import Backend, Handle, StatusUpdate
 
@@ -114,6 +115,18 @@ def ended(
             hint="Failed jobs are not charged; run the cell again to retry",
         ),
     )
+
+
+def settle_seed(
+    data: dict[str, Any], requested: Any, provider: str
+) -> tuple[dict[str, Any], int | None, str]:
+    """The result JSON (with the seed sent, for a provider that never reports one), the
+    seed the video was made with, and the note when that is not the seed asked for
+    (model.seed_outcome)."""
+    seed, note = seed_outcome(requested, data.get("seed"), provider)
+    if data.get("seed") is None and not note and requested is not None:
+        data = {**data, "seed": requested}
+    return data, seed, note
 
 
 def cancelled_result(exc: errors.ServiceError, *, cancel_requested: bool) -> bool:

@@ -18,12 +18,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from .. import errors
-from ..model import JobSpec, Result, seed_outcome
+from ..model import JobSpec, Result
 from ..settings import Target
 from ..spec.endpoints import DEFAULT_DURATION, DEFAULT_RESOLUTION
 from ..spec.states import REJECTED, State
 from .backends.base import Backend, Handle, StatusUpdate
-from .fetching import Fetching, cancelled_result, ended, output_path
+from .fetching import Fetching, cancelled_result, ended, output_path, settle_seed
 from .following import Following, Pace, changes
 from .ledger import Ledger
 
@@ -203,10 +203,7 @@ class Run:
                 ledger.write(error_type=REJECTED)
                 ledger.end(State.FAILED, str(exc))
             raise
-        requested = self.spec.arguments.get("seed")
-        seed, seed_note = seed_outcome(requested, data.get("seed"), self.target.provider)
-        if data.get("seed") is None and seed_note == "" and requested is not None:
-            data = {**data, "seed": requested}  # a provider that never reports it used the one sent
+        data, seed, seed_note = settle_seed(data, self.spec.arguments.get("seed"), self.target.provider)
         video = data.get("video") or {}
         ledger.write(result=data, seed=seed, video_url=video.get("url"))
         if seed_note:  # not the seed asked for: no seeded cache entry to replay as "seed N"
@@ -242,13 +239,9 @@ class Run:
 
     def _ended(self, update: StatusUpdate) -> NoReturn:
         """The job ended at the provider without a video: record how, and raise."""
-        assert self.handle is not None
+        rid, label = self.handle.request_id if self.handle else None, self.target.label
         state, message, error = ended(
-            update,
-            self.target.label,
-            cancelled=self.cancel_requested,
-            reason=self.cancel_reason,
-            request_id=self.handle.request_id,
+            update, label, cancelled=self.cancel_requested, reason=self.cancel_reason, request_id=rid
         )
         if state is State.FAILED:
             self.ledger.write(error_type=update.error_type)

@@ -164,6 +164,9 @@ def test_the_cache_key_names_the_provider_and_fal_keys_stay_as_they_were() -> No
 # ---------------------------------------------------------------- the interface
 PROVIDER_MODULES = {
     "seedance_magic.engine.backends.fal",
+    "seedance_magic.engine.backends.fal_wire",
+    "seedance_magic.engine.backends.lumenfall_wire",
+    "seedance_magic.engine.backends.proxies",
     "seedance_magic.engine.backends.lumenfall",
     "seedance_magic.engine.backends.download",
     "seedance_magic.engine.backends.routing",

@@ -7,8 +7,9 @@
 with `Authorization: Bearer $LUMENFALL_API_KEY`. The gateway has no status stream (the
 engine polls), no upload API (local inputs go inline as data: URIs) and no cancel. Its
 answers are mapped onto the values of backends/base.py, and its errors (`{"error":
-{"message", "type", "code"}}`) into the package's error tree, here and nowhere else;
-messages never contain the key (it is only ever in the client's default headers).
+{"message", "type", "code"}}`) into the package's error tree, by lumenfall_wire.py and
+nowhere else; messages never contain the key (it is only ever in the client's default
+headers).
 
 Each create carries an `idempotency_key`, the job's journal row id: the gateway returns
 the video a first create with that key made, so a create whose answer was lost is sent
@@ -31,20 +32,15 @@ from ... import errors
 from ...settings import Target, colab_secret
 from ...spec.providers import get
 from ...spec.wire_lumenfall import KEY_VAR, body
-from . import failures
-from .base import Backend, FalStatus, Handle, StatusUpdate, StreamUnavailable
+from .base import Backend, Handle, StatusUpdate, StreamUnavailable
 from .download import Downloads
+from .lumenfall_wire import lost, made_nothing, retry_after, status_update, translate, translate_response
 from .proxies import EnvProxyTransport
+
+__all__ = ["UNKNOWN_STATUS_WAIT_S", "LumenfallBackend", "status_update", "translate", "translate_response"]
 
 USER_AGENT = "seedance-magic (lumenfall)"
 _TIMEOUT = httpx.Timeout(120.0, connect=30.0)
-_STATES: dict[str, FalStatus] = {
-    "queued": "IN_QUEUE",
-    "in_progress": "IN_PROGRESS",
-    "completed": "COMPLETED",
-    "failed": "COMPLETED",
-    "cancelled": "COMPLETED",  # its webhooks name video.cancelled
-}
 # How long a status string this client does not know is waited on before the job is left.
 UNKNOWN_STATUS_WAIT_S = 300.0
 # Failures that mean the request never reached the server: a submit may be sent again.
@@ -53,82 +49,6 @@ _SUBMIT_ATTEMPTS = 4
 _LABEL = get("lumenfall").label
 _KEY_HELP = get("lumenfall").key_help
 _DASHBOARD = get("lumenfall").dashboard
-
-
-def _made_nothing(response: httpx.Response) -> bool:
-    """An answer that proves no video was started: rate limited, or a proxy's error page
-    (not the gateway's JSON) for a gateway that could not be reached."""
-    if response.status_code == 429:
-        return True
-    json_body = response.headers.get("content-type", "").startswith("application/json")
-    return response.status_code in (502, 503, 504) and not json_body
-
-
-def _retry_after(response: httpx.Response, default: float) -> float:
-    try:
-        return min(10.0, max(0.0, float(response.headers.get("retry-after", default))))
-    except ValueError:
-        return default
-
-
-def _message(response: httpx.Response) -> tuple[str, str | None]:
-    """The error message and code of a Lumenfall (OpenAI-style) error answer."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    error = data.get("error") if isinstance(data, dict) else None
-    if isinstance(error, dict):
-        return str(error.get("message") or "")[:300], error.get("code") or error.get("type")
-    if isinstance(error, str):
-        return error[:300], None
-    text = response.text.strip()
-    return ("" if text.startswith("<") else text[:300]), None
-
-
-def translate_response(
-    response: httpx.Response, *, request_id: str | None, doing: str
-) -> errors.ServiceError:
-    """A non-2xx answer of the gateway as an error of our tree."""
-    code = response.status_code
-    message, error_code = _message(response)
-    detail = f": {message}" if message else ""
-    kwargs: dict[str, Any] = {"request_id": request_id, "status_code": code, "error_type": error_code}
-    if code in (400, 422) and request_id is None:
-        return errors.Rejected(
-            f"{_LABEL} rejected the arguments while {doing}{detail}",
-            hint="Nothing was queued or charged",
-            **kwargs,
-        )
-    if code == 402:
-        return errors.Rejected(
-            f"{_LABEL} refused the job: payment required{detail}", hint=f"Check {_DASHBOARD}", **kwargs
-        )
-    return failures.by_status(
-        _LABEL, code, message, doing=doing, request_id=request_id, error_type=error_code, key_help=_KEY_HELP
-    )
-
-
-def translate(exc: BaseException, *, request_id: str | None = None, doing: str) -> Exception:
-    """An httpx / decoding exception as an error of our tree."""
-    if isinstance(exc, errors.SeedanceError):
-        return exc
-    return failures.by_exception(_LABEL, exc, request_id=request_id, doing=doing)
-
-
-def status_update(data: Any) -> StatusUpdate:
-    """A video object as the engine's StatusUpdate (a failed video is COMPLETED with an
-    error, a cancelled one with error_type client_cancelled)."""
-    if not isinstance(data, dict) or data.get("status") not in _STATES:
-        raise ValueError(f"unknown video status {data.get('status') if isinstance(data, dict) else data!r}")
-    if data["status"] == "cancelled":
-        return StatusUpdate("COMPLETED", error="the video was cancelled", error_type="client_cancelled")
-    if data["status"] != "failed":
-        return StatusUpdate(_STATES[data["status"]])
-    error = data.get("error")
-    error = error if isinstance(error, dict) else {}
-    message = str(error.get("message") or "the video failed")
-    return StatusUpdate("COMPLETED", error=message, error_type=str(error.get("code") or "failed"))
 
 
 class LumenfallBackend:
@@ -187,14 +107,14 @@ class LumenfallBackend:
                 raise translate(exc, doing="submitting") from exc
             except httpx.TransportError as exc:
                 if key is None or last:
-                    raise _lost(url, exc, resent=key is not None) from exc
+                    raise lost(url, exc, resent=key is not None) from exc
                 await asyncio.sleep(delay)
                 delay *= 2
                 continue
-            again = _made_nothing(response) or (key is not None and response.status_code >= 500)
+            again = made_nothing(response) or (key is not None and response.status_code >= 500)
             if not again or last:
                 break
-            await asyncio.sleep(_retry_after(response, delay))
+            await asyncio.sleep(retry_after(response, delay))
             delay *= 2
         if response.status_code >= 400:
             raise translate_response(response, request_id=None, doing="submitting")
@@ -278,19 +198,6 @@ class LumenfallBackend:
     async def upload(self, data: bytes, content_type: str, file_name: str) -> str:
         """The file inline, as a data: URI (the gateway has no upload API)."""
         return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def _lost(url: str, exc: Exception, *, resent: bool) -> errors.SubmitOutcomeUnknown:
-    again = (
-        "it was sent again with its idempotency key, and those answers were lost too"
-        if resent
-        else "it was NOT sent again"
-    )
-    return errors.SubmitOutcomeUnknown(
-        f"The submit to {url} was sent but its response was lost ({type(exc).__name__})",
-        hint=f"{_LABEL} may have started the video and will charge for it; {again}. "
-        f"Check your requests at {_DASHBOARD} before running the cell again",
-    )
 
 
 def _conforms(target: Target) -> Backend:
