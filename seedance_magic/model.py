@@ -15,8 +15,11 @@ from .render.film import film_html, film_text
 from .render.player import result_html
 from .render.text import result_text
 from .spec.cost import CostEstimate, frame_size, result_cost
+from .spec.endpoints import DEFAULT_ASPECT_RATIO, DEFAULT_DURATION, DEFAULT_GENERATE_AUDIO, DEFAULT_RESOLUTION
 from .spec.inputs import Inputs
 from .spec.plan import reproduce_cell
+from .spec.providers import PROVIDERS
+from .spec.providers import get as get_provider
 from .spec.states import State
 
 __all__ = ["JobSpec", "Result", "Snapshot", "State", "StoryResult", "StorySnapshot"]
@@ -77,6 +80,23 @@ class Snapshot:
         return (self.finished or time.monotonic()) - self.started
 
 
+def seed_outcome(requested: Any, returned: Any, provider: str = "fal") -> tuple[int | None, str]:
+    """The seed a video was made with, and a note when it is not the one asked for: the
+    provider used another (a model may ignore the field), or did not say which it used.
+    A provider that never reports its seed (spec.providers) is taken to use the one sent."""
+    if requested is None:
+        return (returned if isinstance(returned, int) else None), ""
+    chosen = get_provider(provider) if provider in PROVIDERS else None
+    if chosen is not None and not chosen.reports_seed and returned is None:
+        return requested, ""
+    label = chosen.label if chosen is not None else provider
+    if returned is None:
+        return requested, f"{label} did not report the seed it used ({requested} was sent)"
+    if returned != requested:
+        return returned, f"{label} used seed {returned}, not the {requested} asked for"
+    return requested, ""
+
+
 @dataclass(frozen=True)
 class Result:
     """A generated video: `path` is the local MP4; `seed` reproduces it."""
@@ -99,6 +119,9 @@ class Result:
     reproduce: str | None = None
     inputs: tuple[dict[str, Any], ...] = ()
     created_at: float = field(default_factory=time.time)
+    seed_note: str = ""
+    """Set when the seed is not (known to be) the one asked for: then the same cell may
+    make another video, and the result is not kept as a seeded cache entry."""
 
     @property
     def prompt(self) -> str:
@@ -138,20 +161,23 @@ class Result:
     ) -> Result:
         """From the result JSON (fal's shape) and what probing the downloaded file found
         (width, height, duration, has_audio; None where it was not measured)."""
-        if width is None or height is None:
+        probed = (width, height) if width and height else None
+        if probed is None:
             width, height = frame_size(
-                str(arguments.get("resolution", "720p")), str(arguments.get("aspect_ratio", "auto"))
+                str(arguments.get("resolution", DEFAULT_RESOLUTION)),
+                str(arguments.get("aspect_ratio", DEFAULT_ASPECT_RATIO)),
             )
-            has_audio = bool(arguments.get("generate_audio", True))
-        seconds = duration or (
-            None if arguments.get("duration", "auto") == "auto" else float(arguments["duration"])
-        )
-        cost = result_cost(endpoint, arguments, seconds, input_video_seconds)
+            has_audio = bool(arguments.get("generate_audio", DEFAULT_GENERATE_AUDIO))
+        asked = str(arguments.get("duration", DEFAULT_DURATION))
+        seconds = duration or (None if asked == "auto" else float(asked))
+        cost = result_cost(endpoint, arguments, seconds, input_video_seconds, probed)
+        seed, seed_note = seed_outcome(arguments.get("seed"), data.get("seed"), provider)
         return cls(
             endpoint=endpoint,
             arguments=dict(arguments),
             request_id=request_id,
-            seed=data.get("seed"),
+            seed=seed,
+            seed_note=seed_note,
             video_url=str((data.get("video") or {}).get("url", "")),
             path=path,
             cost_usd=cost,

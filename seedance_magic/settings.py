@@ -32,7 +32,7 @@ ENV_WAIT = "SEEDANCE_WAIT"
 ENV_EMULATOR = "SEEDANCE_EMULATOR"
 # Every provider's key variables, taken from a .env file when unset.
 KEY_GROUPS = tuple(provider.key_vars for provider in PROVIDERS.values())
-EMULATOR_KEY = "emulator-no-credentials"
+EMULATOR_KEY = "emulator:no-credentials"  # shaped as a fal key, <key_id>:<key_secret>
 
 
 def _truthy(value: str | None) -> bool:

@@ -52,7 +52,7 @@ def check_budget(
         return
     if estimate.high > settings.max_usd_per_run:
         raise BudgetExceeded(
-            f"this {what} is estimated at {estimate}, "
+            f"this {what} is estimated at {estimate}{f' ({estimate.note})' if estimate.note else ''}, "
             f"above Seedance.max_usd_per_run = ${settings.max_usd_per_run:.2f}",
             hint=f"Add --yes to run it anyway, or raise the limit: %config Seedance.max_usd_per_run = "
             f"{max(10, int(estimate.high) + 1)}",

@@ -81,7 +81,9 @@ def make_plan(
         request=request,
         endpoint_id=endpoint_id,
         arguments=arguments,
-        estimate=planning.estimate(request, video_seconds),
+        estimate=planning.estimate(
+            request, video_seconds, unmeasured_video=bool(inputs is not None and inputs.unmeasured_videos)
+        ),
         cache_key=planning.cache_key(endpoint_id, arguments, digests, chosen.name),
         reproduce=planning.reproduce_cell(
             endpoint_id, arguments, request.seed, names, defaults=defaults, provider=chosen.name
@@ -111,6 +113,11 @@ def job_spec(plan: Plan) -> JobSpec:
 
 
 def total_of(plans: Sequence[Plan]) -> CostEstimate:
-    """What the plans cost together (reference video seconds included)."""
-    seconds = plans[0].inputs.input_video_seconds if plans and plans[0].inputs is not None else 0.0
-    return total_estimate([GridCell(p.request, p.caption or {}) for p in plans], seconds)
+    """What the plans cost together (reference video seconds included; a reference video
+    that could not be measured is priced at the limit)."""
+    inputs = plans[0].inputs if plans else None
+    seconds = inputs.input_video_seconds if inputs is not None else 0.0
+    unmeasured = bool(inputs is not None and inputs.unmeasured_videos)
+    return total_estimate(
+        [GridCell(p.request, p.caption or {}) for p in plans], seconds, unmeasured_video=unmeasured
+    )

@@ -13,11 +13,13 @@ Or standalone: `python -m seedance_magic.emulator --port 8765`.
 Where fal's behaviour is unconfirmed the emulator chooses, and the package must not rely
 on more than fal_client does: cancel answers 202 / 400 (ALREADY_COMPLETED) / 404; a
 cancelled job reports COMPLETED with error_type client_cancelled and its result answers
-499; status bodies and SSE events carry the cumulative log list (null when logs are
-off), one event per visible change; `?fal_webhook=` is recorded on the job, never called;
-`X-Fal-Request-Timeout` ends a job still queued after that many seconds with
-request_timeout (504, X-Fal-Request-Timeout-Type: user). Input media are read only from
-the emulator's own /files/ and from data: URIs.
+499; status bodies carry the whole log list (null when logs are off), SSE events only
+the lines new on their connection (its first event every line so far), one event per
+visible change; arguments are checked where fal's runner checks them (the submit is
+accepted, the job completes with no error and its result answers 422); `?fal_webhook=`
+is recorded on the job, never called; `X-Fal-Request-Timeout` ends a job still queued
+after that many seconds with request_timeout (504, X-Fal-Request-Timeout-Type: user).
+Input media are read only from the emulator's own /files/ and from data: URIs.
 
 Clips: with the `video` extra (av, numpy, Pillow) they show the prompt, seed and inputs;
 without it they are plain EMULATOR cards of the right size and length, built with the

@@ -29,6 +29,7 @@ ERROR_TYPES: dict[str, tuple[int, str]] = {
 }
 DEFAULT_FAILURE = "runner_server_error"
 RENDERERS = ("auto", "video", "plain")
+SEEDS = ("honoured", "ignored", "unreported")
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,9 @@ class EmulatorConfig:
     hold: bool = False
     """Keep every new job IN_QUEUE until `Emulator.release()` (or the control API)."""
     require_auth: bool = True
-    """Answer 401 to a submit or storage request with no Authorization header."""
+    """Check credentials as the services do: fal's `Key <key_id>:<key_secret>` (or a
+    Bearer token) on every queue and storage request, Lumenfall's Bearer key on its video
+    API; a 401 with the service's body when missing or malformed."""
     render_workers: int = 1
     """Threads rendering clips; rendering never runs on a request thread."""
     renderer: str = "auto"
@@ -59,6 +62,10 @@ class EmulatorConfig:
     extra: av, numpy, Pillow); "plain" serves a flat EMULATOR card of the right size and
     length, with the standard library alone; "auto" is "video" when the extra imports,
     else "plain"."""
+    seeds: str = "honoured"
+    """What the model does with a requested seed: "honoured" (used and returned in the
+    result), "ignored" (a random one is used and returned, as by a model whose schema
+    dropped the field) or "unreported" (used, but the result carries no seed)."""
 
     def __post_init__(self) -> None:
         for name in ("queue_seconds", "run_seconds", "keepalive_seconds"):
@@ -72,6 +79,8 @@ class EmulatorConfig:
             raise ValueError(f"render_workers must be >= 1, not {self.render_workers}")
         if self.renderer not in RENDERERS:
             raise ValueError(f"renderer must be one of {', '.join(RENDERERS)}, not {self.renderer!r}")
+        if self.seeds not in SEEDS:
+            raise ValueError(f"seeds must be one of {', '.join(SEEDS)}, not {self.seeds!r}")
 
     @classmethod
     def realistic(cls) -> EmulatorConfig:

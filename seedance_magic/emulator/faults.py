@@ -5,7 +5,7 @@ it applies to, the action, and how many matching requests it affects:
 
     {"on": "submit", "action": "drop", "times": 1, "skip": 0, "delay": 0.0,
      "request_id": null, "endpoint": null, "ingress": false, "forwarded": false,
-     "error_type": null}
+     "error_type": null, "value": null}
 
 Kinds: submit, status, stream, result, cancel, download, upload (a request carrying
 file bytes), storage (CDN token and upload initiation), or any. The Lumenfall video API
@@ -28,8 +28,22 @@ applies to it unchanged; its injected HTTP errors take OpenAI's error shape
 - "html": the request is handled (a submit DOES create its job), then answered 200 with
   an HTML page instead of its body, as a captive portal or a CDN's error page would: an
   unreadable submit answer, or a web page served in place of the video.
+- "garble": answer 200 with an HTML page instead, without handling the request (a
+  captive portal's or a proxy's), which no client can read as the service's JSON.
+- "already_completed", "remove", "ends_as": cancels only; the cancel takes effect, and
+  is answered 400 {"status": "ALREADY_COMPLETED"}, or 404 {"status": "NOT_FOUND"} with
+  the request removed (its status, stream and result answer 404 from then on), or 202
+  as usual; the job ends with `error_type` (default client_cancelled; for ends_as
+  client_disconnected), the shapes a cancel's outcome can take at fal.
+- "odd_status": status requests of the Lumenfall API only; the video is answered with
+  the status string in `value` (default "processing"), one the client does not know.
+- "cut": status streams only; the stream is served for `delay` seconds, then its
+  connection is closed mid-stream (as a proxy that times out long answers does).
 - "fail_job": submits only; the job runs and then completes with `error_type`
   (default runner_server_error).
+- "reject": submits only; the job is queued, then the model refuses it as fal's runner
+  does: it reports COMPLETED with no error and its result answers 422 with a `detail`
+  list naming the arguments in `value` (comma-separated; default "seed") as not accepted.
 
 `skip` lets the first N matching requests through untouched; `times` is how many
 matching requests the rule then affects (null: every one). Rules are tried in the order
@@ -46,7 +60,19 @@ from typing import Any
 from .config import DEFAULT_FAILURE, ERROR_TYPES
 
 KINDS = ("submit", "status", "stream", "result", "cancel", "download", "upload", "storage")
-ACTIONS = ("drop", "slow", "fail_job", "html", "redirect")
+SUBMIT_ACTIONS = ("fail_job", "reject")
+CANCEL_ACTIONS = ("already_completed", "remove", "ends_as")
+ACTIONS = (
+    "drop",
+    "slow",
+    "html",
+    "redirect",
+    "garble",
+    "cut",
+    "odd_status",
+    *SUBMIT_ACTIONS,
+    *CANCEL_ACTIONS,
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +89,7 @@ class Fault:
     ingress: bool = False
     forwarded: bool = False
     error_type: str | None = None
+    value: str | None = None
 
     def __post_init__(self) -> None:
         if self.on != "any" and self.on not in KINDS:
@@ -72,10 +99,16 @@ class Fault:
             raise ValueError(
                 f"fault action must be an HTTP code 400-599 or one of {allowed}, not {self.action!r}"
             )
-        if self.action == "fail_job" and self.on not in ("submit", "any"):
-            raise ValueError("fail_job applies to submits: use on='submit'")
         if self.forwarded and self.status_code is None:
             raise ValueError("forwarded applies to an HTTP code action, such as action='504'")
+        if self.action in SUBMIT_ACTIONS and self.on not in ("submit", "any"):
+            raise ValueError(f"{self.action} applies to submits: use on='submit'")
+        if self.action == "cut" and self.on not in ("stream", "any"):
+            raise ValueError("cut applies to status streams: use on='stream'")
+        if self.action == "odd_status" and self.on not in ("status", "any"):
+            raise ValueError("odd_status applies to status requests: use on='status'")
+        if self.action in CANCEL_ACTIONS and self.on not in ("cancel", "any"):
+            raise ValueError(f"{self.action} applies to cancels: use on='cancel'")
         if self.times is not None and self.times < 1:
             raise ValueError(f"fault times must be >= 1 or null, not {self.times}")
         if self.skip < 0 or self.delay < 0:
@@ -94,6 +127,11 @@ class Fault:
     def failure(self) -> str:
         """The error_type a failed job ends with."""
         return self.error_type or DEFAULT_FAILURE
+
+    @property
+    def refused_fields(self) -> tuple[str, ...]:
+        """The arguments a "reject" rule has the model refuse."""
+        return tuple(name.strip() for name in (self.value or "seed").split(",") if name.strip())
 
     @classmethod
     def from_json(cls, data: Any) -> Fault:
@@ -117,7 +155,13 @@ class Fault:
     def matches(self, kind: str, request_id: str | None, endpoint: str | None) -> bool:
         if self.on not in ("any", kind):
             return False
-        if self.action == "fail_job" and kind != "submit":
+        if self.action in SUBMIT_ACTIONS and kind != "submit":
+            return False
+        if self.action == "cut" and kind != "stream":
+            return False
+        if self.action in CANCEL_ACTIONS and kind != "cancel":
+            return False
+        if self.action == "odd_status" and kind != "status":
             return False
         if self.request_id is not None and self.request_id != request_id:
             return False

@@ -121,6 +121,9 @@ class Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.action == "redirect":
             self._send(Reply(302, b"", {"Location": self.path}))
             return 302
+        if fault is not None and fault.action == "garble":
+            self._send(Reply(200, PORTAL_PAGE, {"Content-Type": "text/html; charset=utf-8"}))
+            return 200
         reply = route.handle(req, fault)
         if fault is not None and fault.action == "html":
             self._send(Reply(200, PORTAL_PAGE, {"Content-Type": "text/html; charset=utf-8"}))
@@ -129,7 +132,8 @@ class Handler(BaseHTTPRequestHandler):
             self._drop(reply, partial=route.kind == "download" and reply.status == 200)
             return None
         if reply.stream is not None:
-            self._stream(reply.stream, wants_logs(req.query))
+            cut = fault.delay if fault is not None and fault.action == "cut" else None
+            self._stream(reply.stream, wants_logs(req.query), cut_after=cut)
         else:
             self._send(reply)
         return reply.status
@@ -179,8 +183,11 @@ class Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
 
-    def _stream(self, request_id: str, with_logs: bool) -> None:
-        """SSE: one event now, one per visible change, keep-alive comments when idle."""
+    def _stream(self, request_id: str, with_logs: bool, *, cut_after: float | None = None) -> None:
+        """SSE: one event now, one per visible change, keep-alive comments when idle. The
+        first event carries every log line so far, each later one only the lines added
+        since (as fal's stream does). `cut_after`: close the connection mid-stream after
+        that many seconds (a "cut" fault)."""
         services: Services = self._server.services
         store = services.store
         self.close_connection = True
@@ -190,18 +197,27 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.send_header("X-Fal-Request-Id", request_id)
         self.end_headers()
-        info, last = store.get(request_id), ""
+        info, last, sent = store.get(request_id), "", 0
+        deadline = None if cut_after is None else time.monotonic() + cut_after
         try:
             while info is not None:
-                payload = json.dumps(status_body(info, services.base_url, with_logs))
-                if payload != last:
-                    self.wfile.write(f"data: {payload}\n\n".encode())
+                body = status_body(info, services.base_url, with_logs)
+                if body.get("logs") is not None:
+                    body["logs"], sent = body["logs"][sent:], len(body["logs"])
+                rest = json.dumps({**body, "logs": None})  # the event but its new lines
+                if rest != last or body.get("logs"):
+                    self.wfile.write(f"data: {json.dumps(body)}\n\n".encode())
                     self.wfile.flush()
-                    last = payload
+                    last = rest
                 if info.state == COMPLETED or store.stopping:
                     return
                 version, started = info.version, time.monotonic()
                 keepalive = max(0.05, services.config.keepalive_seconds)
+                if deadline is not None:
+                    keepalive = min(keepalive, deadline - started)
+                    if keepalive <= 0:
+                        self._drop(Reply(200), partial=False)
+                        return
                 changed = store.wait_for(request_id, _changed_since(version), keepalive)
                 if changed is None and not store.stopping and time.monotonic() - started >= keepalive * 0.99:
                     self.wfile.write(b": keep-alive\n\n")

@@ -49,6 +49,9 @@ class JobInfo:
     error_type: str | None = None
     result: dict[str, Any] | None = None
     inference_time: float | None = None
+    rejected: tuple[dict[str, Any], ...] = ()
+    """The 422 `detail` list of a job the model refused: it completes without an error and
+    its result answers 422 (fal's queue accepts a submit and validates in the runner)."""
     version: int = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -62,7 +65,8 @@ class Job:
     """A job as the store keeps it: its snapshot plus the clock and render state."""
 
     info: JobInfo
-    plan: Plan
+    plan: Plan | None
+    """None for a job the model refuses (nothing is rendered)."""
     timing: EmulatorConfig
     fail_with: str | None
     wall0: float
@@ -78,8 +82,10 @@ class Job:
         return self.wall0 + (mono - self.mono0)
 
 
-def log_schedule(plan: Plan, timing: EmulatorConfig) -> list[tuple[float, str, str]]:
+def log_schedule(plan: Plan | None, timing: EmulatorConfig) -> list[tuple[float, str, str]]:
     """(offset from run start, level, message) of the log lines a running job writes."""
+    if plan is None:
+        return []
     spec = plan.spec
     slots = max(4, int(timing.run_seconds / timing.log_interval))
     step = min(timing.log_interval, timing.run_seconds / slots)
@@ -94,7 +100,10 @@ def log_schedule(plan: Plan, timing: EmulatorConfig) -> list[tuple[float, str, s
     return sorted(lines, key=lambda line: line[0])
 
 
-def pick_seed(args: dict[str, Any]) -> int:
-    """The seed a job uses: the one asked for, else a random one in [0, 2**31)."""
+def pick_seed(args: dict[str, Any], *, honoured: bool = True) -> int:
+    """The seed a job uses: the one asked for (when `honoured`), else a random one in
+    [0, 2**31)."""
     seed = args.get("seed")
-    return seed if isinstance(seed, int) and not isinstance(seed, bool) else random.randrange(2**31)
+    if honoured and isinstance(seed, int) and not isinstance(seed, bool):
+        return seed
+    return random.randrange(2**31)

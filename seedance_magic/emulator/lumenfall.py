@@ -1,13 +1,15 @@
 """The Lumenfall gateway's OpenAI-style async video API for model "seedance-2.0",
 served by the emulator next to fal's queue API and backed by the same jobs:
 
-    POST /v1/videos          create a video: counts as kind "submit"
+    POST /v1/videos          create a video (202, queued): counts as kind "submit"
     GET  /v1/videos/{id}     its status: kind "status", with request_id set
 
 so fault rules and counters apply as they do to fal's routes. A request is mapped to
 fal arguments for one of the standard-tier endpoints (`to_fal`, a pure function), then
-checked and run exactly like a fal submit. Errors take OpenAI's shape:
-{"error": {"message", "type", "param", "code"}}.
+checked and run exactly like a fal submit; every create makes a new video (the
+gateway's documents name no idempotency key, so none is honoured). Errors take OpenAI's shape:
+{"error": {"message", "type", "param", "code"}}. An "odd_status" fault rule answers a
+status request with the status string in its `value` (one this client does not know).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from typing import Any, Protocol
 
 from ..spec import endpoints as ep
+from ..spec.validation import format_problems
 from .faults import Fault
 from .job import COMPLETED, IN_QUEUE, JobInfo
 from .lumenfall_request import MODEL, FalRequest, LumenfallError, error_reply, to_fal
@@ -34,7 +37,7 @@ def injected_reply(code: int, reason: str) -> Reply:
 def video_body(info: JobInfo) -> dict[str, Any]:
     """A job as a Lumenfall video object."""
     if info.state == COMPLETED:
-        status = "failed" if info.error_type is not None else "completed"
+        status = "failed" if info.error_type is not None or info.rejected else "completed"
     else:
         status = "queued" if info.state == IN_QUEUE else "in_progress"
     body: dict[str, Any] = {
@@ -47,6 +50,8 @@ def video_body(info: JobInfo) -> dict[str, Any]:
     if status == "completed" and info.result is not None:
         body["completed_at"] = int(info.completed_at or info.submitted_at)
         body["output"] = {"url": info.result["video"]["url"]}
+    elif status == "failed" and info.error_type is None:  # refused by the model upstream
+        body["error"] = {"message": format_problems(list(info.rejected)), "code": "invalid_request"}
     elif status == "failed":
         body["error"] = {"message": info.error, "code": info.error_type}
     return body
@@ -101,8 +106,8 @@ class Lumenfall:
         if wanted.ignored:
             names = ", ".join(wanted.ignored)
             warnings = (f"Lumenfall passed unknown field(s) {names} upstream; the emulator ignores them",)
-        info = self.make_job(wanted.endpoint, wanted.arguments, fault, warnings=warnings)
-        return json_reply(200, video_body(info))
+        made = self.make_job(wanted.endpoint, wanted.arguments, fault, warnings=warnings)
+        return json_reply(202, video_body(made))
 
     def status(self, req: Request, fault: Fault | None) -> Reply:
         refused = self._refused(req)
@@ -112,7 +117,10 @@ class Lumenfall:
         info = self.s.store.get(rid)
         if info is None:
             return error_reply(404, f"Video '{rid}' not found", "invalid_request_error", "not_found")
-        return json_reply(200, video_body(info))
+        body = video_body(info)
+        if fault is not None and fault.action == "odd_status":
+            body["status"] = fault.value or "processing"
+        return json_reply(200, body)
 
 
 def _not_allowed(method: str) -> Reply:

@@ -1,9 +1,16 @@
 """A Lumenfall video request mapped to fal arguments for one of the standard-tier
 endpoints (`to_fal`, a pure function), so the emulator checks and runs it exactly like a
-fal submit. What cannot be mapped is a `LumenfallError` (an OpenAI-shaped refusal)."""
+fal submit. What cannot be mapped is a `LumenfallError` (an OpenAI-shaped refusal).
+
+Only the shapes the gateway documents are taken: `input_reference` as an `{"image_url":
+URL}` object or a list of them; `resolution` as a tier ("0.5K", "1K", "2K", "4K", any
+"<n>K", or megapixels such as "0.25"), mapped to the nearest the model serves; `size` as
+"WxH" (shape and scale) or "W:H". Fields it does not know are passed upstream (and
+reported as ignored), as the gateway passes them to the provider."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from math import nan
@@ -18,14 +25,18 @@ from .wire import Reply, json_reply
 MODEL = "seedance-2.0"
 # The request fields the gateway maps; fal's common fields keep their names.
 KNOWN_FIELDS = frozenset(
-    {*ep.COMMON_FIELDS, "model", "n", "size", "input_reference", "input_video", "end_image", "audio_urls"}
+    {
+        *ep.COMMON_FIELDS,
+        *("model", "n", "size", "input_reference", "input_video", "end_image", "audio_urls"),
+    }
 )
 RESOLUTIONS = ep.resolutions_for("standard")
+# The gateway's scale tiers, in K (thousands of pixels on the long side), for fal's tiers.
 TIERS = {
-    tier: res
-    for tier, res in {"0.5K": "480p", "1K": "720p", "2K": "1080p", "4K": "4k"}.items()
-    if res in RESOLUTIONS
+    k: res for k, res in {0.5: "480p", 1.0: "720p", 2.0: "1080p", 4.0: "4k"}.items() if res in RESOLUTIONS
 }
+_TIER = re.compile(r"(\d+(?:\.\d+)?)K", re.IGNORECASE)
+_MEGAPIXELS = re.compile(r"\d+(?:\.\d+)?")
 # The Lumenfall field a fal argument came from, for an error's `param`.
 PARAM_OF = {
     "image_url": "input_reference",
@@ -82,14 +93,23 @@ def _ratio(value: Any, param: str) -> str:
 
 
 def _resolution(value: Any) -> str | None:
+    """fal's tier for a gateway tier: "<n>K" or megapixels, the nearest the model serves."""
     if value is None or value == "auto":
         return None
-    if isinstance(value, str) and value in RESOLUTIONS:
-        return value
-    if isinstance(value, str) and value.upper() in TIERS:
-        return TIERS[value.upper()]
-    allowed = ", ".join(["auto", *TIERS, *RESOLUTIONS])
-    raise LumenfallError(f"Invalid resolution {value!r}: use one of {allowed}", "resolution")
+    text = value.strip() if isinstance(value, str) else ""
+    if (m := _TIER.fullmatch(text)) is not None:
+        wanted = float(m.group(1))
+        return TIERS[min(TIERS, key=lambda k: abs(math.log2(max(wanted, 0.01) / k)))]
+    if _MEGAPIXELS.fullmatch(text):
+        pixels = float(text) * 1e6
+
+        def megapixels(res: str) -> float:
+            width, height = frame_size(res, "16:9")
+            return float(width * height)
+
+        return min(TIERS.values(), key=lambda res: abs(math.log(max(pixels, 1.0) / megapixels(res))))
+    allowed = ", ".join(["auto", *(f"{k:g}K" for k in TIERS), "or megapixels such as 0.25"])
+    raise LumenfallError(f"Invalid resolution {value!r}: use a tier: {allowed}; or a size WxH", "resolution")
 
 
 def _size(value: Any) -> tuple[str, str] | None:
@@ -120,11 +140,15 @@ def _duration(value: Any) -> str:
 
 
 def _references(value: Any) -> list[str]:
-    refs = [value] if isinstance(value, str) else value if value is not None else []
-    if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
-        message = "input_reference must be an image URL or a list of image URLs"
+    """The image URLs of `input_reference`: an {"image_url": URL} object or a list of them."""
+    refs = [value] if isinstance(value, dict) else value if value is not None else []
+    if not isinstance(refs, list) or not all(
+        isinstance(r, dict) and set(r) == {"image_url"} and isinstance(r["image_url"], str) and r["image_url"]
+        for r in refs
+    ):
+        message = 'input_reference takes {"image_url": URL} objects: one, or a list of them'
         raise LumenfallError(message, "input_reference")
-    return refs
+    return [str(r["image_url"]) for r in refs]
 
 
 def _required(body: dict[str, Any], name: str) -> Any:

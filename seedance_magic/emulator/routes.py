@@ -11,14 +11,18 @@ Lumenfall base URL.
 
 Protocol choices where fal's behaviour is unconfirmed (spec/fal-queue-protocol.md):
 cancel answers 202 / 400 / 404; a cancelled job reports COMPLETED with error_type
-client_cancelled and its result answers 499; status and stream events carry the
-cumulative log list (null when logs are off).
+client_cancelled and its result answers 499; status answers carry the whole log list
+(null when logs are off), stream events only the new lines (handler.py). Arguments are
+checked where fal's runner checks them: the submit is accepted, the job completes with
+no error, and its result answers 422 with the `detail` list. Every queue and storage
+route checks fal's key (fal_auth.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..spec import endpoints as ep
@@ -26,11 +30,14 @@ from ..spec.validation import check_arguments
 from . import inputs, lumenfall, renderers
 from .config import ERROR_TYPES
 from .control import control
-from .faults import Fault
-from .job import COMPLETED, IN_PROGRESS, IN_QUEUE, JobInfo, pick_seed
-from .stats import UploadRecord
-from .storage import safe_name
+from .fal_auth import key_refusal
+from .faults import CANCEL_ACTIONS, Fault
+from .job import CANCELLED_TYPE, COMPLETED, IN_PROGRESS, IN_QUEUE, JobInfo, pick_seed
+from .storage_routes import StorageRoutes
 from .wire import Reply, Request, Route, Services, json_reply, not_found
+
+Handler = Callable[[Request, "Fault | None"], Reply]
+CANCEL_ERROR_TYPES = {"ends_as": "client_disconnected"}
 
 QUEUE_PREFIX = f"/{ep.APP}/requests/"
 RUN_HOSTS = frozenset({"fal.run", "falrun.com"})
@@ -53,9 +60,9 @@ def status_body(info: JobInfo, base: str, with_logs: bool) -> dict[str, Any]:
     else:
         body["logs"] = list(info.logs) if with_logs else None
     if info.state == COMPLETED:
-        ok = info.error is None
+        ok = info.error is None and info.inference_time is not None
         body["metrics"] = {"inference_time": info.inference_time} if ok else {}
-        if not ok:
+        if info.error is not None:
             body.update(error=info.error, error_type=info.error_type)
     return body
 
@@ -76,6 +83,16 @@ class Routes:
     def __init__(self, services: Services) -> None:
         self.s = services
         self.lumenfall = lumenfall.Lumenfall(services, self.create_job)
+        self.files = StorageRoutes(services)
+
+    def _keyed(self, handle: Handler) -> Handler:
+        """`handle` behind fal's key check (a 401 with fal's body when it fails)."""
+
+        def checked(req: Request, fault: Fault | None) -> Reply:
+            refused = key_refusal(req.headers.get("Authorization")) if self.s.config.require_auth else None
+            return refused or handle(req, fault)
+
+        return checked
 
     def match(self, request: Request) -> Route | Reply:
         """The route for a request, or the 404/405 reply when there is none."""
@@ -99,33 +116,32 @@ class Routes:
             }[tail]
             if method != verb:
                 return json_reply(405, {"detail": f"Method {method} not allowed"})
-            return Route(kind, fn, request_id=rid)
+            return Route(kind, self._keyed(fn), request_id=rid)
+        files = self.files
         fixed = {
-            ("POST", "/storage/auth/token"): self.token,
-            ("POST", "/storage/upload/initiate"): self.initiate,
-            ("POST", "/files/upload"): self.upload_v3,
+            ("POST", "/storage/auth/token"): self._keyed(files.token),
+            ("POST", "/storage/upload/initiate"): self._keyed(files.initiate),
+            ("POST", "/files/upload"): files.upload_v3,
         }
         if (method, path) in fixed:
             return Route("upload" if path == "/files/upload" else "storage", fixed[method, path])
         if method == "PUT" and path.startswith("/storage/upload/put/"):
-            return Route("upload", self.put_upload)
+            return Route("upload", files.put_upload)
         if method in ("GET", "HEAD") and path.startswith("/files/"):
             key = path[len("/files/") :]
             rid = key.split("/", 1)[0]
-            return Route("download", self.download, request_id=rid if self.s.store.get(rid) else None)
+            return Route("download", files.download, request_id=rid if self.s.store.get(rid) else None)
         endpoint = ep.find_endpoint(path)
         if endpoint is not None:
             if method != "POST":
                 return json_reply(405, {"detail": f"Method {method} not allowed"})
-            return Route("submit", self.submit, endpoint=endpoint.id)
+            return Route("submit", self._keyed(self.submit), endpoint=endpoint.id)
         return not_found(f"Application {path.strip('/')!r}")
 
     # ------------------------------------------------------------------- queue API
     def submit(self, req: Request, fault: Fault | None) -> Reply:
         endpoint = ep.find_endpoint(req.path)
         assert endpoint is not None
-        if self.s.config.require_auth and not req.headers.get("Authorization"):
-            return json_reply(401, {"detail": "No credentials: send 'Authorization: Key <FAL_KEY>'"})
         try:
             args = req.json()
         except ValueError:
@@ -133,15 +149,13 @@ class Routes:
         if not isinstance(args, dict):
             detail = [{"loc": ["body"], "msg": "Input should be a valid JSON object", "type": "model_type"}]
             return json_reply(422, {"detail": detail})
-        problems = check_arguments(endpoint, args)
-        if problems:
-            return json_reply(422, {"detail": [p.detail() for p in problems]})
         info = self.create_job(
             endpoint,
             args,
             fault,
             webhook=req.query.get("fal_webhook"),
             start_timeout=_seconds(req.headers.get("X-Fal-Request-Timeout")),
+            check=True,
         )
         if req.headers.get(ORIGIN_HEADER, "").lower() in RUN_HOSTS:
             done = self.s.store.wait_for(info.request_id, lambda i: i.state == COMPLETED, None)
@@ -159,14 +173,24 @@ class Routes:
         warnings: tuple[str, ...] = (),
         webhook: str | None = None,
         start_timeout: float | None = None,
+        check: bool = False,
     ) -> JobInfo:
-        """Start a job for checked arguments, as both APIs' submits do; `warnings` are
-        logged by the job as WARN lines when it starts running."""
-        seed = pick_seed(args)
-        renderer = renderers.resolve(self.s.config.renderer)
-        plan = inputs.plan(endpoint, args, seed, self._fetch, renderer)
-        if warnings:
-            plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
+        """Start a job, as both APIs' submits do; `warnings` are logged by the job as WARN
+        lines when it starts running. With `check`, arguments the model refuses (fal's own
+        check, or a "reject" fault) make a job whose result answers 422: fal's queue
+        accepts every submit and validates in the runner."""
+        seed = pick_seed(args, honoured=self.s.config.seeds != "ignored")
+        refused = [p.detail() for p in check_arguments(endpoint, args)] if check else []
+        if fault is not None and fault.action == "reject":
+            refused += [
+                {"loc": ["body", name], "msg": "Extra inputs are not permitted", "type": "extra_forbidden"}
+                for name in fault.refused_fields
+            ]
+        plan = None
+        if not refused:
+            plan = inputs.plan(endpoint, args, seed, self._fetch, renderers.resolve(self.s.config.renderer))
+            if warnings:
+                plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
         failure = fault.failure if fault is not None and fault.action == "fail_job" else None
         info = self.s.store.create(
             endpoint.id,
@@ -177,6 +201,7 @@ class Routes:
             fail_with=failure,
             webhook=webhook,
             start_timeout=start_timeout,
+            rejected=tuple(refused),
         )
         self.s.stats.attribute("submit", info.request_id)
         return info
@@ -214,6 +239,8 @@ class Routes:
 
     def _result_reply(self, info: JobInfo) -> Reply:
         headers = {"X-Fal-Request-Id": info.request_id}
+        if info.rejected and info.error_type is None:
+            return json_reply(422, {"detail": list(info.rejected)}, headers)
         if info.error_type is not None:
             code = ERROR_TYPES.get(info.error_type, (500, ""))[0]
             headers["X-Fal-Error-Type"] = info.error_type
@@ -223,7 +250,13 @@ class Routes:
         return json_reply(200, info.result, headers)
 
     def cancel(self, req: Request, fault: Fault | None) -> Reply:
-        outcome = self.s.store.cancel(self._id(req))
+        """202 / 400 / 404; a cancel rule gives a cancel that takes effect another answer
+        (see faults.py: already_completed, remove, ends_as)."""
+        shape = fault.action if fault is not None and fault.action in CANCEL_ACTIONS else None
+        error_type = (fault.error_type if fault is not None else None) or CANCEL_ERROR_TYPES.get(shape or "")
+        outcome = self.s.store.cancel(self._id(req), error_type or CANCELLED_TYPE, remove=shape == "remove")
+        if outcome == "CANCELLATION_REQUESTED" and shape in ("already_completed", "remove"):
+            outcome = "ALREADY_COMPLETED" if shape == "already_completed" else "NOT_FOUND"
         code = {"CANCELLATION_REQUESTED": 202, "ALREADY_COMPLETED": 400, "NOT_FOUND": 404}[outcome]
         return json_reply(code, {"status": outcome})
 
@@ -232,62 +265,3 @@ class Routes:
 
     def _job(self, req: Request) -> JobInfo | None:
         return self.s.store.get(self._id(req))
-
-    # -------------------------------------------------------------------- storage
-    def token(self, req: Request, fault: Fault | None) -> Reply:
-        if self.s.config.require_auth and not req.headers.get("Authorization"):
-            return json_reply(401, {"detail": "No credentials"})
-        token, expires = self.s.files.issue_token()
-        body = {
-            "token": token,
-            "token_type": "Bearer",
-            "base_url": self.s.base_url,
-            "expires_at": expires.isoformat(),
-        }
-        return json_reply(200, body)
-
-    def upload_v3(self, req: Request, fault: Fault | None) -> Reply:
-        if not self.s.files.token_valid(req.headers.get("Authorization")):
-            return json_reply(401, {"detail": "Invalid or expired upload token"})
-        name = safe_name(req.headers.get("X-Fal-File-Name"))
-        content_type = req.headers.get("Content-Type", "application/octet-stream")
-        url = f"{self.s.base_url}/files/{self.s.files.put_upload(req.body, name, content_type)}"
-        self.s.stats.uploaded(UploadRecord(url, name, content_type, len(req.body), "fal_v3", req.auth_scheme))
-        return json_reply(200, {"access_url": url})
-
-    def initiate(self, req: Request, fault: Fault | None) -> Reply:
-        if self.s.config.require_auth and not req.headers.get("Authorization"):
-            return json_reply(401, {"detail": "No credentials"})
-        try:
-            data = req.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            return json_reply(422, {"detail": "Expected a JSON object with file_name and content_type"})
-        content_type = str(data.get("content_type") or "application/octet-stream")
-        upload_id, pending = self.s.files.initiate(data.get("file_name"), content_type)
-        base = self.s.base_url
-        return json_reply(
-            200,
-            {
-                "upload_url": f"{base}/storage/upload/put/{upload_id}",
-                "file_url": f"{base}/files/{pending.key}",
-            },
-        )
-
-    def put_upload(self, req: Request, fault: Fault | None) -> Reply:
-        upload_id = req.path.rsplit("/", 1)[-1]
-        pending = self.s.files.complete(upload_id, req.body, req.headers.get("Content-Type"))
-        if pending is None:
-            return not_found("Upload")
-        url = f"{self.s.base_url}/files/{pending.key}"
-        content_type = req.headers.get("Content-Type") or pending.content_type
-        record = UploadRecord(url, pending.file_name, content_type, len(req.body), "storage", req.auth_scheme)
-        self.s.stats.uploaded(record)
-        return Reply(200)
-
-    def download(self, req: Request, fault: Fault | None) -> Reply:
-        stored = self.s.files.get(req.path[len("/files/") :])
-        if stored is None:
-            return not_found("File")
-        return Reply(200, stored.data, {"Content-Type": stored.content_type, "Accept-Ranges": "bytes"})

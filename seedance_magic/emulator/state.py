@@ -49,20 +49,23 @@ class JobStore:
         endpoint_id: str,
         args: dict[str, Any],
         seed: int,
-        plan: Plan,
+        plan: Plan | None,
         timing: EmulatorConfig,
         *,
         fail_with: str | None = None,
         webhook: str | None = None,
         start_timeout: float | None = None,
+        rejected: tuple[dict[str, Any], ...] = (),
     ) -> JobInfo:
+        """A new job, queued. Without a plan it is one the model refuses (`rejected`, its
+        422 detail list): it leaves the queue, completes at once and renders nothing."""
         request_id = str(uuid.uuid4())
         now, wall = time.monotonic(), time.time()
-        spec = plan.spec
         with self._cond:
-            if plan.renderer == "plain" and not self._told_plain:
+            if plan is not None and plan.renderer == "plain" and not self._told_plain:
                 self._told_plain = True
                 plan = replace(plan, notes=(*plan.notes, INSTALL_NOTE))
+        spec = plan.spec if plan is not None else None
         info = JobInfo(
             request_id=request_id,
             endpoint_id=endpoint_id,
@@ -72,17 +75,21 @@ class JobStore:
             queue_position=timing.queue_position_start,
             held=timing.hold,
             submitted_at=wall,
-            width=spec.width,
-            height=spec.height,
-            duration=spec.duration,
-            aspect_ratio=plan.aspect_ratio,
+            width=spec.width if spec else 0,
+            height=spec.height if spec else 0,
+            duration=spec.duration if spec else 0,
+            aspect_ratio=plan.aspect_ratio if plan else "",
             webhook=webhook,
             start_timeout=start_timeout,
+            rejected=rejected,
         )
         job = Job(info, plan, timing, fail_with, wall, now, now, log_schedule(plan, timing))
         with self._cond:
             self._jobs[request_id] = job
             self._cond.notify_all()
+            if plan is None:
+                job.rendered = True
+                return info
             key = (plan.renderer, plan.spec)
             future = self._rendering.get(key)
             if future is None:
@@ -97,7 +104,9 @@ class JobStore:
         with self._cond:
             if self._rendering.get(key) is future:
                 del self._rendering[key]
-            job = self._jobs[request_id]
+            job = self._jobs.get(request_id)
+            if job is None:  # removed meanwhile
+                return
             job.rendered = True
             if future.cancelled():
                 job.render_error = RenderAborted("rendering was cancelled")
@@ -119,7 +128,8 @@ class JobStore:
             self._cond.notify_all()
             return count
 
-    def cancel(self, request_id: str) -> str:
+    def cancel(self, request_id: str, error_type: str = CANCELLED_TYPE, *, remove: bool = False) -> str:
+        """Cancel a live job (it completes with `error_type`); `remove` then forgets it."""
         with self._cond:
             job = self._jobs.get(request_id)
             if job is None:
@@ -127,7 +137,9 @@ class JobStore:
             self._advance(job, time.monotonic())
             if job.info.state == COMPLETED:
                 return "ALREADY_COMPLETED"
-            self._finish(job, time.monotonic(), CANCELLED_TYPE)
+            self._finish(job, time.monotonic(), error_type)
+            if remove:
+                del self._jobs[request_id]
             self._cond.notify_all()
             return "CANCELLATION_REQUESTED"
 
@@ -217,7 +229,7 @@ class JobStore:
             if due:
                 logs = [self._log(job, job.run_from + offset, level, msg) for offset, level, msg in due]
                 self._change(job, logs=job.info.logs + tuple(logs))
-            if job.rendered and now >= job.run_from + timing.run_seconds:
+            if job.rendered and (job.plan is None or now >= job.run_from + timing.run_seconds):
                 failure = job.fail_with or ("runner_server_error" if job.render_error else None)
                 self._finish(job, now, failure)
         return job.info.version != version
@@ -244,7 +256,7 @@ class JobStore:
         return {"message": message, "level": level, "source": "USER", "timestamp": iso(job.wall(mono))}
 
     def _finish(self, job: Job, now: float, error_type: str | None) -> None:
-        spec, info = job.plan.spec, job.info
+        info = job.info
         logs = list(info.logs)
         changes: dict[str, Any] = {
             "state": COMPLETED,
@@ -252,7 +264,10 @@ class JobStore:
             "queue_position": 0,
             "held": False,
         }
-        if error_type is None and job.clip is not None:
+        if error_type is None and job.plan is None:
+            pass  # refused by the model: no error here, the 422 is on the result
+        elif error_type is None and job.clip is not None and job.plan is not None:
+            spec = job.plan.spec
             if spec.audio:
                 logs.append(self._log(job, now, "INFO", "Muxing audio"))
             done = f"Done: {spec.width}x{spec.height}, {spec.duration} s, seed {info.seed}"
@@ -265,9 +280,10 @@ class JobStore:
                 "file_name": "output.mp4",
                 "file_size": len(job.clip),
             }
-            changes.update(
-                result={"video": video, "seed": info.seed}, inference_time=round(now - job.run_from, 3)
+            result = (
+                {"video": video} if job.timing.seeds == "unreported" else {"video": video, "seed": info.seed}
             )
+            changes.update(result=result, inference_time=round(now - job.run_from, 3))
         else:
             error_type = error_type or "runner_server_error"
             message = ERROR_TYPES[error_type][1]

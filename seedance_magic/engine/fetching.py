@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import errors
+from ..model import seed_outcome
 from ..spec.states import State
 from .backends.base import Backend, Handle, StatusUpdate
 
@@ -104,7 +105,8 @@ def ended(
     update: StatusUpdate, label: str, *, cancelled: bool, reason: str, request_id: str | None
 ) -> tuple[State, str, errors.SeedanceError]:
     """A COMPLETED status that carries an error: how the job ended (cancelled, timed out
-    or failed), the line that says so, and the error to raise."""
+    or failed), the line that says so, and the error to raise. A job this process asked
+    to cancel ends as cancelled whatever error_type fal reports for it."""
     if update.error_type == "client_cancelled" or cancelled:
         message = f"{reason} at {label}"
         if reason.startswith("timed out"):
@@ -121,6 +123,26 @@ def ended(
             hint="Failed jobs are not charged; run the cell again to retry",
         ),
     )
+
+
+def settle_seed(
+    data: dict[str, Any], requested: Any, provider: str
+) -> tuple[dict[str, Any], int | None, str]:
+    """The result JSON (with the seed sent, for a provider that never reports one), the
+    seed the video was made with, and the note when that is not the seed asked for
+    (model.seed_outcome)."""
+    seed, note = seed_outcome(requested, data.get("seed"), provider)
+    if data.get("seed") is None and not note and requested is not None:
+        data = {**data, "seed": requested}
+    return data, seed, note
+
+
+def cancelled_result(exc: errors.ServiceError, *, cancel_requested: bool) -> bool:
+    """Whether a failed result GET says the job was cancelled: fal's 499 (client_cancelled,
+    when the status did not say so), or a 404 once this job was cancelled (removed)."""
+    if exc.error_type == "client_cancelled" or exc.status_code == 499:
+        return True
+    return cancel_requested and exc.status_code == 404
 
 
 def output_path(folder: Path, arguments: Mapping[str, Any], seed: Any, request_id: str | None) -> Path:

@@ -12,16 +12,16 @@ import asyncio
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .. import errors
 from ..model import JobSpec, Result
 from ..settings import Target
 from ..spec.providers import get as get_provider
-from ..spec.states import State
+from ..spec.states import REJECTED, State
 from ..store.journal import JobRecord
 from .backends.base import Backend, Handle, StatusUpdate
-from .fetching import Fetching, ended, output_path, probe
+from .fetching import Fetching, cancelled_result, ended, output_path, probe, settle_seed
 from .ledger import Ledger
 
 if TYPE_CHECKING:
@@ -116,13 +116,7 @@ class Finish:
         """The job is COMPLETED at the provider: its outcome, or its video downloaded."""
         ledger, label = self.ledger, self.target.label
         if update.error or update.error_type:
-            state, message, error = ended(
-                update, label, cancelled=cancelled, reason=reason, request_id=handle.request_id
-            )
-            if state is State.FAILED:
-                ledger.write(error_type=update.error_type)
-            ledger.end(state, message)
-            raise error
+            self._ended(update, handle, cancelled=cancelled, reason=reason)
         fetching = Fetching(
             self.backend,
             handle,
@@ -130,12 +124,22 @@ class Finish:
             on_trouble=lambda t: ledger.publish(trouble=t),
             retry_s=self.runtime.settings.poll_initial,  # the polling pace: 0.5 s unless configured
         )
-        data = await fetching.result()
-        if data.get("seed") is None and self.spec.arguments.get("seed") is not None:
-            data = {**data, "seed": self.spec.arguments["seed"]}  # a provider that does not echo it
+        try:
+            data = await fetching.result()
+        except errors.ServiceError as exc:
+            if cancelled_result(exc, cancel_requested=cancelled):
+                gone = StatusUpdate("COMPLETED", error=exc.message, error_type="client_cancelled")
+                self._ended(gone, handle, cancelled=cancelled, reason=reason)
+            if exc.error_type == REJECTED:  # refused by the model after queueing: the job ended
+                ledger.write(error_type=REJECTED)
+                ledger.end(State.FAILED, str(exc))
+            raise
+        checked_seed(data, label, handle.request_id)  # server data is data
+        data, seed, seed_note = settle_seed(data, self.spec.arguments.get("seed"), self.target.provider)
         video = data.get("video") or {}
-        seed = checked_seed(data, label, handle.request_id)
         ledger.write(result=data, seed=seed, video_url=video.get("url"))
+        if seed_note:  # not the seed asked for: no seeded cache entry to replay as "seed N"
+            ledger.write(cache_key=None, seeded=False)
         if not video.get("url"):
             raise errors.JobFailed(f"{label}'s result has no video URL", request_id=handle.request_id)
         ledger.publish(state=State.DOWNLOADING, progress=1.0)
@@ -168,6 +172,16 @@ class Finish:
             state=State.COMPLETED, result=result, finished=time.monotonic(), trouble=None, cancelling=False
         )
         return result
+
+    def _ended(self, update: StatusUpdate, handle: Handle, *, cancelled: bool, reason: str) -> NoReturn:
+        """The job ended at the provider without a video: record how, and raise."""
+        state, message, error = ended(
+            update, self.target.label, cancelled=cancelled, reason=reason, request_id=handle.request_id
+        )
+        if state is State.FAILED:
+            self.ledger.write(error_type=update.error_type)
+        self.ledger.end(state, message)
+        raise error
 
     def _result(self, data: dict[str, Any], path: Any, media: dict[str, Any], downloaded: float) -> Result:
         snap, spec, now = self.ledger.snapshot, self.spec, time.monotonic()

@@ -11,6 +11,8 @@ an update means for its state and its journal.
 from __future__ import annotations
 
 import asyncio
+import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +24,7 @@ from .backends.base import Backend, Handle, StatusUpdate, StreamUnavailable
 
 STREAM_ATTEMPTS = 3
 MAX_BACKOFF_S = 30.0
+Log = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -125,10 +128,31 @@ class Following:
         return interval
 
 
+def merge_logs(known: tuple[Log, ...], update: StatusUpdate) -> tuple[Log, ...]:
+    """The log so far: a stream event's new lines appended as they are; from a whole list
+    (a poll, the first event of a stream connection) the lines not already known,
+    matched by content with repeats counted, so that nothing is dropped or doubled."""
+    if update.new_lines:
+        return known + update.logs
+    unseen = Counter(_line_key(entry) for entry in known)
+    added = []
+    for entry in update.logs:
+        key = _line_key(entry)
+        if unseen[key] > 0:
+            unseen[key] -= 1
+        else:
+            added.append(entry)
+    return known + tuple(added)
+
+
+def _line_key(entry: Log) -> str:
+    return json.dumps(entry, sort_keys=True, default=str)
+
+
 def changes(snap: Snapshot, update: StatusUpdate, now: float) -> dict[str, Any]:
-    """What a status seen changes in a job's snapshot (logs appended when the update
-    carries only new lines); `running_since` is set on the first sign of running."""
-    logs = update.logs if len(update.logs) >= len(snap.logs) else snap.logs + update.logs
+    """What a status seen changes in a job's snapshot (its log lines merged, see
+    `merge_logs`); `running_since` is set on the first sign of running."""
+    logs = merge_logs(snap.logs, update)
     found: dict[str, Any] = {"logs": logs, "new_logs": logs[len(snap.logs) :], "trouble": None}
     if update.state == "IN_QUEUE":
         found.update(state=State.QUEUED, queue_position=update.queue_position)

@@ -7,8 +7,11 @@ content, probed (dimensions, duration), digested and thumbnailed, and every limi
 spec/seedance-api.md checked, with the prompt's @Image1/@Video2/@Audio1 names. What the
 user got wrong is one InvalidRequest line naming the option, the file and the limit.
 
-Synchronous and without network: http(s) URLs pass through unread. Uploading is
-upload.py; reading file content is probe.py; the values themselves are spec/inputs.py.
+Synchronous. http(s) URLs pass through to the provider unread, except reference
+videos: their header is read over the network (bounded by a timeout) for their duration,
+which counts in the limits and the price; one that cannot be read is priced at the limit
+of reference video seconds, and a warning says so. Uploading is upload.py; reading file
+content is probe.py; the values themselves are spec/inputs.py.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, MissingDependency
 from ..spec import endpoints as ep
 from ..spec.formats import DESCRIPTIONS
 from ..spec.inputs import FIELD, FIELDS, InputField, InputItem, Inputs
@@ -54,10 +57,12 @@ def resolve_inputs(request: GenerationRequest, *, cwd: Path | None = None) -> In
     items = _each(lambda i: [_probe(i)], items)
     _raise(check_items(items))  # durations and resolutions
     for item in items:
-        if item.url is not None and item.kind != "image":
+        if item.url is not None and item.kind == "audio":
+            warnings.append(f"{item.label}: a URL is passed on unchecked; its duration is not in the limits")
+        elif item.url is not None and item.kind == "video" and item.duration is None:
             warnings.append(
-                f"{item.label}: a URL is passed to fal unchecked; its duration is not in the "
-                "limits checked here" + (" or in the cost estimate" if item.kind == "video" else "")
+                f"{item.label}: could not be measured ({item.describe_problem or 'unknown'}); "
+                f"priced at the {ep.LIMITS.max_total_video_seconds:g} s limit of reference video"
             )
     return Inputs(request.mode, tuple(items), tuple(warnings))
 
@@ -137,7 +142,15 @@ _PROBES = {"image": mp.probe_image, "video": mp.probe_video, "audio": mp.probe_a
 
 
 def _probe(item: InputItem) -> InputItem:
-    """The item with its digest, dimensions or duration, and thumbnail."""
+    """The item with its digest, dimensions or duration, and thumbnail; a video URL
+    with what its header says (or why it could not be read)."""
+    if item.url is not None and item.kind == "video":
+        try:
+            info = mp.probe_video_url(item.url)
+        except (ValueError, MissingDependency) as exc:
+            reason = exc.message if isinstance(exc, MissingDependency) else str(exc)
+            return replace(item, describe_problem=reason)
+        return replace(item, width=info.width, height=info.height, duration=info.duration)
     if item.url is not None:
         return replace(item, thumbnail=item.url if item.kind == "image" else None)
     source = item.path if item.path is not None else item.data or b""

@@ -169,6 +169,15 @@ def probe_video(source: Path | bytes) -> MediaInfo:
     return MediaInfo(info.width, info.height, info.duration_s, thumbnail)
 
 
+def probe_video_url(url: str) -> MediaInfo:
+    """Width, height and duration of a video given by URL (no thumbnail: the URL itself
+    is shown); a ValueError says why it could not be measured."""
+    from . import video
+
+    info = video.probe_url(url)
+    return MediaInfo(info.width, info.height, info.duration_s)
+
+
 def probe_audio(source: Path | bytes) -> MediaInfo:
     """The duration of an audio file (PyAV)."""
     from . import video

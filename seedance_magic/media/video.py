@@ -87,6 +87,25 @@ def probe(source: Source) -> VideoInfo:
         raise ValueError(f"not a readable video: {exc}") from exc
 
 
+def probe_url(url: str, timeout: float = 10.0) -> VideoInfo:
+    """What a video at an http(s) URL is, read over the network by PyAV (the container's
+    header, not the whole file); `timeout` bounds opening it and each read. The proxy
+    variables of the environment apply (FFmpeg's http reads them)."""
+    require_video_extra("Probing a video URL")
+    import av
+
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError("not an http(s) URL")
+    try:
+        with av.open(url, timeout=timeout) as container:
+            if not container.streams.video:
+                raise ValueError("it has no video stream")
+            codec = container.streams.video[0].codec_context
+            return VideoInfo(codec.width, codec.height, _duration(container), 0.0, codec.name, False, None, 0)
+    except (av.FFmpegError, OSError) as exc:
+        raise ValueError(" ".join(str(exc).split())[:120] or type(exc).__name__) from exc
+
+
 def media_duration(source: Source) -> float:
     """Duration in seconds of an audio or video file (a path or its bytes)."""
     require_video_extra("Measuring a media file")

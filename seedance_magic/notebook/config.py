@@ -14,7 +14,15 @@ from traitlets import Bool, Dict, Enum, Float, Int, Unicode, validate
 from traitlets.config import Configurable
 
 from ..settings import Settings, from_environment
-from ..spec.endpoints import ASPECT_RATIOS, DURATIONS, RESOLUTIONS, STANDARD_ONLY_RESOLUTIONS
+from ..spec.endpoints import (
+    ASPECT_RATIOS,
+    DEFAULT_ASPECT_RATIO,
+    DEFAULT_DURATION,
+    DEFAULT_RESOLUTION,
+    DURATIONS,
+    RESOLUTIONS,
+    STANDARD_ONLY_RESOLUTIONS,
+)
 from ..spec.providers import CHOICES
 from ..spec.request import Defaults
 
@@ -26,14 +34,16 @@ class Seedance(Configurable):
         ["standard", "fast"], default_value="standard", help="Model tier when --fast is not given."
     ).tag(config=True)
     resolution = Enum(
-        list(RESOLUTIONS + STANDARD_ONLY_RESOLUTIONS), default_value="720p", help="Default -r/--resolution."
+        list(RESOLUTIONS + STANDARD_ONLY_RESOLUTIONS),
+        default_value=DEFAULT_RESOLUTION,
+        help="Default -r/--resolution.",
     ).tag(config=True)
-    duration = Enum(list(DURATIONS), default_value="auto", help="Default -d/--duration: auto or 4-15.").tag(
-        config=True
-    )
-    aspect_ratio = Enum(list(ASPECT_RATIOS), default_value="auto", help="Default -a/--aspect-ratio.").tag(
-        config=True
-    )
+    duration = Enum(
+        list(DURATIONS), default_value=DEFAULT_DURATION, help="Default -d/--duration: auto or 4-15."
+    ).tag(config=True)
+    aspect_ratio = Enum(
+        list(ASPECT_RATIOS), default_value=DEFAULT_ASPECT_RATIO, help="Default -a/--aspect-ratio."
+    ).tag(config=True)
     generate_audio = Bool(True, help="Generate audio (same price either way); --no-audio turns it off.").tag(
         config=True
     )

@@ -5,7 +5,7 @@ ends (done, failed, cancelled) `settle` updates that output in place (same displ
 to its static form (ui/static.py): text, the HTML player and a poster, with no widget
 view. A saved notebook then never depends on widget state, which JupyterLab does not
 keep: a widget view whose model is gone shows "model not found" even when its output
-also has HTML. An ended job or grid, and a Result, show their static form at once.
+also has HTML. An ended job or grid, a Result and a story's film show their static form at once.
 
 IPython type printers, registered by name (installing them imports nothing): `%load_ext`
 and the Python API's first use in a kernel install them. Jobs and grids use the
@@ -28,6 +28,7 @@ _SHOWN = (
     ("seedance_magic.app.story", "Story"),
 )
 _RESULT = ("seedance_magic.model", "Result")
+_FILM = ("seedance_magic.model", "StoryResult")
 
 
 def install(shell: Any) -> None:
@@ -41,6 +42,9 @@ def install(shell: Any) -> None:
         )
     formatters.mimebundle_formatter.for_type_by_name(
         *_RESULT, lambda result, shell=shell: result_printed(result, shell)
+    )
+    formatters.mimebundle_formatter.for_type_by_name(
+        *_FILM, lambda film, shell=shell: film_printed(film, shell)
     )
 
 
@@ -118,3 +122,11 @@ def result_printed(result: Any, shell: Any) -> dict[str, Any]:
     from ..ui.static import result_bundle
 
     return result_bundle(result, **options(shell, current().embed))
+
+
+def film_printed(film: Any, shell: Any) -> dict[str, Any]:
+    """A story's film (StoryResult): text, its HTML player and its poster."""
+    from ..settings import current
+    from ..ui.static import film_bundle
+
+    return film_bundle(film, embed=options(shell, current().embed)["embed"])

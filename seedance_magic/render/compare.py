@@ -14,7 +14,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from ..spec.endpoints import MODE_NAMES, find_endpoint
+from ..spec.endpoints import (
+    DEFAULT_ASPECT_RATIO,
+    DEFAULT_DURATION,
+    DEFAULT_GENERATE_AUDIO,
+    DEFAULT_RESOLUTION,
+    MODE_NAMES,
+    find_endpoint,
+)
 from . import style
 from .html import badge_html, esc, video_src
 from .shapes import ResultShape as Result
@@ -71,10 +78,10 @@ def _facts(result: Result) -> dict[str, str]:
         "provider": via_text(result.provider),
         "tier": endpoint.tier if endpoint else result.endpoint,
         "mode": MODE_NAMES[endpoint.mode] if endpoint else "",
-        "resolution": str(args.get("resolution", "720p")),
-        "duration": f"{args.get('duration', 'auto')} s".replace("auto s", "auto"),
-        "aspect_ratio": str(args.get("aspect_ratio", "auto")),
-        "audio": "audio" if args.get("generate_audio", True) else "no audio",
+        "resolution": str(args.get("resolution", DEFAULT_RESOLUTION)),
+        "duration": f"{args.get('duration', DEFAULT_DURATION)} s".replace("auto s", "auto"),
+        "aspect_ratio": str(args.get("aspect_ratio", DEFAULT_ASPECT_RATIO)),
+        "audio": "audio" if args.get("generate_audio", DEFAULT_GENERATE_AUDIO) else "no audio",
     }
 
 
@@ -93,7 +100,7 @@ def labels(results: Sequence[Result]) -> list[str]:
 def _seconds(result: Result) -> float:
     if result.duration_s is not None:
         return result.duration_s
-    duration = str(result.arguments.get("duration", "auto"))
+    duration = str(result.arguments.get("duration", DEFAULT_DURATION))
     return float(duration) if duration.isdigit() else 0.0
 
 

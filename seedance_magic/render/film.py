@@ -134,8 +134,11 @@ def _shot_row(number: int, shot: Result, offset: str, before: Result | None) -> 
     )
 
 
-def film_html(film: FilmShape, *, embed: bool = False, src: str | None = None) -> str:
-    """The film's player, its facts, a row per shot (seed, prompt, start, cost, and the
+def film_html(
+    film: FilmShape, *, embed: bool = False, src: str | None = None, poster: str | None = None
+) -> str:
+    """The film's player (`poster`: an image shown before it plays, and where it
+    cannot), its facts, a row per shot (seed, prompt, start, cost, and the
     cell that makes it again, folded) and the story's reproduce cell with a copy button."""
     title = f'<span style="{style.TITLE}">Seedance story</span>'
     if film.emulated:
@@ -145,7 +148,9 @@ def film_html(film: FilmShape, *, embed: bool = False, src: str | None = None) -
         address = src or video_src(film.path, embed)
         width, height = (first.width, first.height) if first is not None else (None, None)
         label = " / ".join(shorten(s.prompt, 60) for s in film.shots)
-        player = video_html(address, width=width, height=height, label=label)
+        player = video_html(
+            address, width=width, height=height, label=label, poster=poster, where=str(film.path)
+        )
     else:
         player = f'<div style="{style.SUBTLE}">no shot made a video, so there is no film</div>'
     failed = (

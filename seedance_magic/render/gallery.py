@@ -117,6 +117,8 @@ def history_text(cards: Sequence[Card | StoryCard], *, search: str | None = None
             head.append(EMULATOR)
         lines.append(f"{number:>2}. {SEP.join(head)}")
         lines.append(f"    {_shorten(result.prompt, PROMPT_CHARS)}")
+        if result.seed_note:
+            lines.append(f"    seed    {result.seed_note}")
         if result.request_id:
             lines.append(f"    request {result.request_id}")
         lines.append(f"    video   {_where(card)}")
@@ -153,6 +155,10 @@ def card_html(card: Card) -> str:
             f'<span class="seedance-date">{esc(stamp(result.created_at))}</span>',
         ]
     )
+    if result.seed_note:
+        note = esc(result.seed_note)
+        facts += f'<div class="seedance-seed-note" style="color:{style.WARN};font-size:11px">{note}</div>'
+
     parts = [
         picture,
         f"<div>{title}</div>",

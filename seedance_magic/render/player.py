@@ -170,6 +170,11 @@ def result_html(
     ]
     if result.request_id:
         facts.append(_fact("request", esc(result.request_id), f"font-family:{style.MONO};font-size:12px"))
+    if result.seed_note:
+        note = f"{result.seed_note}; the same cell may make another video"
+        facts.append(
+            _fact("seed note", f'<span class="seedance-seed-note">{esc(note)}</span>', f"color:{style.WARN}")
+        )
     cell = reproduce_text(result)
     return (
         f'<div class="seedance-player {SCOPE} {style.NO_MATH}" style="{style.BOX}">'

@@ -85,7 +85,7 @@ def size_text(result: Result) -> str:
 def result_line(result: Result) -> str:
     """One line about a result, its file last:
     "seed 42 · 6.0 s 1280x720 · $1.45 · via fal · path"."""
-    parts = [f"seed {result.seed}" if result.seed is not None else "", size_text(result)]
+    parts = [f"seed {result.seed}" if result.seed is not None else "", result.seed_note, size_text(result)]
     parts.append("$0 (cached)" if result.cached else "$0" if result.emulated else f"${result.cost_usd:.2f}")
     parts.append(via_text(result.provider))
     if result.emulated:
@@ -164,6 +164,8 @@ def result_text(result: Result) -> str:
     seed = f"seed {result.seed}" if result.seed is not None else "seed unknown"
     audio = {True: "with audio", False: "no audio", None: ""}[result.has_audio]
     lines.append("          " + SEP.join(p for p in (seed, size_text(result), audio) if p))
+    if result.seed_note:
+        lines.append(f"seed:     {result.seed_note}; the same cell may make another video")
     lines.append(f"cost:     {cost_text(result)}")
     if result.request_id:
         lines.append(f"request:  {result.request_id}")

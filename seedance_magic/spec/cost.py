@@ -10,6 +10,7 @@ from .endpoints import (
     DEFAULT_ASPECT_RATIO,
     DEFAULT_DURATION,
     DEFAULT_RESOLUTION,
+    LIMITS,
     MAX_DURATION,
     MIN_DURATION,
     TOKEN_DIVISOR,
@@ -51,6 +52,10 @@ FRAME_SIZES: dict[str, dict[str, tuple[int, int]]] = {
 FRAME_SIZES["4k"] = {ratio: (2 * w, 2 * h) for ratio, (w, h) in FRAME_SIZES["1080p"].items()}
 # "auto" follows the input image in image-to-video and is 16:9 otherwise; estimated as 16:9.
 AUTO_RATIO = "16:9"
+MAX_REFERENCE_VIDEO_SECONDS = LIMITS.max_total_video_seconds
+UNMEASURED_NOTE = (
+    f"a reference video URL could not be measured: priced at the {MAX_REFERENCE_VIDEO_SECONDS:g} s limit"
+)
 
 
 def frame_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
@@ -87,11 +92,18 @@ def estimate_cost(
     duration: str = DEFAULT_DURATION,
     input_video_seconds: float = 0.0,
     has_video_inputs: bool = False,
+    size: tuple[int, int] | None = None,
+    unmeasured_video: bool = False,
 ) -> CostEstimate:
     """The per-second price scaled by frame area, plus input video seconds by the token
     formula: tokens = height x width x (input s + output s) x 24 / 1024, all times 0.6
-    when video inputs are present."""
-    width, height = frame_size(resolution, aspect_ratio)
+    when video inputs are present. The frame is the table's size for the tier and ratio,
+    or `size` (width, height) when it is known, as for a finished video. With
+    `unmeasured_video` (a reference video URL that could not be read) the input seconds
+    are the worst case, the limit, and the note says so."""
+    if unmeasured_video:
+        input_video_seconds = max(input_video_seconds, MAX_REFERENCE_VIDEO_SECONDS)
+    width, height = size or frame_size(resolution, aspect_ratio)
     area = width * height / (1280 * 720)
     video = has_video_inputs or input_video_seconds > 0
     per_second = (endpoint.usd_per_second_720p_with_video if video else endpoint.usd_per_second_720p) * area
@@ -105,14 +117,22 @@ def estimate_cost(
         note = ""
     if aspect_ratio == "auto" and endpoint.mode == "t2v":
         note = "; ".join(filter(None, [note, "aspect auto priced as 16:9"]))
+    if unmeasured_video:
+        note = "; ".join(filter(None, [note, UNMEASURED_NOTE]))
     return CostEstimate(
         round(per_second * low + input_cost, 4), round(per_second * high + input_cost, 4), note
     )
 
 
 def result_cost(
-    endpoint_id: str, arguments: Mapping[str, Any], seconds: float | None, input_video_seconds: float
+    endpoint_id: str,
+    arguments: Mapping[str, Any],
+    seconds: float | None,
+    input_video_seconds: float,
+    size: tuple[int, int] | None = None,
 ) -> float:
+    """What a finished video cost: its seconds (the requested ones when not measured)
+    and its frame, the probed `size` of the file when known, else the table's."""
     endpoint = find_endpoint(endpoint_id)
     if endpoint is None:
         return 0.0
@@ -124,5 +144,6 @@ def result_cost(
         duration=duration,
         input_video_seconds=input_video_seconds,
         has_video_inputs=bool(arguments.get("video_urls")),
+        size=size,
     )
     return estimate.high

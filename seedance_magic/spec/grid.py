@@ -75,16 +75,22 @@ def expand(request: GenerationRequest, rng: random.Random | None = None) -> list
     return cells
 
 
-def estimate(request: GenerationRequest, input_video_seconds: float = 0.0) -> CostEstimate:
+def estimate(
+    request: GenerationRequest, input_video_seconds: float = 0.0, *, unmeasured_video: bool = False
+) -> CostEstimate:
     """What the request is expected to cost; for a grid, all its videos together."""
     if request.is_grid:
-        return total_estimate(expand(request), input_video_seconds)
-    return plan.estimate(request, input_video_seconds)
+        return total_estimate(expand(request), input_video_seconds, unmeasured_video=unmeasured_video)
+    return plan.estimate(request, input_video_seconds, unmeasured_video=unmeasured_video)
 
 
-def total_estimate(cells: Sequence[GridCell], input_video_seconds: float = 0.0) -> CostEstimate:
+def total_estimate(
+    cells: Sequence[GridCell], input_video_seconds: float = 0.0, *, unmeasured_video: bool = False
+) -> CostEstimate:
     """The cost of every cell together; notes are kept once each."""
-    estimates = [plan.estimate(cell.request, input_video_seconds) for cell in cells]
+    estimates = [
+        plan.estimate(cell.request, input_video_seconds, unmeasured_video=unmeasured_video) for cell in cells
+    ]
     notes = dict.fromkeys(e.note for e in estimates if e.note)
     if len(cells) != 1:
         notes[f"{len(cells)} videos"] = None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .endpoints import Mode
+from .endpoints import LIMITS, Mode
 from .formats import CONTENT_TYPES, EXTENSIONS, amount, short
 
 Kind = Literal["image", "video", "audio"]
@@ -62,6 +62,7 @@ class InputItem:
     height: int | None = None
     duration: float | None = None
     thumbnail: str | None = dataclasses.field(default=None, repr=False)
+    describe_problem: str | None = None  # why a URL's content could not be measured
 
     @property
     def option(self) -> str:
@@ -96,8 +97,10 @@ class InputItem:
 
     def describe(self) -> str:
         """What the file is, for a dry run: `PNG 640x480, 120 KB`."""
+        if self.url is not None and self.duration is not None:
+            return f"URL, {self.duration:.1f} s"
         if self.url is not None:
-            return "URL, passed to fal unchecked"
+            return "URL, passed on unchecked"
         parts = [(self.format or "?").upper()]
         if self.width and self.height:
             parts[0] += f" {self.width}x{self.height}"
@@ -124,8 +127,15 @@ class Inputs:
 
     @property
     def input_video_seconds(self) -> float:
-        """Seconds of reference video, for the cost estimate (URL videos unknown: 0)."""
-        return sum(i.duration or 0.0 for i in self.items if i.kind == "video")
+        """Seconds of reference video, as priced: their measured sum, or, when a video (a
+        URL) could not be measured, the limit of reference video seconds (the worst case)."""
+        measured = sum(i.duration or 0.0 for i in self.items if i.kind == "video")
+        return max(measured, LIMITS.max_total_video_seconds) if self.unmeasured_videos else measured
+
+    @property
+    def unmeasured_videos(self) -> tuple[str, ...]:
+        """The reference videos whose length is not known (URLs that could not be read)."""
+        return tuple(i.label for i in self.items if i.kind == "video" and i.duration is None)
 
     @property
     def needs_upload(self) -> bool:

@@ -91,8 +91,11 @@ def arguments(
     return args
 
 
-def estimate(request: GenerationRequest, input_video_seconds: float = 0.0) -> CostEstimate:
-    """What one video of this request is expected to cost (grid.estimate: all of a grid)."""
+def estimate(
+    request: GenerationRequest, input_video_seconds: float = 0.0, *, unmeasured_video: bool = False
+) -> CostEstimate:
+    """What one video of this request is expected to cost (grid.estimate: all of a grid);
+    `unmeasured_video`: a reference video URL could not be read (priced at the limit)."""
     return estimate_cost(
         request.endpoint,
         resolution=request.resolution,
@@ -100,6 +103,7 @@ def estimate(request: GenerationRequest, input_video_seconds: float = 0.0) -> Co
         duration=request.duration,
         input_video_seconds=input_video_seconds,
         has_video_inputs=bool(request.ref_videos),
+        unmeasured_video=unmeasured_video,
     )
 
 

@@ -33,6 +33,8 @@ class Provider(NamedTuple):
     can_cancel: bool
     """Whether a job it has started can be cancelled (else it runs to the end, is charged
     and is downloaded)."""
+    reports_seed: bool
+    """Whether its result says which seed was used (else the seed sent is taken as used)."""
     wire: ModuleType
 
     def refusals(self, endpoint: Endpoint, arguments: Mapping[str, Any]) -> list[str]:
@@ -62,6 +64,7 @@ PROVIDERS: dict[str, Provider] = {
         dashboard="https://fal.ai/dashboard",
         key_help="Set FAL_KEY (a key from https://fal.ai/dashboard/keys)",
         can_cancel=True,
+        reports_seed=True,
         wire=wire_fal,
     ),
     "lumenfall": Provider(
@@ -73,6 +76,7 @@ PROVIDERS: dict[str, Provider] = {
         dashboard="https://lumenfall.ai",
         key_help="Set LUMENFALL_API_KEY (a key from https://lumenfall.ai)",
         can_cancel=False,
+        reports_seed=False,
         wire=wire_lumenfall,
     ),
 }

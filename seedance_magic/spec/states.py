@@ -22,6 +22,10 @@ class State(str, Enum):
         return self in TERMINAL
 
 
+# The error_type of a FAILED job the model refused after it was queued (a 422 on its
+# result): it ended, nothing is left to follow or resume, running it again as it was
+# gives the same answer.
+REJECTED = "rejected"
 TERMINAL = frozenset({State.COMPLETED, State.FAILED, State.CANCELLED, State.UNKNOWN})
 # Sent to a provider and possibly still under way there: what a dead kernel may leave.
 UNFINISHED = (State.SUBMITTING, State.QUEUED, State.RUNNING, State.DOWNLOADING, State.UNKNOWN)

@@ -2,11 +2,17 @@
 what of a request it cannot carry, the seed it needs filled in, the JSON body of
 `POST {base}/videos` made from the magic's (fal-shaped) arguments, and the dry-run code.
 
-The gateway's video API (model "seedance-2.0") takes prompt, aspect_ratio + resolution
-(or size), duration in seconds, seed, generate_audio, input_reference (images),
-end_image, input_video and audio_urls. It serves the standard tier only, one input
-video, and reports no seed: so the magic picks the seed itself when none is given,
-which keeps every Lumenfall video reproducible by seed.
+The gateway's video API (model "seedance-2.0") takes prompt, size (WxH: shape and
+scale) or aspect_ratio + resolution (a scale tier: "0.5K", "1K", "2K", "4K"), duration in
+seconds, seed, generate_audio, input_reference (`{"image_url": URL}` objects), end_image,
+input_video and audio_urls. It names no idempotency key, so a create is never sent
+twice unless its answer proved nothing was made (engine/backends/lumenfall.py). It serves
+the standard tier only, one input video, and reports no seed: so the magic picks the seed
+itself when none is given, which keeps every Lumenfall video reproducible by seed.
+
+A fixed aspect ratio goes as `size`, fal's own frame size for the tier and ratio
+(spec/cost.py: 480p 16:9 is "864x496"), which names both exactly; "auto" (the input
+image's shape) goes as aspect_ratio "auto" with the tier the resolution maps to.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from .cost import FRAME_SIZES
 from .endpoints import DEFAULT_DURATION, MAX_SEED, Endpoint
 from .plan import PendingUpload
 
@@ -23,6 +30,8 @@ MODEL = "seedance-2.0"
 KEY_VAR = "LUMENFALL_API_KEY"
 KEY_VARS = (KEY_VAR,)
 BASE_URL = "https://api.lumenfall.ai/v1"
+# fal's resolutions as the gateway's scale tiers.
+TIERS = {"480p": "0.5K", "720p": "1K", "1080p": "2K", "4k": "4K"}
 
 __all__ = ["BASE_URL", "KEY_VAR", "KEY_VARS", "MODEL", "body", "code", "complete", "refusals"]
 
@@ -54,26 +63,49 @@ def complete(arguments: Mapping[str, Any]) -> dict[str, Any]:
     return completed
 
 
+def scale(arguments: Mapping[str, Any]) -> dict[str, str]:
+    """The shape and scale fields: `size` for a fixed ratio at a known tier, else
+    aspect_ratio and/or the resolution's tier."""
+    resolution, aspect = arguments.get("resolution"), arguments.get("aspect_ratio")
+    sizes = FRAME_SIZES.get(str(resolution), {})
+    if aspect in sizes:
+        width, height = sizes[str(aspect)]
+        return {"size": f"{width}x{height}"}
+    out = {"aspect_ratio": str(aspect)} if aspect is not None else {}
+    if resolution is not None:
+        out["resolution"] = TIERS.get(str(resolution), str(resolution))
+    return out
+
+
 def body(endpoint_id: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON of `POST {base}/videos` for the magic's arguments."""
-    out: dict[str, Any] = {"model": MODEL, "prompt": arguments["prompt"]}
-    for field in ("aspect_ratio", "resolution", "generate_audio", "seed", "end_user_id"):
+    out: dict[str, Any] = {"model": MODEL, "prompt": arguments["prompt"], **scale(arguments)}
+    for field in ("generate_audio", "seed", "end_user_id"):
         if arguments.get(field) is not None:
             out[field] = arguments[field]
     duration = str(arguments.get("duration", DEFAULT_DURATION))
     if duration != "auto":
         out["duration"] = int(duration)
     if arguments.get("image_url"):
-        out["input_reference"] = [arguments["image_url"]]
+        out["input_reference"] = {"image_url": arguments["image_url"]}
     if arguments.get("end_image_url"):
         out["end_image"] = arguments["end_image_url"]
     if arguments.get("image_urls"):
-        out["input_reference"] = list(arguments["image_urls"])
+        out["input_reference"] = [{"image_url": url} for url in arguments["image_urls"]]
     if arguments.get("video_urls"):
         out["input_video"] = arguments["video_urls"][0]
     if arguments.get("audio_urls"):
         out["audio_urls"] = list(arguments["audio_urls"])
     return out
+
+
+def _leaves(value: Any) -> list[Any]:
+    """The plain values inside a request field (lists and objects opened)."""
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    return [value]
 
 
 _DATA_URI = """
@@ -88,8 +120,7 @@ def code(endpoint_id: str, arguments: Mapping[str, Any]) -> str:
     """Plain httpx code that sends the same request to Lumenfall and waits for it; local
     inputs become `data_uri(path)` (the gateway takes data: URIs)."""
     request = body(endpoint_id, arguments)
-    values = [v for value in request.values() for v in (value if isinstance(value, list) else [value])]
-    pending = [v for v in values if isinstance(v, PendingUpload)]
+    pending = [v for v in _leaves(list(request.values())) if isinstance(v, PendingUpload)]
     lines = ["import os", "import time", ""]
     if pending:
         lines[0:0] = ["import base64", "import mimetypes"]
@@ -103,11 +134,8 @@ def code(endpoint_id: str, arguments: Mapping[str, Any]) -> str:
         f'headers = {{"Authorization": "Bearer " + os.environ[{json.dumps(KEY_VAR)}]}}',
         "body = {",
     ]
-    for key, value in request.items():
-        if isinstance(value, list):
-            lines.append(f"    {_literal(key)}: [{', '.join(_literal(v) for v in value)}],")
-        else:
-            lines.append(f"    {_literal(key)}: {_literal(value)},")
+    for name, value in request.items():
+        lines.append(f"    {_literal(name)}: {_literal(value)},")
     lines += [
         "}",
         'response = httpx.post(f"{BASE_URL}/videos", headers=headers, json=body, timeout=60)',
@@ -123,6 +151,10 @@ def code(endpoint_id: str, arguments: Mapping[str, Any]) -> str:
 
 
 def _literal(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items()) + "}"
     if isinstance(value, PendingUpload) and value.path is not None:
         return f"data_uri({_literal(str(value.path))})"
     if isinstance(value, bool) or value is None:

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..spec.endpoints import DEFAULT_DURATION, DEFAULT_RESOLUTION
 from ..spec.states import sql_list
 from .schema import (
     COMPLETED,
@@ -217,9 +218,12 @@ class Journal:
         return [(r["state"], r["at"], r["detail"]) for r in rows]
 
     def cached(self, cache_key: str) -> JobRecord | None:
-        """The newest successful job with this cache key."""
+        """The newest successful job with this cache key whose video was made with the seed
+        asked for (a job the provider ran with another seed is no seeded entry)."""
         rows = self._read(
             f"SELECT * FROM jobs WHERE cache_key = ? AND state = '{COMPLETED}' "
+            "AND (seed IS NULL OR json_extract(arguments, '$.seed') IS NULL "
+            "OR seed = json_extract(arguments, '$.seed')) "
             "ORDER BY created_at DESC LIMIT 1",
             (cache_key,),
         )
@@ -278,7 +282,8 @@ class Journal:
         found = []
         for row in rows:
             args = json.loads(row["arguments"])
-            if args.get("resolution", "720p") == resolution and args.get("duration", "auto") == duration:
+            shape = (args.get("resolution", DEFAULT_RESOLUTION), args.get("duration", DEFAULT_DURATION))
+            if shape == (resolution, duration):
                 running = json.loads(row["timings"]).get("running_s")
                 if running:
                     found.append(float(running))

@@ -19,9 +19,8 @@ SEARCH_SCAN = 5000
 def result_from(record: JobRecord) -> Result:
     """A journal row of a completed job as a Result (what it cost, how to redo it). The
     file is not read: what probing found when it was made is in the row."""
+    # The result JSON as the provider sent it (its seed, or none: Result.build says so).
     data = record.result or {"seed": record.seed, "video": {"url": record.video_url}}
-    if data.get("seed") is None and record.seed is not None:
-        data = {**data, "seed": record.seed}
     media = record.media or {}
     result = Result.build(
         endpoint=record.endpoint,

@@ -5,6 +5,7 @@ compare.py's).
     result_bundle(result)   text/plain, text/html (the player), image/jpeg (its poster)
     job_bundle(job)         a result's bundle, or how the job ended (text and HTML)
     group_bundle(group)     the grid as text and HTML, and one picture of its posters
+    film_bundle(film)       a story's film: text, its player (its poster inline), the poster
 
 A saved notebook then never depends on widget state: JupyterLab and Notebook 7 show the
 HTML player again on reopening (the video is served from the notebook's folder), an
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MissingDependency
+from ..render.film import film_html, film_text
 from ..render.grid import grid_columns, grid_html, grid_text
 from ..render.html import status_html, video_src
 from ..render.player import result_html
@@ -55,7 +57,11 @@ def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
 def poster(result: Result, max_side: int = POSTER_SIDE, max_bytes: int = POSTER_BYTES) -> bytes | None:
     """The result's poster frame as JPEG bytes, or None (no local file, an unreadable
     one, or no `video` extra)."""
-    path = result.path
+    return poster_of(result.path, max_side, max_bytes)
+
+
+def poster_of(path: Path | None, max_side: int = POSTER_SIDE, max_bytes: int = POSTER_BYTES) -> bytes | None:
+    """The poster frame of the video at `path` as JPEG bytes (see `poster`)."""
     stamp = _stamp(path) if path is not None else None
     if path is None or stamp is None:
         return None
@@ -103,10 +109,11 @@ def result_bundle(result: Result, *, embed: bool = False, opus: bool = False) ->
     """A finished video as text, the HTML player (its poster inline) and the poster."""
     jpeg = poster(result)
     src = player_src(result, embed=embed, opus=opus)
-    bundle: dict[str, Any] = {
-        "text/plain": result_text(result),
-        "text/html": result_html(result, src=src, poster=data_uri(jpeg)),
-    }
+    return _with_poster(result_text(result), result_html(result, src=src, poster=data_uri(jpeg)), jpeg)
+
+
+def _with_poster(text: str, html: str, jpeg: bytes | None) -> dict[str, Any]:
+    bundle: dict[str, Any] = {"text/plain": text, "text/html": html}
     if jpeg:
         bundle["image/jpeg"] = base64.b64encode(jpeg).decode("ascii")
     return bundle
@@ -155,9 +162,20 @@ def poster_sheet(posters: list[bytes | None], columns: int) -> bytes | None:
         return None
 
 
+def film_bundle(film: Any, *, embed: bool = False) -> dict[str, Any]:
+    """A story's film (a StoryResult) as text, its HTML player with the film's poster
+    inline, and the poster: what stays of a story in a saved notebook."""
+    jpeg = poster_of(film.path)
+    return _with_poster(film_text(film), film_html(film, embed=embed, poster=data_uri(jpeg)), jpeg)
+
+
 def static_bundle(runnable: Any, *, embed: bool = False, opus: bool = False) -> dict[str, Any]:
-    """The static form of a Job or a JobGroup (anything with `jobs` is a group); a story
-    or a batch is its own text and HTML (render/film.py, render/batch.py)."""
+    """The static form of a Job or a JobGroup (anything with `jobs` is a group); a
+    story's is its film's once it has one; a batch is its own text and HTML
+    (render/batch.py), as is a story that made no film."""
+    film = getattr(runnable, "film", None) if getattr(runnable, "view", None) == "story" else None
+    if film is not None:
+        return film_bundle(film, embed=embed)
     if getattr(runnable, "view", None) == "story" or getattr(runnable, "is_batch", False):
         own: dict[str, Any] = runnable._repr_mimebundle_()
         return own

@@ -24,7 +24,7 @@ async def _cancelled_job_reports_client_cancelled(handle: fal_client.AsyncReques
     assert caught.value.status_code == 499
     assert caught.value.error_type == "client_cancelled"
     assert caught.value.response_headers["x-fal-request-id"] == handle.request_id
-    again = httpx.put(handle.cancel_url)
+    again = httpx.put(handle.cancel_url, headers={"Authorization": "Key test:secret"})
     assert (again.status_code, again.json()) == (400, {"status": "ALREADY_COMPLETED"})
 
 
@@ -36,7 +36,7 @@ def test_cancel_a_live_job(make_emulator: Any, fal_key: str, monkeypatch: Any, s
         async with async_client(monkeypatch, emu.url) as client:
             handle = await client.submit(T2V_FAST, SMALL)
             assert emu.wait_for(handle.request_id, state).state == state
-            reply = httpx.put(handle.cancel_url)
+            reply = httpx.put(handle.cancel_url, headers={"Authorization": "Key test:secret"})
             assert (reply.status_code, reply.json()) == (202, {"status": "CANCELLATION_REQUESTED"})
             await _cancelled_job_reports_client_cancelled(handle)
             job = emu.jobs[handle.request_id]
@@ -82,3 +82,35 @@ def test_cancel_unknown_request_is_404(make_emulator: Any, fal_key: str, monkeyp
             assert caught.value.response.json() == {"status": "NOT_FOUND"}
 
     run(scenario())
+
+
+KEY = {"Authorization": "Key test:secret"}
+
+
+@pytest.mark.parametrize(
+    ("action", "error_type", "answer", "final"),
+    [
+        ("already_completed", None, (400, "ALREADY_COMPLETED"), "client_cancelled"),
+        ("remove", None, (404, "NOT_FOUND"), None),
+        ("ends_as", None, (202, "CANCELLATION_REQUESTED"), "client_disconnected"),
+        ("ends_as", "request_timeout", (202, "CANCELLATION_REQUESTED"), "request_timeout"),
+    ],
+)
+def test_cancel_faults_give_a_cancel_that_took_effect_another_answer(
+    make_emulator: Any, action: str, error_type: str | None, answer: tuple[int, str], final: str | None
+) -> None:
+    from seedance_magic.emulator import Fault
+
+    emu = make_emulator(hold=True)
+    emu.inject(Fault(on="cancel", action=action, error_type=error_type))
+    job = httpx.post(f"{emu.url}/{T2V_FAST}", json=SMALL, headers=KEY).json()
+    reply = httpx.put(job["cancel_url"], headers=KEY)
+    assert (reply.status_code, reply.json()["status"]) == answer
+    status = httpx.get(job["status_url"], headers=KEY)
+    if final is None:  # removed: gone for good
+        assert status.status_code == 404 and httpx.get(job["response_url"], headers=KEY).status_code == 404
+        assert job["request_id"] not in emu.jobs
+    else:
+        assert status.json()["status"] == "COMPLETED" and status.json()["error_type"] == final
+    again = httpx.put(job["cancel_url"], headers=KEY)
+    assert again.status_code == (404 if final is None else 400), "the rule was used up"

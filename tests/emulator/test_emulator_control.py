@@ -12,7 +12,7 @@ from seedance_magic.emulator import EmulatorConfig
 
 from helpers.routing import SMALL, T2V_FAST
 
-AUTH = {"Authorization": "Key test"}
+AUTH = {"Authorization": "Key test:secret"}
 
 
 def test_release_held_jobs_over_http(make_emulator: Any) -> None:

@@ -15,7 +15,7 @@ from seedance_magic.emulator import ERROR_TYPES, Fault
 
 from helpers.routing import SMALL, T2V_FAST, async_client, run
 
-AUTH = {"Authorization": "Key test"}
+AUTH = {"Authorization": "Key test:secret"}
 
 
 def test_dropped_submit_creates_the_job_and_fal_client_submits_again(
@@ -141,7 +141,7 @@ def test_slow_answers_after_the_delay(make_emulator: Any) -> None:
     rid = httpx.post(f"{emu.url}/{T2V_FAST}", json=SMALL, headers=AUTH).json()["request_id"]
     emu.inject(Fault(on="status", action="slow", delay=0.3, request_id=rid))
     started = time.monotonic()
-    reply = httpx.get(f"{emu.url}/bytedance/seedance-2.0/requests/{rid}/status")
+    reply = httpx.get(f"{emu.url}/bytedance/seedance-2.0/requests/{rid}/status", headers=AUTH)
     assert reply.status_code == 202 and time.monotonic() - started >= 0.3
 
 
@@ -167,9 +167,9 @@ def test_skip_times_request_id_and_endpoint_filters(make_emulator: Any) -> None:
     rid = httpx.post(f"{emu.url}/{T2V_FAST}", json=SMALL, headers=AUTH).json()["request_id"]
     other = httpx.post(f"{emu.url}/{T2V_FAST}", json=SMALL, headers=AUTH).json()["request_id"]
     emu.inject(Fault(on="status", action="500", skip=1, times=2, request_id=rid))
-    codes = [httpx.get(f"{base}/{rid}/status").status_code for _ in range(4)]
+    codes = [httpx.get(f"{base}/{rid}/status", headers=AUTH).status_code for _ in range(4)]
     assert codes == [202, 500, 500, 202]
-    assert httpx.get(f"{base}/{other}/status").status_code == 202
+    assert httpx.get(f"{base}/{other}/status", headers=AUTH).status_code == 202
     emu.inject(Fault(on="submit", action="503", endpoint="bytedance/seedance-2.0/text-to-video"))
     assert httpx.post(f"{emu.url}/{T2V_FAST}", json=SMALL, headers=AUTH).status_code == 200
     standard = f"{emu.url}/bytedance/seedance-2.0/text-to-video"
@@ -185,11 +185,11 @@ def test_faults_through_the_control_api(make_emulator: Any) -> None:
     assert bad.status_code == 400 and "explode" in bad.json()["detail"]
     assert httpx.post(f"{emu.url}/_emulator/faults", json={"on": "x"}).status_code == 400
     missing = f"{emu.url}/bytedance/seedance-2.0/requests/none"
-    assert [httpx.put(f"{missing}/cancel").status_code for _ in range(3)] == [502, 502, 502]
+    assert [httpx.put(f"{missing}/cancel", headers=AUTH).status_code for _ in range(3)] == [502, 502, 502]
     with pytest.raises(httpx.RemoteProtocolError):
-        httpx.get(f"{missing}/status/stream")
+        httpx.get(f"{missing}/status/stream", headers=AUTH)
     assert httpx.delete(f"{emu.url}/_emulator/faults").status_code == 200
-    assert httpx.put(f"{missing}/cancel").status_code == 404
+    assert httpx.put(f"{missing}/cancel", headers=AUTH).status_code == 404
     stats = httpx.get(f"{emu.url}/_emulator/stats").json()
     assert stats["counts"] == {"cancel": 4, "stream": 1}
 

@@ -14,10 +14,11 @@ from helpers.routing import SMALL, SMALL_SILENT, T2V_FAST, async_client, run, sy
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 QUEUE = "/bytedance/seedance-2.0/requests/"
+KEY = {"Authorization": "Key test:secret"}
 
 
 def submit_raw(base: str, args: dict[str, Any], endpoint: str = T2V_FAST, **headers: str) -> httpx.Response:
-    auth = {"Authorization": "Key test"} if "Authorization" not in headers else {}
+    auth = {"Authorization": "Key test:secret"} if "Authorization" not in headers else {}
     return httpx.post(f"{base}/{endpoint}", json=args, headers={**auth, **headers})
 
 
@@ -51,7 +52,7 @@ def test_status_in_every_state_with_and_without_logs(
             handle = await client.submit(T2V_FAST, SMALL_SILENT)
             rid = handle.request_id
             assert await handle.status(with_logs=True) == fal_client.Queued(position=2)
-            queued = httpx.get(handle.status_url, params={"logs": "1"})
+            queued = httpx.get(handle.status_url, params={"logs": "1"}, headers=KEY)
             assert queued.status_code == 202
             assert "logs" not in queued.json() and queued.json()["queue_position"] == 2
 
@@ -69,7 +70,7 @@ def test_status_in_every_state_with_and_without_logs(
             assert later.logs[: len(first.logs)] == first.logs, "logs are cumulative"
             assert await handle.status(with_logs=False) == fal_client.InProgress(logs=None)
             for value, has_logs in (("true", True), ("1", True), ("false", False), ("0", False)):
-                raw = httpx.get(handle.status_url, params={"logs": value})
+                raw = httpx.get(handle.status_url, params={"logs": value}, headers=KEY)
                 assert raw.status_code == 202
                 assert (raw.json()["logs"] is not None) is has_logs
 
@@ -95,7 +96,7 @@ def test_completed_status_carries_metrics_and_all_logs(
             messages = [line["message"] for line in done.logs or []]
             assert messages[0] == "Loading Seedance 2.0 weights"
             assert "Muxing audio" in messages and messages[-1].startswith("Done: 864x496, 4 s, seed 7")
-            raw = httpx.get(handle.status_url, params={"logs": "0"})
+            raw = httpx.get(handle.status_url, params={"logs": "0"}, headers=KEY)
             assert raw.status_code == 200 and raw.json()["logs"] is None
             assert raw.json()["request_id"] == handle.request_id and "cancel_url" in raw.json()
 
@@ -138,7 +139,7 @@ def test_subscribe_async_and_sync_clients(make_emulator: Any, fal_key: str, monk
 def test_result_before_completion_is_400(make_emulator: Any) -> None:
     emu = make_emulator(hold=True)
     rid = submit_raw(emu.url, SMALL).json()["request_id"]
-    reply = httpx.get(f"{emu.url}{QUEUE}{rid}")
+    reply = httpx.get(f"{emu.url}{QUEUE}{rid}", headers=KEY)
     assert reply.status_code == 400
     assert reply.json() == {"detail": "Request is still in progress"}
 
@@ -159,20 +160,60 @@ def test_fal_run_answers_the_result_directly(make_emulator: Any, fal_key: str, m
 def test_unknown_things_are_404(make_emulator: Any) -> None:
     emu = make_emulator()
     missing = f"{emu.url}{QUEUE}00000000-0000-0000-0000-000000000000"
-    assert httpx.get(f"{missing}/status").status_code == 404
-    assert httpx.get(missing).status_code == 404
-    reply = httpx.put(f"{missing}/cancel")
+    key = KEY
+    assert httpx.get(f"{missing}/status", headers=key).status_code == 404
+    assert httpx.get(missing, headers=key).status_code == 404
+    reply = httpx.put(f"{missing}/cancel", headers=key)
     assert (reply.status_code, reply.json()) == (404, {"status": "NOT_FOUND"})
     unknown = submit_raw(emu.url, SMALL, "fal-ai/flux/dev")
     assert unknown.status_code == 404 and "fal-ai/flux/dev" in unknown.json()["detail"]
     assert httpx.get(f"{emu.url}/files/nothing/here.mp4").status_code == 404
 
 
-def test_submit_without_credentials_is_401(make_emulator: Any) -> None:
-    emu = make_emulator()
-    reply = httpx.post(f"{emu.url}/{T2V_FAST}", json=SMALL)
-    assert reply.status_code == 401
-    assert emu.jobs == {}
+MALFORMED = "Invalid Key Authorization header format. Expected '<key_id>:<key_secret>'."
+
+
+@pytest.mark.parametrize(
+    ("authorization", "detail"),
+    [
+        (None, "Missing Authorization header"),
+        ("Key", "Invalid Authorization header"),
+        ("Key just-a-key", MALFORMED),
+        ("Key id:", MALFORMED),
+        ("Key :secret", MALFORMED),
+        ("Basic dXNlcjpwYXNz", "Invalid Authorization header"),
+        ("Bearer", "Invalid Authorization header"),
+    ],
+)
+def test_a_missing_or_malformed_key_is_401_on_every_queue_and_storage_route(
+    make_emulator: Any, authorization: str | None, detail: str
+) -> None:
+    """As fal's queue and storage answer: the check is on submit, status, stream, result,
+    cancel, the CDN token and the signed upload's initiate; files need no key."""
+    emu = make_emulator(hold=True)
+    job = submit_raw(emu.url, SMALL).json()
+    headers = {} if authorization is None else {"Authorization": authorization}
+    answers = [
+        httpx.post(f"{emu.url}/{T2V_FAST}", json=SMALL, headers=headers),
+        httpx.get(job["status_url"], headers=headers),
+        httpx.get(job["status_url"] + "/stream", headers=headers),
+        httpx.get(job["response_url"], headers=headers),
+        httpx.put(job["cancel_url"], headers=headers),
+        httpx.post(f"{emu.url}/storage/auth/token", json={}, headers=headers),
+        httpx.post(f"{emu.url}/storage/upload/initiate", json={"file_name": "a.png"}, headers=headers),
+    ]
+    for answer in answers:
+        assert answer.status_code == 401, answer.request.url
+        assert answer.json()["detail"].startswith(detail)
+    assert len(emu.jobs) == 1 and emu.jobs[job["request_id"]].state == "IN_QUEUE", "nothing was done"
+
+
+@pytest.mark.parametrize("authorization", ["Key id:secret", "Bearer eyJhbGciOi.x.y", "key a:b"])
+def test_keys_of_fal_s_shape_are_let_in(make_emulator: Any, authorization: str) -> None:
+    emu = make_emulator(hold=True)
+    reply = httpx.post(f"{emu.url}/{T2V_FAST}", json=SMALL, headers={"Authorization": authorization})
+    assert reply.status_code == 200
+    assert httpx.get(reply.json()["status_url"], headers={"Authorization": authorization}).status_code == 202
 
 
 def test_seed_is_random_when_not_given_and_auto_duration_follows_the_prompt(make_emulator: Any) -> None:

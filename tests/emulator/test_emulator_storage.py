@@ -91,13 +91,13 @@ def test_cdn_token_and_its_checks(make_emulator: Any) -> None:
     token = httpx.post(
         f"{emu.url}/storage/auth/token",
         params={"storage_type": "fal-cdn-v3"},
-        headers={"Authorization": "Key k"},
+        headers={"Authorization": "Key k:secret"},
     ).json()
     assert token["token_type"] == "Bearer" and token["base_url"] == emu.url
     expires = datetime.fromisoformat(token["expires_at"])
     assert timedelta(minutes=55) < expires - datetime.now(timezone.utc) <= timedelta(hours=1)
     upload = f"{emu.url}/files/upload"
-    assert httpx.post(upload, content=b"x", headers={"Authorization": "Key k"}).status_code == 401
+    assert httpx.post(upload, content=b"x", headers={"Authorization": "Key k:secret"}).status_code == 401
     ok = httpx.post(upload, content=b"x", headers={"Authorization": f"Bearer {token['token']}"})
     assert ok.status_code == 200 and ok.json()["access_url"].endswith("/upload.bin")
     assert httpx.put(f"{emu.url}/storage/upload/put/unknown", content=b"x").status_code == 404
@@ -105,7 +105,9 @@ def test_cdn_token_and_its_checks(make_emulator: Any) -> None:
 
 def test_downloads_support_head_and_single_ranges(make_emulator: Any) -> None:
     emu = make_emulator()
-    token = httpx.post(f"{emu.url}/storage/auth/token", headers={"Authorization": "Key k"}).json()["token"]
+    token = httpx.post(f"{emu.url}/storage/auth/token", headers={"Authorization": "Key k:secret"}).json()[
+        "token"
+    ]
     data = bytes(range(256)) * 4
     url = httpx.post(
         f"{emu.url}/files/upload",

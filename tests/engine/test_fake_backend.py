@@ -15,6 +15,7 @@ from seedance_magic.engine.backends.base import Backend, StatusUpdate, StreamUna
 from seedance_magic.media.video import probe
 
 from helpers.fake_backend import FakeBackend
+from helpers.fake_clips import clip_for
 from helpers.fake_parts import DEFAULT_SCRIPT, TINY_MP4, completed, queued, running
 from helpers.fake_runtime import FAST_T2V
 
@@ -36,6 +37,15 @@ def test_the_tiny_clip_is_a_real_browser_safe_mp4() -> None:
     assert info.duration_s == pytest.approx(1.0, abs=0.05) and TINY_MP4.stat().st_size < 10_000
 
 
+@pytest.mark.parametrize(
+    ("resolution", "ratio", "size"), [("480p", "16:9", (864, 496)), ("720p", "9:16", (720, 1280))]
+)
+def test_a_request_gets_a_clip_at_fals_frame_size(resolution: str, ratio: str, size: tuple[int, int]) -> None:
+    info = probe(clip_for({"resolution": resolution, "aspect_ratio": ratio}))
+    assert (info.width, info.height, info.video_codec, info.audio_codec) == (*size, "h264", "aac")
+    assert info.duration_s == pytest.approx(1.0, abs=0.05)
+
+
 async def test_a_script_is_handed_out_one_step_per_call_then_completed_stays() -> None:
     backend = FakeBackend()
     handle = await backend.submit(FAST_T2V, {"prompt": "x", "seed": 3})
@@ -43,7 +53,7 @@ async def test_a_script_is_handed_out_one_step_per_call_then_completed_stays() -
     assert states == ["IN_QUEUE", "IN_QUEUE", "IN_PROGRESS", "COMPLETED", "COMPLETED", "COMPLETED"]
     assert backend.count("status") == 6 and backend.submits == [(FAST_T2V, {"prompt": "x", "seed": 3})]
     result = await backend.result(handle)
-    assert result["seed"] == 3 and result["video"]["file_size"] == TINY_MP4.stat().st_size
+    assert result["seed"] == 3 and result["video"]["file_size"] == clip_for({}).stat().st_size
 
 
 async def test_status_waits_for_the_tests_next_step() -> None:
@@ -116,5 +126,5 @@ async def test_uploads_and_downloads_are_recorded(tmp_path: Path) -> None:
     dest = await backend.download(
         "http://fake.invalid/v.mp4", tmp_path / "a" / "v.mp4", attempts=3, progress=lambda *p: seen.append(p)
     )
-    assert dest.read_bytes() == TINY_MP4.read_bytes() and seen[-1] == (dest.stat().st_size,) * 2
+    assert dest.read_bytes() == clip_for({}).read_bytes() and seen[-1] == (dest.stat().st_size,) * 2
     assert backend.downloads[0].attempts == 3 and backend.count("download") == 1

@@ -22,7 +22,8 @@ from seedance_magic.notebook.runner import run_cell
 from seedance_magic.spec.parse import parse_cell
 
 from helpers.fake_backend import FakeBackend
-from helpers.fake_parts import DEFAULT_SCRIPT, TINY_MP4, failed, queued
+from helpers.fake_clips import clip_for
+from helpers.fake_parts import DEFAULT_SCRIPT, failed, queued
 from helpers.fake_runtime import configure, job_spec, reached
 
 GRID = "--seeds 1-4 -d 4 --fast -r 480p"
@@ -74,7 +75,7 @@ async def test_a_four_job_grid_runs_in_parallel_with_per_cell_states(
     assert [dict(c) for c in group.captions] == [{"seed": s} for s in (1, 2, 3, 4)]
     paths = [r.path for r in results]
     assert len(set(paths)) == 4 and all(
-        p is not None and p.read_bytes() == TINY_MP4.read_bytes() for p in paths
+        p is not None and p.read_bytes() == clip_for(backend.submits[0][1]).read_bytes() for p in paths
     )
     for states in seen:
         assert states[0] is State.PENDING and states[-1] is State.COMPLETED

@@ -56,7 +56,7 @@ def test_history_returns_results_newest_first(ip: InteractiveShell) -> None:
         "%%seedance --fast -r 480p -d 4 --seed 2",
         "a café at night, neon rain",
     ]
-    assert (newest.width, newest.height, newest.has_audio) == (64, 64, True)  # as probed when made
+    assert (newest.width, newest.height, newest.has_audio) == (864, 496, True)  # as probed when made
     assert [r.seed for r in seedance_magic.history(1)] == [2]
     assert [r.seed for r in seedance_magic.history(search=first.request_id[:8])] == [1]
 

@@ -16,6 +16,7 @@ from IPython.core.interactiveshell import InteractiveShell
 import seedance_magic
 from seedance_magic import errors
 from seedance_magic.engine.job import State
+from seedance_magic.spec.cost import frame_size
 from seedance_magic.store.journal import Journal
 
 from helpers.fake_backend import FakeBackend
@@ -62,9 +63,10 @@ def test_a_success_is_journalled_whole(ip: InteractiveShell, tmp_path: Path) -> 
     assert record.arguments == {**record.arguments, "prompt": "a kite over dunes", "seed": 31}
     assert record.reproduce and "--seed 31" in record.reproduce
     assert record.estimate_low == record.estimate_high == pytest.approx(result.cost_usd)
-    assert record.media == {
-        "width": 64,
-        "height": 64,
+    width, height = frame_size(record.arguments["resolution"], record.arguments["aspect_ratio"])
+    assert record.media == {  # as probed: the frame fal makes for the request
+        "width": width,
+        "height": height,
         "duration": pytest.approx(1.0, abs=0.05),
         "has_audio": True,
     }

@@ -17,7 +17,8 @@ from seedance_magic.engine.job import Job, Snapshot, State
 from seedance_magic.engine.runtime import Runtime
 
 from helpers.fake_backend import FakeBackend
-from helpers.fake_parts import DEFAULT_SCRIPT, TINY_MP4, failed, queued, running
+from helpers.fake_clips import clip_for
+from helpers.fake_parts import DEFAULT_SCRIPT, failed, queued, running
 from helpers.fake_runtime import FAST_T2V, job_spec, reached
 from helpers.shells import all_records, request_ids_on_disk
 
@@ -64,7 +65,11 @@ def test_a_job_goes_through_every_state_in_its_snapshots_and_journal(
         0,
     ]
     assert [line["message"] for line in snapshots[-1].logs] == ["Starting the runner", "Generating the video"]
-    assert snapshots[-1].downloaded == snapshots[-1].download_total == TINY_MP4.stat().st_size
+    assert (
+        snapshots[-1].downloaded
+        == snapshots[-1].download_total
+        == clip_for(job.spec.arguments).stat().st_size
+    )
     assert transitions(runtime, job) == [
         "pending",
         "submitting",
@@ -74,11 +79,11 @@ def test_a_job_goes_through_every_state_in_its_snapshots_and_journal(
         "completed",
     ]
     assert result.seed == 7 and result.request_id == job.request_id == backend.last.request_id
-    assert result.path is not None and result.path.read_bytes() == TINY_MP4.read_bytes()
+    assert result.path is not None and result.path.read_bytes() == clip_for(job.spec.arguments).read_bytes()
     assert result.path.parent == runtime.settings.output_dir and result.path.name.endswith(
         "_s7_" + result.request_id.replace("-", "")[:8] + ".mp4"
     )
-    assert (result.width, result.height, result.has_audio) == (64, 64, True)  # probed
+    assert (result.width, result.height, result.has_audio) == (864, 496, True)  # probed: 480p 16:9
     assert backend.count("submit") == 1 and backend.count("result") == 1 and backend.count("download") == 1
     if use_stream:
         assert backend.count("stream") == 1 and backend.count("status") == 0

@@ -8,8 +8,8 @@ queued with `script_next`), or one at a time while the job runs (`advance`,
 none, waits for the test's next one (a long poll: no polling of time); `stream()`
 yields the steps as they come and ends after COMPLETED. Once COMPLETED has been handed
 out, `status()` keeps answering it. `cancel()` ends an unfinished request as fal does
-(COMPLETED with error_type "client_cancelled"). `download()` copies the small clip
-tests/data/tiny.mp4 to `dest`.
+(COMPLETED with error_type "client_cancelled"). `download()` copies to `dest` a short
+clip at the frame size fal makes for the request (fake_clips.py), or the `video` given.
 
 Each kind of call can be made to raise (`fail(kind, error, times=, skip=)`, errors of
 the package's tree) or to wait until the test lets it go (`hold(kind)`, `release(kind)`),
@@ -38,13 +38,13 @@ from typing import Any
 
 from seedance_magic.engine.backends.base import FalStatus, Handle, StatusUpdate, StreamUnavailable
 
+from helpers.fake_clips import clip_for
 from helpers.fake_parts import (
     BASE_URL,
     CANCELLED_TYPE,
     DEFAULT_SCRIPT,
     KINDS,
     RUNNER_ERROR,
-    TINY_MP4,
     Call,
     Download,
     Failure,
@@ -74,7 +74,7 @@ class FakeBackend:
         stream: bool = True,
         cancels_take_effect: bool = True,
         seed: int = 4242,
-        video: Path = TINY_MP4,
+        video: Path | None = None,
         base_url: str = BASE_URL,
     ) -> None:
         self.script = script
@@ -259,7 +259,7 @@ class FakeBackend:
         await self._enter("download", request_id, url)
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self.video, dest)
+        shutil.copyfile(self._clip(request_id), dest)
         size = dest.stat().st_size
         if progress is not None:
             progress(size // 2, size)
@@ -273,7 +273,7 @@ class FakeBackend:
     def _make(
         self, request_id: str, endpoint_id: str, arguments: dict[str, Any], script: Script
     ) -> FakeRequest:
-        size = self.video.stat().st_size
+        size = (self.video or clip_for(arguments)).stat().st_size
         seed = arguments.get("seed")
         request = self.requests[request_id] = FakeRequest(
             request_id,
@@ -291,6 +291,12 @@ class FakeBackend:
         )
         self.play(request_id, script or ())
         return request
+
+    def _clip(self, request_id: str | None) -> Path:
+        if self.video is not None:
+            return self.video
+        request = self.requests.get(request_id or "")
+        return clip_for(request.arguments if request is not None else {})
 
     async def _enter(self, kind: Kind, request_id: str | None, detail: Any = None) -> None:
         """Record the call, wait while its kind is held, raise an injected failure."""

@@ -163,7 +163,7 @@ def only_record(path: Path | None = None) -> JobRecord:
 
 def accepted_submits(emulator: Emulator) -> int:
     """Submits the emulator answered with a job (faulted attempts excluded)."""
-    return sum(1 for r in emulator.stats.requests if r.kind == "submit" and r.status in (200, None))
+    return sum(1 for r in emulator.stats.requests if r.kind == "submit" and r.status in (200, 202, None))
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:

@@ -149,17 +149,20 @@ def test_data_uri_is_decoded() -> None:
 
 
 def test_http_url_passes_through_unread() -> None:
+    """An image URL is passed on unread; a video URL's header is read for its length, and
+    one that cannot be read (nothing listens on 127.0.0.1:9) is priced at the limit."""
     url = "https://example.com/cat.png"
-    inputs = resolve_inputs(r2v(ref_images=(url,), ref_videos=("HTTP://example.com/v.mp4",)))
+    video_url = "HTTP://127.0.0.1:9/v.mp4"
+    inputs = resolve_inputs(r2v(ref_images=(url,), ref_videos=(video_url,)))
     image, video = inputs.items
     assert (image.url, image.digest, image.size, image.thumbnail) == (url, None, None, url)
-    assert image.describe() == "URL, passed to fal unchecked"
+    assert image.describe() == "URL, passed on unchecked"
     assert video.thumbnail is None and inputs.digests == {} and not inputs.needs_upload
-    assert inputs.warnings[1] == (
-        "--ref-video HTTP://example.com/v.mp4: a URL is passed to fal unchecked; its duration "
-        "is not in the limits checked here or in the cost estimate"
-    )
-    assert inputs.input_video_seconds == 0
+    assert video.duration is None and video.describe_problem
+    assert inputs.warnings[1].startswith(f"--ref-video {video_url}: could not be measured (")
+    assert inputs.warnings[1].endswith("priced at the 15 s limit of reference video")
+    assert inputs.unmeasured_videos == (f"--ref-video {video_url}",)
+    assert inputs.input_video_seconds == 15
 
 
 def test_other_url_schemes_are_refused() -> None:

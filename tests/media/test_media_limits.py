@@ -210,9 +210,11 @@ def test_durations_at_the_limits_pass() -> None:
 
 
 def test_url_video_leaves_the_minimum_unchecked(files: Path) -> None:
+    """A URL that cannot be read (nothing listens on 127.0.0.1:9) leaves the minimum
+    unchecked, and is priced at the limit."""
     mp4(files / "short.mp4", 640, 640, 1.0)
-    inputs = resolve_inputs(r2v(ref_videos=("short.mp4", "https://example.com/more.mp4")))
-    assert inputs.input_video_seconds == 1.0
+    inputs = resolve_inputs(r2v(ref_videos=("short.mp4", "http://127.0.0.1:9/more.mp4")))
+    assert inputs.input_video_seconds == 15.0 and len(inputs.unmeasured_videos) == 1
 
 
 def test_reference_audio_of_15_5_s_in_all_is_refused(files: Path) -> None:

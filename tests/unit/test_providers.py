@@ -65,30 +65,44 @@ BASE = {"prompt": "p", "resolution": "480p", "duration": "6", "aspect_ratio": "1
 @pytest.mark.parametrize(
     ("endpoint", "extra", "expected"),
     [
-        (T2V, {"seed": 4}, {"seed": 4}),
-        (T2V, {"duration": "auto", "aspect_ratio": "auto"}, {"duration": None, "aspect_ratio": "auto"}),
+        (T2V, {"seed": 4}, {"seed": 4, "size": "864x496"}),
+        (
+            T2V,
+            {"duration": "auto", "aspect_ratio": "auto"},
+            {"duration": None, "aspect_ratio": "auto", "resolution": "0.5K"},
+        ),
+        (T2V, {"resolution": "720p", "aspect_ratio": "21:9"}, {"size": "1470x630"}),
+        (T2V, {"resolution": "1080p", "aspect_ratio": "1:1"}, {"size": "1440x1440"}),
+        (T2V, {"resolution": "720p", "aspect_ratio": "auto"}, {"aspect_ratio": "auto", "resolution": "1K"}),
         (T2V, {"end_user_id": "u1"}, {"end_user_id": "u1"}),
-        (I2V, {"image_url": "https://x/a.png"}, {"input_reference": ["https://x/a.png"]}),
+        (I2V, {"image_url": "https://x/a.png"}, {"input_reference": {"image_url": "https://x/a.png"}}),
         (
             I2V,
             {"image_url": "https://x/a.png", "end_image_url": "https://x/b.png"},
-            {"input_reference": ["https://x/a.png"], "end_image": "https://x/b.png"},
+            {"input_reference": {"image_url": "https://x/a.png"}, "end_image": "https://x/b.png"},
         ),
         (
             R2V,
             {"image_urls": ["i1", "i2"], "video_urls": ["v1"], "audio_urls": ["a1"]},
-            {"input_reference": ["i1", "i2"], "input_video": "v1", "audio_urls": ["a1"]},
+            {
+                "input_reference": [{"image_url": "i1"}, {"image_url": "i2"}],
+                "input_video": "v1",
+                "audio_urls": ["a1"],
+            },
         ),
     ],
 )
 def test_the_body_the_gateway_is_sent(endpoint: str, extra: dict[str, Any], expected: dict[str, Any]) -> None:
+    """Shape and scale as the gateway documents them: `size` (fal's own frame size) for a
+    fixed ratio, aspect_ratio "auto" with a scale tier otherwise; input_reference objects."""
     sent = wire.body(endpoint, {**BASE, **extra})
-    assert sent["model"] == "seedance-2.0" and sent["prompt"] == "p"
-    assert sent["resolution"] == "480p" and sent["generate_audio"] is False
-    want = {"duration": 6, "aspect_ratio": "16:9", **expected}
+    assert sent["model"] == "seedance-2.0" and sent["prompt"] == "p" and sent["generate_audio"] is False
+    want = {"duration": 6, **expected}
     for key, value in want.items():
         assert sent.get(key) == value, key
-    assert not set(sent) & {"image_url", "image_urls", "video_urls", "end_image_url"}
+    shape = {k for k in ("size", "aspect_ratio", "resolution") if k in sent}
+    assert shape in ({"size"}, {"aspect_ratio", "resolution"}), sent
+    assert not set(sent) & {"image_url", "image_urls", "video_urls", "end_image_url", "idempotency_key"}
 
 
 @pytest.mark.parametrize(
@@ -127,7 +141,8 @@ def test_the_dry_run_code_for_lumenfall_is_python_that_reads_the_key_from_the_en
     arguments = {**BASE, "seed": 3, "image_url": PendingUpload("<upload: cat.png>", "cat.png")}
     code = providers.get("lumenfall").code(I2V, arguments)
     compile(code, "<dry-run>", "exec")
-    assert 'os.environ["LUMENFALL_API_KEY"]' in code and '"input_reference": [data_uri("cat.png")]' in code
+    assert 'os.environ["LUMENFALL_API_KEY"]' in code
+    assert '"input_reference": {"image_url": data_uri("cat.png")}' in code
     assert '"https://api.lumenfall.ai/v1"' in code and "/videos" in code
     fal = providers.get("fal").code(I2V, arguments)
     assert "fal_client.upload_file" in fal and "LUMENFALL" not in fal
@@ -145,6 +160,9 @@ def test_the_cache_key_names_the_provider_and_fal_keys_stay_as_they_were() -> No
 # ---------------------------------------------------------------- the interface
 PROVIDER_MODULES = {
     "seedance_magic.engine.backends.fal",
+    "seedance_magic.engine.backends.fal_wire",
+    "seedance_magic.engine.backends.lumenfall_wire",
+    "seedance_magic.engine.backends.proxies",
     "seedance_magic.engine.backends.lumenfall",
     "seedance_magic.engine.backends.download",
     "seedance_magic.engine.backends.routing",

@@ -106,6 +106,7 @@ def test_result_members() -> None:
         "reproduce",
         "inputs",
         "created_at",
+        "seed_note",
     }
     assert public(Result) >= {"build", "charged_usd", "prompt", "reproduce_cell"}
 

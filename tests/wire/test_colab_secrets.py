@@ -94,7 +94,7 @@ def test_the_secret_runs_a_cell_through_lumenfall_and_never_shows(
     ran.ok()
     result = shell.user_ns["job"].result
     assert result is not None and result.provider == "lumenfall"
-    assert [r.status for r in emulator.stats.requests if r.kind == "submit"] == [200]  # the key was sent
+    assert [r.status for r in emulator.stats.requests if r.kind == "submit"] == [202]  # the key was sent
     assert only_record().state == "completed"
     stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
     assert KEY.encode() not in stored and KEY not in ran.everything and KEY not in notice

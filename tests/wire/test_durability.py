@@ -23,7 +23,7 @@ from seedance_magic.store.journal import Journal
 
 from helpers.shells import all_records, request_ids_on_disk, wait_until
 
-KEY = "sk-TEST-" + secrets.token_hex(16)
+KEY = "kid-TEST:sk-TEST-" + secrets.token_hex(16)  # fal's shape: <key_id>:<key_secret>
 
 
 def states(journal_id: str) -> list[str]:

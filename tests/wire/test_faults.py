@@ -170,7 +170,11 @@ def test_a_job_cancelled_elsewhere_is_one_clear_line(ip: InteractiveShell, emula
 
     def cancel_at_the_emulator() -> None:
         rid = wait_until(lambda: next(iter(emulator.jobs), None), what="the job at the emulator")
-        httpx.put(f"{emulator.url}/bytedance/seedance-2.0/requests/{rid}/cancel", timeout=10)
+        httpx.put(
+            f"{emulator.url}/bytedance/seedance-2.0/requests/{rid}/cancel",
+            headers={"Authorization": "Key elsewhere:secret"},
+            timeout=10,
+        )
 
     canceller = threading.Thread(target=cancel_at_the_emulator)
     canceller.start()

@@ -64,7 +64,8 @@ def test_transient_faults_end_with_the_video(ip: InteractiveShell, emulator: Emu
     assert probe(result.path).duration_s == pytest.approx(4.0, abs=0.1)
     record = only_record()
     assert record.state == "completed" and record.request_id == result.request_id and record.error is None
-    assert len(emulator.jobs) == 1 and accepted_submits(emulator) == 1
+    assert len(emulator.jobs) == 1, "one video"
+    assert accepted_submits(emulator) == 1
     assert emulator.stats.count("stream") == 0  # the gateway has no stream: polled
     assert httpx.get(f"{emulator.url}/_emulator/faults", timeout=10).json() == []  # every fault fired
     assert KEY not in ran.everything
@@ -195,3 +196,29 @@ def test_a_lumenfall_job_of_a_killed_process_is_resumed_without_a_new_submit(
     assert emulator.stats.count("submit") == 1
     record = get_runtime().journal.by_request_id(rid)
     assert record is not None and record.state == "completed"
+
+
+def test_a_status_the_client_does_not_know_ends_the_job_after_a_bounded_wait(
+    ip: InteractiveShell, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not polled forever: after UNKNOWN_STATUS_WAIT_S the cell ends in one line, and the
+    journal row stays resumable (the gateway may still finish the video)."""
+    from seedance_magic.engine.backends import lumenfall
+
+    monkeypatch.setattr(lumenfall, "UNKNOWN_STATUS_WAIT_S", 0.5)
+    emulator.inject(Fault(on="status", action="odd_status", value="paused", times=None))
+    ran = run_cell(ip, cell(f"{CLIP} --seed 13 --wait", "a kite over dunes"))
+    line = ran.one_clear_line()
+    assert "'paused'" in line and "stopped following it" in line and "%seedance resume" in line
+    record = only_record()
+    assert record.request_id in line and record.state in ("queued", "running"), "still resumable"
+    emulator.clear_faults()
+    again = run_cell(ip, f"job = %seedance resume {record.request_id}\nresult = job.wait()")
+    again.ok()
+    assert ip.user_ns["result"].path.exists() and emulator.stats.count("submit") == 1
+
+
+def test_a_cancelled_video_ends_as_cancelled(ip: InteractiveShell, emulator: Emulator) -> None:
+    emulator.inject(Fault(on="status", action="odd_status", value="cancelled", times=None))
+    line = run_cell(ip, cell(f"{CLIP} --seed 14 --wait", "a kite over dunes")).one_clear_line()
+    assert "cancelled at Lumenfall" in line and only_record().state == "cancelled"

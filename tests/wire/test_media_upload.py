@@ -73,7 +73,7 @@ async def upload(
     lines: Lines | None = None,
     **options: Any,
 ) -> dict[str, Any]:
-    backend = FalBackend(Target(emulator.url, emulated=True, key="dummy"))
+    backend = FalBackend(Target(emulator.url, emulated=True, key="dummy:key"))
     progress = None if lines is None else (lambda name, status: lines.append((name, status)))
     try:
         return await upload_inputs(
@@ -228,7 +228,7 @@ def test_shared_upload_serves_several_jobs(emulator: Emulator, three: Inputs, jo
     seen: dict[str, Lines] = {"a": [], "b": []}
 
     async def main() -> list[dict[str, Any]]:
-        backend = FalBackend(Target(emulator.url, emulated=True, key="dummy"))
+        backend = FalBackend(Target(emulator.url, emulated=True, key="dummy:key"))
         try:
             return list(
                 await asyncio.gather(

@@ -110,7 +110,7 @@ def test_submit_guard_turns_lost_responses_into_unknown(exc: Exception, unknown:
 
 def test_project_client_reaches_the_emulator_for_queue_and_uploads(emulator: Emulator) -> None:
     async def main() -> tuple[str, str]:
-        backend = FalBackend(Target(emulator.url, emulated=True, key="dummy"))
+        backend = FalBackend(Target(emulator.url, emulated=True, key="dummy:key"))
         try:
             handle = await backend.submit("bytedance/seedance-2.0/fast/text-to-video", {"prompt": "a"})
             url = await backend.upload(b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png", "a.png")
@@ -131,7 +131,7 @@ def test_lost_submit_through_fal_client_is_sent_once(emulator: Emulator) -> None
     emulator.inject(Fault(on="submit", action="drop"))
 
     async def main() -> None:
-        backend = FalBackend(Target(emulator.url, emulated=True, key="dummy"))
+        backend = FalBackend(Target(emulator.url, emulated=True, key="dummy:key"))
         try:
             await backend.submit("bytedance/seedance-2.0/fast/text-to-video", {"prompt": "a"})
         finally:

@@ -104,9 +104,9 @@ def test_the_key_is_never_shown_stored_or_logged(
     variant: str,
 ) -> None:
     if variant == "FAL_KEY":
-        key = "sk-TEST-" + secrets.token_hex(16)
+        key = "kid-TEST:" + "sk-TEST-" + secrets.token_hex(16)  # fal's shape: <key_id>:<key_secret>
         monkeypatch.setenv("FAL_KEY", key)
-        needles = [key, key[8:]]
+        needles = [key, key[17:]]
     else:
         key_id, key_secret = "kid-TEST-" + secrets.token_hex(8), "ksec-TEST-" + secrets.token_hex(16)
         monkeypatch.setenv("FAL_KEY_ID", key_id)
@@ -164,7 +164,7 @@ def test_a_failed_cdn_token_is_retried_and_never_falls_back_to_storage(
 ) -> None:
     from PIL import Image
 
-    monkeypatch.setenv("FAL_KEY", "sk-TEST-" + secrets.token_hex(16))
+    monkeypatch.setenv("FAL_KEY", "kid-TEST:sk-TEST-" + secrets.token_hex(16))
     Image.new("RGB", (640, 360), (30, 120, 200)).save("start.png")
     emulator.inject(Fault(on="storage", action="503", times=1))
     with seedance_shell(emulator, monkeypatch) as ip:

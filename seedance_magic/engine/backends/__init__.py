@@ -1,9 +1,11 @@
 """The only code that speaks HTTP to a provider: `base` holds the protocol the engine
 drives and the values that cross it, `fal` speaks to fal.ai (or a fal-compatible server
-such as the built-in emulator) through fal_client on the transports of `routing`,
-`lumenfall` to the Lumenfall gateway with httpx; `failures` translates their errors into
-the package's tree, `download` saves finished videos. `make_backend` is the one place a
-backend is made."""
+such as the built-in emulator) through fal_client on the transports of `routing` (its
+errors and bodies read by `fal_wire`), `lumenfall` to the Lumenfall gateway with httpx
+(`lumenfall_wire` reads its answers);
+`failures` translates their errors into the package's tree, `download` saves finished
+videos, `proxies` sends every request through the proxy the environment names.
+`make_backend` is the one place a backend is made."""
 
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ def make_backend(target: Target) -> Backend:
 
 
 def probe_emulator(base_url: str) -> str | None:
-    """The run id of the seedance emulator at base_url, or None if it is not one."""
+    """The run id of the seedance emulator at base_url, or None if it is not one (httpx's
+    own client: HTTP(S)_PROXY / NO_PROXY apply, as to every client here)."""
     import httpx
 
     try:

@@ -27,16 +27,24 @@ class Handle:
 
 @dataclass(frozen=True)
 class StatusUpdate:
+    """One status seen. `logs` is the whole list so far (a poll, or the first event of a
+    stream connection, which may repeat lines an earlier connection sent), or, when
+    `new_lines` is set, only the lines sent since the previous event on its connection."""
+
     state: FalStatus
     queue_position: int | None = None
     logs: tuple[dict[str, Any], ...] = ()
     error: str | None = None
     error_type: str | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
+    new_lines: bool = False
 
 
 class Backend(Protocol):
-    async def submit(self, endpoint_id: str, arguments: dict[str, Any]) -> Handle: ...
+    async def submit(self, endpoint_id: str, arguments: dict[str, Any]) -> Handle:
+        """Send the job, once: neither provider takes an idempotency key, so a submit whose
+        answer may have made the job is errors.SubmitOutcomeUnknown, never sent again."""
+        ...
 
     def handle_for(self, endpoint_id: str, request_id: str) -> Handle: ...
 

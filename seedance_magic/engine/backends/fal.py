@@ -2,8 +2,8 @@
 
 One `FalBackend` per event loop (fal_client's httpx clients are bound to the loop they
 were made on). Every fal_client / httpx exception is translated into the package's error
-tree here and nowhere else; messages never contain the key (fal_client never puts it in
-one, and we never format request headers).
+tree here, by fal_wire.translate, and nowhere else; messages never contain the key
+(fal_client never puts it in one, and we never format request headers).
 """
 
 from __future__ import annotations
@@ -17,99 +17,18 @@ from typing import Any
 import fal_client
 import httpx
 
-from ... import errors
 from ...settings import Target
-from ...spec.providers import get
-from ...spec.validation import format_problems
-from . import failures
 from .base import Backend, Handle, StatusUpdate, StreamUnavailable
 from .download import Downloads
 from .fal_seam import USER_AGENT, RoutedAsyncClient
+from .fal_wire import header_file_name, http_error, status_update, translate, upload_failure
 from .routing import plain_transport
 
+__all__ = ["REMOVED", "FalBackend", "header_file_name", "translate"]
+
 _HTTP_TIMEOUT = httpx.Timeout(120.0, connect=30.0)
-_LABEL = get("fal").label
-_KEY_HELP = get("fal").key_help
-
-
-def translate(
-    exc: BaseException, *, request_id: str | None = None, doing: str = "talking to fal"
-) -> Exception:
-    """One fal_client / httpx exception as an error of our tree."""
-    if isinstance(exc, errors.SeedanceError):
-        if request_id and not exc.request_id:
-            exc.request_id = request_id
-        return exc
-    if isinstance(exc, fal_client.client.FalClientHTTPError):
-        code = exc.status_code
-        detail = exc.message
-        text = format_problems(detail) if isinstance(detail, list) else str(detail)[:300]
-        if code == 422:
-            seed_refused = isinstance(detail, list) and any(
-                "seed" in map(str, d.get("loc", ())) for d in detail if isinstance(d, dict)
-            )
-            hint = (
-                "This endpoint no longer takes a seed (newer fal versions dropped it): run "
-                "without --seed; results are then not reproducible by seed"
-                if seed_refused
-                else "Nothing was queued or charged"
-            )
-            return errors.Rejected(
-                f"fal rejected the arguments while {doing}: {text}",
-                hint=hint,
-                request_id=request_id,
-                status_code=code,
-                error_type=exc.error_type,
-            )
-        return failures.by_status(
-            _LABEL,
-            code,
-            text,
-            doing=doing,
-            request_id=request_id,
-            error_type=exc.error_type,
-            key_help=_KEY_HELP,
-        )
-    if isinstance(exc, fal_client.auth.MissingCredentialsError):
-        return errors.CredentialsMissing(
-            "No fal credentials found",
-            hint="Set FAL_KEY (env, a .env file, or a Colab secret named FAL_KEY), or unset "
-            "SEEDANCE_FAL_BASE_URL to use the built-in emulator",
-        )
-    if isinstance(exc, httpx.HTTPStatusError):  # the CDN token request, made outside fal_client
-        return translate(_http_error(exc.response), request_id=request_id, doing=doing)
-    return failures.by_exception(_LABEL, exc, request_id=request_id, doing=doing)
-
-
-def _http_error(response: httpx.Response) -> fal_client.client.FalClientHTTPError:
-    """A non-2xx answer outside fal_client's own calls, in fal_client's error shape."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    detail = body.get("detail", response.text) if isinstance(body, dict) else response.text
-    error_type = body.get("error_type") if isinstance(body, dict) else None
-    return fal_client.client.FalClientHTTPError(
-        detail,
-        response.status_code,
-        dict(response.headers),
-        response=response,
-        error_type=error_type or response.headers.get("x-fal-error-type"),
-    )
-
-
-def _status_update(data: dict[str, Any]) -> StatusUpdate:
-    status = data.get("status")
-    if status not in ("IN_QUEUE", "IN_PROGRESS", "COMPLETED"):
-        raise ValueError(f"unknown status {status!r}")
-    return StatusUpdate(
-        state=status,
-        queue_position=data.get("queue_position"),
-        logs=tuple(data.get("logs") or ()),
-        error=data.get("error"),
-        error_type=data.get("error_type"),
-        metrics=data.get("metrics") or {},
-    )
+# What a request removed after its cancel reports (fal answers 404 for it from then on).
+REMOVED = StatusUpdate("COMPLETED", error="removed after its cancel", error_type="client_cancelled")
 
 
 class FalBackend:
@@ -119,6 +38,8 @@ class FalBackend:
         self.target = target
         self.client = RoutedAsyncClient(key=target.key, base_url=target.base_url)
         self._stream_supported: bool | None = None
+        # Requests this backend cancelled: a 404 for one of them means fal removed it.
+        self._cancelled: set[str] = set()
         self._downloads = Downloads("fal", USER_AGENT, lambda: plain_transport(target.base_url))
         self.download = self._downloads.fetch  # streamed to disk; carries no fal credentials
 
@@ -127,6 +48,8 @@ class FalBackend:
         await self._downloads.aclose()
 
     async def submit(self, endpoint_id: str, arguments: dict[str, Any]) -> Handle:
+        """fal's queue takes no idempotency key: a submit whose answer is lost is never
+        sent again (routing.SubmitGuard)."""
         try:
             handle = await self.client.submit(endpoint_id, arguments)
         except BaseException as exc:
@@ -155,6 +78,8 @@ class FalBackend:
         try:
             status = await self._fal_handle(handle, http).status(with_logs=True)
         except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
+            if self._removed(handle, exc):
+                return REMOVED
             raise translate(exc, request_id=handle.request_id, doing="checking the status") from exc
         if isinstance(status, fal_client.Queued):
             return StatusUpdate("IN_QUEUE", queue_position=status.position)
@@ -171,7 +96,8 @@ class FalBackend:
 
     async def stream(self, handle: Handle) -> AsyncGenerator[StatusUpdate, None]:
         """Status updates from fal's SSE status stream; raises StreamUnavailable at once
-        when the server does not offer it (the caller then polls)."""
+        when the server does not offer it (the caller then polls). Each event after the
+        first of a connection carries only the new log lines (`new_lines`)."""
         from httpx_sse import aconnect_sse
 
         if self._stream_supported is False:
@@ -183,17 +109,22 @@ class FalBackend:
                 http, "GET", url, params={"logs": "1"}, timeout=httpx.Timeout(60.0, connect=30.0)
             ) as source:
                 code = source.response.status_code
+                if code == 404 and handle.request_id in self._cancelled:
+                    yield REMOVED  # gone after our cancel: not a server without the stream
+                    return
                 if code in (404, 405, 501):
                     self._stream_supported = False
                     raise StreamUnavailable
                 if code >= 400:
                     await source.response.aread()
-                    raise _http_error(source.response)
+                    raise http_error(source.response)
                 self._stream_supported = True
+                first = True
                 async with aclosing(source.aiter_sse()) as events:
                     async for event in events:
                         if event.data:
-                            yield _status_update(json.loads(event.data))
+                            yield status_update(json.loads(event.data), new_lines=not first)
+                            first = False
         except StreamUnavailable:
             raise
         except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
@@ -206,7 +137,7 @@ class FalBackend:
         try:
             response = await http.get(handle.response_url, timeout=_HTTP_TIMEOUT)
             if response.status_code >= 400:
-                raise _http_error(response)
+                raise http_error(response)
             data = response.json()
             if not isinstance(data, dict):
                 raise ValueError("the result is not a JSON object")
@@ -215,25 +146,42 @@ class FalBackend:
         return data
 
     async def cancel(self, handle: Handle) -> None:
+        """Ask fal to cancel. A 400 (ALREADY_COMPLETED) and a 404 (NOT_FOUND: the request
+        was removed) are answers, not failures: the final status tells how the job ended,
+        and for a removed request it is REMOVED (cancelled)."""
         http = await self.client._client
+        self._cancelled.add(handle.request_id)
         try:
             await self._fal_handle(handle, http).cancel()
         except fal_client.client.FalClientHTTPError as exc:
-            if exc.status_code == 400:  # ALREADY_COMPLETED: nothing left to cancel
+            if exc.status_code in (400, 404):
                 return
+            self._cancelled.discard(handle.request_id)
             raise translate(exc, request_id=handle.request_id, doing="cancelling") from exc
         except (httpx.HTTPError, fal_client.client.FalClientError) as exc:
+            self._cancelled.discard(handle.request_id)
             raise translate(exc, request_id=handle.request_id, doing="cancelling") from exc
+
+    def _removed(self, handle: Handle, exc: BaseException) -> bool:
+        """A 404 for a request this backend cancelled: fal removed it."""
+        return (
+            isinstance(exc, fal_client.client.FalClientHTTPError)
+            and exc.status_code == 404
+            and handle.request_id in self._cancelled
+        )
 
     async def upload(self, data: bytes, content_type: str, file_name: str) -> str:
         """Upload through fal_client's CDN path only: its storage fallback would send the
-        key along with the PUT to the signed upload URL."""
+        key along with the PUT to the signed upload URL. The name travels in a header, so
+        it goes folded to ASCII (`header_file_name`); a failure names the file as given."""
         try:
             url: str = await self.client.upload(
-                data, content_type, file_name, repository="fal_v3", fallback_repository=[]
+                data, content_type, header_file_name(file_name), repository="fal_v3", fallback_repository=[]
             )
-        except (httpx.HTTPError, fal_client.client.FalClientError, KeyError, ValueError) as exc:
+        except (httpx.HTTPError, fal_client.client.FalClientError) as exc:
             raise translate(exc, doing=f"uploading {file_name}") from exc
+        except (KeyError, ValueError, TypeError) as exc:
+            raise upload_failure(file_name, exc) from exc
         return url
 
 

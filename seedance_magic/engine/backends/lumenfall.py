@@ -7,8 +7,14 @@
 with `Authorization: Bearer $LUMENFALL_API_KEY`. The gateway has no status stream (the
 engine polls), no upload API (local inputs go inline as data: URIs) and no cancel. Its
 answers are mapped onto the values of backends/base.py, and its errors (`{"error":
-{"message", "type", "code"}}`) into the package's error tree, here and nowhere else;
-messages never contain the key (it is only ever in the client's default headers).
+{"message", "type", "code"}}`) into the package's error tree, by lumenfall_wire.py and
+nowhere else; messages never contain the key (it is only ever in the client's default
+headers).
+
+The gateway names no idempotency key, so a create is sent again only after its own 429
+(which proves nothing was made); a lost answer, a 5xx or a proxy's page leaves the video
+possibly made and charged: SubmitOutcomeUnknown, never a second video. A status this client does not know
+is waited on for `UNKNOWN_STATUS_WAIT_S`, then the job is left (it stays resumable).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import time
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -26,108 +33,31 @@ from ...settings import Target, colab_secret
 from ...spec.providers import get
 from ...spec.wire_lumenfall import KEY_VAR, body
 from . import failures
-from .base import Backend, FalStatus, Handle, StatusUpdate, StreamUnavailable
+from .base import Backend, Handle, StatusUpdate, StreamUnavailable
 from .download import Downloads
+from .lumenfall_wire import (
+    lost,
+    made_nothing,
+    may_be_made,
+    retry_after,
+    status_update,
+    translate,
+    translate_response,
+)
+from .proxies import EnvProxyTransport
+
+__all__ = ["UNKNOWN_STATUS_WAIT_S", "LumenfallBackend", "status_update", "translate", "translate_response"]
 
 USER_AGENT = "seedance-magic (lumenfall)"
 _TIMEOUT = httpx.Timeout(120.0, connect=30.0)
-_STATES: dict[str, FalStatus] = {
-    "queued": "IN_QUEUE",
-    "in_progress": "IN_PROGRESS",
-    "completed": "COMPLETED",
-    "failed": "COMPLETED",
-}
+# How long a status string this client does not know is waited on before the job is left.
+UNKNOWN_STATUS_WAIT_S = 300.0
 # Failures that mean the request never reached the server: a submit may be sent again.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 _SUBMIT_ATTEMPTS = 4
 _LABEL = get("lumenfall").label
 _KEY_HELP = get("lumenfall").key_help
 _DASHBOARD = get("lumenfall").dashboard
-
-
-def _json(response: httpx.Response) -> bool:
-    return str(response.headers.get("content-type", "")).startswith("application/json")
-
-
-def _made_nothing(response: httpx.Response) -> bool:
-    """An answer that proves no video was started, so the create may be sent again: the
-    gateway's own rate limiting (429, its JSON). A proxy's 502/503/504 page may come after
-    the proxy passed the create on (a 504 says it gave up waiting): not sent again."""
-    return response.status_code == 429 and _json(response)
-
-
-def _may_be_made(response: httpx.Response) -> bool:
-    """An error answer after which the video may exist (failures.proves_nothing_queued)."""
-    code = response.status_code
-    return (
-        code >= 400
-        and not _made_nothing(response)
-        and not failures.proves_nothing_queued(code, _json(response))
-    )
-
-
-def _retry_after(response: httpx.Response, default: float) -> float:
-    try:
-        return min(10.0, max(0.0, float(response.headers.get("retry-after", default))))
-    except ValueError:
-        return default
-
-
-def _message(response: httpx.Response) -> tuple[str, str | None]:
-    """The error message and code of a Lumenfall (OpenAI-style) error answer."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    error = data.get("error") if isinstance(data, dict) else None
-    if isinstance(error, dict):
-        return str(error.get("message") or "")[:300], error.get("code") or error.get("type")
-    if isinstance(error, str):
-        return error[:300], None
-    text = response.text.strip()
-    return ("" if text.startswith("<") else text[:300]), None
-
-
-def translate_response(
-    response: httpx.Response, *, request_id: str | None, doing: str
-) -> errors.ServiceError:
-    """A non-2xx answer of the gateway as an error of our tree."""
-    code = response.status_code
-    message, error_code = _message(response)
-    detail = f": {message}" if message else ""
-    kwargs: dict[str, Any] = {"request_id": request_id, "status_code": code, "error_type": error_code}
-    if code in (400, 422) and request_id is None:
-        return errors.Rejected(
-            f"{_LABEL} rejected the arguments while {doing}{detail}",
-            hint="Nothing was queued or charged",
-            **kwargs,
-        )
-    if code == 402:
-        return errors.Rejected(
-            f"{_LABEL} refused the job: payment required{detail}", hint=f"Check {_DASHBOARD}", **kwargs
-        )
-    return failures.by_status(
-        _LABEL, code, message, doing=doing, request_id=request_id, error_type=error_code, key_help=_KEY_HELP
-    )
-
-
-def translate(exc: BaseException, *, request_id: str | None = None, doing: str) -> Exception:
-    """An httpx / decoding exception as an error of our tree."""
-    if isinstance(exc, errors.SeedanceError):
-        return exc
-    return failures.by_exception(_LABEL, exc, request_id=request_id, doing=doing)
-
-
-def status_update(data: Any) -> StatusUpdate:
-    """A video object as the engine's StatusUpdate (a failed video is COMPLETED with an error)."""
-    if not isinstance(data, dict) or data.get("status") not in _STATES:
-        raise ValueError(f"unknown video status {data.get('status') if isinstance(data, dict) else data!r}")
-    if data["status"] != "failed":
-        return StatusUpdate(_STATES[data["status"]])
-    error = data.get("error")
-    error = error if isinstance(error, dict) else {}
-    message = str(error.get("message") or "the video failed")
-    return StatusUpdate("COMPLETED", error=message, error_type=str(error.get("code") or "failed"))
 
 
 class LumenfallBackend:
@@ -139,7 +69,8 @@ class LumenfallBackend:
         self.target = target
         self.base = target.base_url.rstrip("/")
         self._http: httpx.AsyncClient | None = None
-        self._downloads = Downloads(_LABEL, USER_AGENT)
+        self._odd_since: dict[str, float] = {}  # request id -> when an unknown status was first seen
+        self._downloads = Downloads(_LABEL, USER_AGENT, EnvProxyTransport)
         self.download = self._downloads.fetch  # streamed to disk; never with the key
 
     def _client(self) -> httpx.AsyncClient:
@@ -153,7 +84,7 @@ class LumenfallBackend:
             self._http = httpx.AsyncClient(
                 headers={"Authorization": f"Bearer {key}", "User-Agent": USER_AGENT},
                 timeout=_TIMEOUT,
-                transport=httpx.AsyncHTTPTransport(retries=2),  # connection failures only
+                transport=EnvProxyTransport(retries=2),  # connection failures only; proxies from env
             )
         return self._http
 
@@ -168,9 +99,9 @@ class LumenfallBackend:
         return Handle(endpoint_id, request_id, url, url, "")
 
     async def submit(self, endpoint_id: str, arguments: dict[str, Any]) -> Handle:
-        """POST the video. Sent again only when the gateway certainly made nothing (its
+        """POST the video. Sent again only when the gateway certainly made nothing (its own
         429); a lost answer, a 5xx or a proxy's page is SubmitOutcomeUnknown (the video may
-        be made and charged), never a second job."""
+        be made and charged), never a second job: the gateway names no idempotency key."""
         http = self._client()
         url = f"{self.base}/videos"
         request = body(endpoint_id, arguments)
@@ -181,16 +112,12 @@ class LumenfallBackend:
             except _NOT_SENT as exc:
                 raise translate(exc, doing="submitting") from exc
             except httpx.TransportError as exc:
-                raise errors.SubmitOutcomeUnknown(
-                    f"The submit to {url} was sent but its response was lost ({type(exc).__name__})",
-                    hint=f"{_LABEL} may have started the video and will charge for it; it was NOT sent "
-                    f"again. Check your requests at {_DASHBOARD} before running the cell again",
-                ) from exc
-            if not _made_nothing(response) or attempt == _SUBMIT_ATTEMPTS:
+                raise lost(url, exc) from exc
+            if not made_nothing(response) or attempt == _SUBMIT_ATTEMPTS:
                 break
-            await asyncio.sleep(_retry_after(response, delay))
+            await asyncio.sleep(retry_after(response, delay))
             delay *= 2
-        if _may_be_made(response):
+        if may_be_made(response):
             raise errors.SubmitOutcomeUnknown(
                 f"{_LABEL} answered {response.status_code} to the submit to {url}",
                 hint=failures.unknown_hint(_LABEL, _DASHBOARD),
@@ -221,9 +148,29 @@ class LumenfallBackend:
     async def status(self, handle: Handle) -> StatusUpdate:
         data = await self._video(handle, "checking the status")
         try:
-            return status_update(data)
+            update = status_update(data)
         except ValueError as exc:
-            raise translate(exc, request_id=handle.request_id, doing="checking the status") from exc
+            raise self._odd_status(handle, data) from exc
+        self._odd_since.pop(handle.request_id, None)
+        return update
+
+    def _odd_status(self, handle: Handle, data: dict[str, Any]) -> errors.SeedanceError:
+        """A status string this client does not know: waited on (Unavailable: the engine
+        polls again with backoff) for UNKNOWN_STATUS_WAIT_S, then the job is left."""
+        rid, status = handle.request_id, str(data.get("status"))[:40]
+        since = self._odd_since.setdefault(rid, time.monotonic())
+        waited = time.monotonic() - since
+        if waited < UNKNOWN_STATUS_WAIT_S:
+            return errors.Unavailable(f"{_LABEL} reports status {status!r}, which this client does not know")
+        self._odd_since.pop(rid, None)
+        return errors.JobFailed(
+            f"{_LABEL} kept reporting status {status!r} for video {rid}, which this client does not know; "
+            f"stopped following it after {waited:.0f} s",
+            request_id=rid,
+            error_type="unknown_status",
+            hint=f"It may still finish (and be charged): `%seedance resume {rid}` looks again; "
+            f"see {_DASHBOARD}",
+        )
 
     async def stream(self, handle: Handle) -> AsyncGenerator[StatusUpdate, None]:
         """The gateway has no status stream: the engine polls."""

@@ -8,6 +8,8 @@ ours in; tests/test_routing.py fails loudly if a fal-client upgrade moves it):
 - `RerouteTransport` sends every request for a fal host (queue, run, storage, CDN) to one
   base URL such as http://127.0.0.1:8765, keeping the path, and names the original host
   in `X-Seedance-Origin-Host`. URLs that are not fal's pass through unchanged.
+- At the bottom of both, `proxies.EnvProxyTransport` sends each request through the
+  proxy the environment names for it (HTTP(S)_PROXY, NO_PROXY), as fal_client does.
 - `SubmitGuard` stops fal_client from repeating a submit that may have been queued.
   fal_client retries any httpx transport error (a dropped connection, a read timeout
   after the POST reached fal), 408, 409 and 429, and a 502/503/504 page from the proxy in
@@ -31,6 +33,7 @@ import httpx
 from ...errors import SubmitOutcomeUnknown
 from ...spec.providers import get
 from .failures import proves_nothing_queued, unknown_hint
+from .proxies import EnvProxyTransport
 
 QUEUE_HOSTS = frozenset({"queue.fal.run", "queue.falrun.com"})
 RUN_HOSTS = frozenset({"fal.run", "falrun.com"})
@@ -58,7 +61,7 @@ class RerouteTransport(httpx.AsyncBaseTransport):
 
     def __init__(self, base_url: str, inner: httpx.AsyncBaseTransport | None = None) -> None:
         self.base = httpx.URL(base_url.rstrip("/"))
-        self._inner = inner or httpx.AsyncHTTPTransport()
+        self._inner = inner or EnvProxyTransport()
 
     def rewrite(self, request: httpx.Request) -> httpx.Request:
         host = request.url.host
@@ -165,7 +168,7 @@ class SubmitGuard(httpx.AsyncBaseTransport):
 def fal_transport(base_url: str | None) -> httpx.AsyncBaseTransport:
     """The inner transport for fal_client's queue client: guard outside, reroute inside,
     so the guard sees fal's own host names."""
-    inner: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport()
+    inner: httpx.AsyncBaseTransport = EnvProxyTransport()
     if base_url:
         inner = RerouteTransport(base_url, inner)
     return SubmitGuard(inner)
@@ -173,5 +176,5 @@ def fal_transport(base_url: str | None) -> httpx.AsyncBaseTransport:
 
 def plain_transport(base_url: str | None) -> httpx.AsyncBaseTransport:
     """For clients that carry no fal key (CDN uploads with a token, video downloads)."""
-    inner = httpx.AsyncHTTPTransport()
+    inner = EnvProxyTransport()
     return RerouteTransport(base_url, inner) if base_url else inner
