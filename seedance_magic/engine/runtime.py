@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..errors import InvalidRequest
 from ..settings import (
     EMULATOR_KEY,
     Settings,
@@ -70,6 +71,7 @@ class Runtime:
         self._backends: dict[tuple[int, Target], Backend] = {}
         self._private_loop: asyncio.AbstractEventLoop | None = None
         self._emulator: Emulator | None = None
+        self._pace: dict[str, Any] = {}  # the settings the built-in emulator was last given
         self._lock = threading.Lock()
         # The jobs of this process (engine.Job), by key, while anything holds them...
         self.jobs: weakref.WeakValueDictionary[str, Tracked] = weakref.WeakValueDictionary()
@@ -119,7 +121,10 @@ class Runtime:
         with self._lock:
             if key not in self._targets:
                 self._targets[key] = self._resolve_target(chosen, base, has_key)
-            return self._targets[key]
+            target = self._targets[key]
+        if target.embedded:
+            self.emulator()  # a pace changed with %config since the last job reaches it now
+        return target
 
     def known_target(self, provider: str | None = None) -> Target | None:
         """Where a request for `provider` goes, if that is known already (no I/O)."""
@@ -177,12 +182,23 @@ class Runtime:
         )
 
     def emulator(self) -> Emulator:
-        """The built-in emulator, started in this process on first use."""
-        if self._emulator is None:
-            from ..emulator import Emulator, EmulatorConfig
+        """The built-in emulator, started in this process on first use. Its pace follows
+        `Seedance.emulator`: a change made after it started is given to it here, for the
+        jobs sent from now on (a job already on its way keeps its pace)."""
+        from ..emulator import Emulator, EmulatorConfig
 
-            config = EmulatorConfig(**{**DEMO_EMULATOR, **self.settings.emulator})
+        pace = {**DEMO_EMULATOR, **self.settings.emulator}
+        if self._emulator is not None and pace == self._pace:
+            return self._emulator
+        try:
+            config = EmulatorConfig().updated(pace)
+        except ValueError as exc:
+            raise InvalidRequest(f"Seedance.emulator: {exc}") from None
+        if self._emulator is None:
             self._emulator = Emulator(config).start()
+        else:
+            self._emulator.configure(**pace)
+        self._pace = pace
         return self._emulator
 
     # --------------------------------------------------------------------- loop
@@ -244,6 +260,7 @@ class Runtime:
         if self._emulator is not None:
             self._emulator.stop()
             self._emulator = None
+            self._pace = {}
         self._targets.clear()
         for journal in self._journals.values():
             journal.close()
