@@ -14,7 +14,7 @@ from .render.html import result_html
 from .render.text import result_text
 from .spec.cost import CostEstimate, frame_size, result_cost
 from .spec.inputs import Inputs
-from .spec.plan import reproduce_cell
+from .spec.plan import input_names, reproduce_cell
 from .spec.states import State
 
 __all__ = ["JobSpec", "Result", "Snapshot", "State"]
@@ -109,8 +109,10 @@ class Result:
 
     @property
     def reproduce_cell(self) -> str:
-        """The %%seedance cell that makes this video again (seed included)."""
-        return reproduce_cell(self.endpoint, dict(self.arguments), self.seed, provider=self.provider)
+        """The %%seedance cell that makes this video again (seed included), naming its
+        inputs as the user gave them (a path, a `{{variable}}`), else by their URLs."""
+        names = input_names(self.inputs, self.arguments)
+        return reproduce_cell(self.endpoint, dict(self.arguments), self.seed, names, provider=self.provider)
 
     @classmethod
     def build(

@@ -57,6 +57,7 @@ class Run:
         self.upload = upload
         self.handle: Handle | None = None
         self.refetch: Result | None = None
+        self.sent: dict[str, Any] | None = None  # the arguments sent, the inputs' URLs in them
         self.cancel_requested = False
         self.cancel_reason = "cancelled"
         self._typical: float | None = None
@@ -108,6 +109,7 @@ class Run:
             ledger.publish(state=State.PENDING, uploads=())
             arguments.update(await upload.urls(self.backend, self.upload_progress))
             ledger.write(arguments=arguments)
+            self.sent = arguments
         ledger.publish(state=State.SUBMITTING)
         ledger.write(State.SUBMITTING)
         self.attach(await self.backend.submit(spec.endpoint_id, arguments))
@@ -250,7 +252,7 @@ class Run:
         }
         return Result.build(
             endpoint=spec.endpoint_id,
-            arguments=dict(spec.arguments),
+            arguments=dict(self.sent or spec.arguments),
             request_id=snap.request_id,
             data=data,
             path=path,

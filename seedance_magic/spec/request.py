@@ -47,6 +47,8 @@ class GenerationRequest:
     ref_images: tuple[Any, ...] = ()
     ref_videos: tuple[Any, ...] = ()
     ref_audios: tuple[Any, ...] = ()
+    # (attribute, position, variable name) of the inputs a cell gave as one `{{name}}`
+    variables: tuple[tuple[str, int, str], ...] = ()
     out: str | None = None
     wait: bool = False
     dry_run: bool = False
