@@ -15,6 +15,7 @@
     ├── JobCancelled              the job was cancelled
     ├── JobTimeout                the caller's --timeout passed
     └── DownloadFailed            the video was made but could not be saved locally
+    Interrupted (a KeyboardInterrupt)  Ctrl-C stopped a wait; its jobs were cancelled
 
 Every message says what happened and what to do, and names the request id when there
 is one. Dependency errors (fal_client, httpx) are translated into this tree at one
@@ -115,6 +116,23 @@ class JobTimeout(SeedanceError, TimeoutError):
 
 class DownloadFailed(SeedanceError):
     """fal made the video but it could not be saved to the output folder."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or Kernel → Interrupt) stopped a wait after cancelling its jobs at their
+    provider. A KeyboardInterrupt, so that it stops a script and Run All; its message is
+    one line saying what became of the jobs, and IPython shows only that line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback."""
+        return [self.message]
 
 
 PIP_VIDEO = 'pip install "seedance-magic[video]"'

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .. import errors
 from ..model import Result
 from ..render.grid import Cell, grid_html, grid_text
+from ..render.interrupted import interrupted_text
 from ..spec.cost import CostEstimate
 from ..spec.states import State
 from .gate import SlotGate
@@ -159,7 +160,8 @@ class JobGroup:
 
     def wait(self, timeout: float | None = None, *, strict: bool = False) -> list[Result]:
         """Block until every job has ended; the videos in grid order (see the class).
-        Ctrl-C cancels the jobs that have not ended, then raises KeyboardInterrupt."""
+        Ctrl-C cancels the jobs that have not ended, then raises errors.Interrupted (a
+        KeyboardInterrupt) saying how they ended."""
         self.start()
         if self.done:  # nothing to run: read the outcomes (the jobs' loop may be gone)
             self._read_outcomes()
@@ -168,6 +170,9 @@ class JobGroup:
         settle = loop.create_task(self._settle())
         try:
             block(loop, settle, timeout=timeout, on_interrupt=self.cancel)
+        except KeyboardInterrupt:  # Ctrl-C: cancelled, with its grace to settle (wait.block)
+            settle.cancel()
+            raise errors.Interrupted(interrupted_text([job.snapshot for job in self.jobs])) from None
         except asyncio.TimeoutError:
             settle.cancel()
             left = sum(not job.done for job in self.jobs)

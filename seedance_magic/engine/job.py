@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .. import errors
 from ..model import JobSpec, Result, Snapshot
 from ..render.html import status_html
+from ..render.interrupted import interrupted_text
 from ..render.text import status_line
 from ..settings import Target
 from ..spec.providers import get as get_provider
@@ -148,7 +149,8 @@ class Job:
     def wait(self, timeout: float | None = None) -> Result:
         """Block until the job ends and return its Result (or raise its error). Works in
         scripts and, reentrantly, inside a running kernel loop. Ctrl-C cancels the job at
-        its provider, then raises KeyboardInterrupt."""
+        its provider, then raises errors.Interrupted (a KeyboardInterrupt) saying how it
+        ended."""
         self.start()
         if self._task is None or self._task.done():  # replayed, or ended: nothing to run
             return self._outcome()
@@ -161,6 +163,8 @@ class Job:
                 request_id=self.request_id,
                 hint="It keeps running; call .wait() again or look at `%seedance jobs`",
             ) from None
+        except KeyboardInterrupt:  # Ctrl-C: cancelled, with its grace to settle (wait.block)
+            raise errors.Interrupted(interrupted_text([self.snapshot])) from None
         return self._outcome()
 
     def cancel(self, reason: str = "cancelled") -> None:
