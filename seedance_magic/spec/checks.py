@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import keyword
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NoReturn
 
 from ..errors import InvalidRequest
@@ -86,11 +86,42 @@ def allowed_for(what: str) -> str:
     }.get(what, "")
 
 
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean X?)' for the choices the word begins, else the closest one, or ''."""
+def _name(word: str) -> str:
+    """A word as a name: lower case, `_` as `-` (`--Aspect_Ratio` is `--aspect-ratio`)."""
+    return word.strip().lower().replace("_", "-")
+
+
+def nearest(
+    word: str, choices: Iterable[str], aliases: Mapping[str, Sequence[str]] | None = None
+) -> list[str]:
+    """The choices `word` most likely meant, by name: the same name in another case or
+    with `_` for `-`; an alias (`--quality` → --resolution); the choices it begins;
+    those whose every part it names (`--ratio` → --aspect-ratio); else the closest in
+    spelling. Empty when nothing is near."""
     choices = list(choices)
-    started = [c for c in choices if len(word.strip("-")) >= 2 and c.startswith(word)]
-    close = started or difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    names = {choice: _name(choice) for choice in choices}
+    key = _name(word)
+    bare = key.lstrip("-")
+    same = [c for c, n in names.items() if n == key]
+    if same:
+        return same
+    if aliases and bare in aliases:
+        return list(aliases[bare])
+    if len(bare) >= 2:
+        started = [c for c, n in names.items() if n.startswith(key)]
+        if started:
+            return started
+    parts = set(bare.split("-")) - {""}
+    named = [c for c, n in names.items() if parts and parts <= set(n.lstrip("-").split("-"))]
+    if named:
+        return named[:2]
+    close = difflib.get_close_matches(key, list(names.values()), n=1, cutoff=0.6)
+    return [c for c, n in names.items() if n in close][:1]
+
+
+def suggest(word: str, choices: Iterable[str], aliases: Mapping[str, Sequence[str]] | None = None) -> str:
+    """' (did you mean X?)' for the nearest choices (see `nearest`), or ''."""
+    close = nearest(word, choices, aliases)
     return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 

@@ -82,6 +82,29 @@ _DECLARATION: tuple[str | tuple[str, str, str], ...] = (
 OPTION_STRINGS: tuple[str, ...] = tuple(
     flag for item in _DECLARATION if not isinstance(item, str) for flag in item[0].split()
 )
+# Other names people give the options (without dashes), for the unknown-option hint.
+OPTION_ALIASES: dict[str, tuple[str, ...]] = {
+    "tier": ("--fast", "--standard"),
+    "quality": ("--resolution",),
+    "size": ("--resolution", "--aspect-ratio"),
+    "ratio": ("--aspect-ratio",),
+    "length": ("--duration",),
+    "seconds": ("--duration",),
+    "num": ("-n",),
+    "count": ("-n",),
+    "number": ("-n",),
+    "user": ("--end-user-id",),
+    "generate-audio": ("--audio",),
+    "sound": ("--audio",),
+    "audio-off": ("--no-audio",),
+    "mute": ("--no-audio",),
+    "silent": ("--no-audio",),
+    "start-image": ("--image",),
+    "first-frame": ("--image",),
+    "last-frame": ("--end-image",),
+    "output": ("--out",),
+    "force": ("--yes",),
+}
 
 
 class _Value(argparse.Action):

@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import InvalidRequest
 from . import checks as opt
 from .checks import show
-from .options import OPTION_STRINGS, build_parser
+from .options import OPTION_ALIASES, OPTION_STRINGS, build_parser
 from .request import COMMANDS, DEFAULTS, Defaults, GenerationRequest, LineCommand
 from .rules import combine
 from .template import Template, interpolate
@@ -59,7 +59,11 @@ def _request(words: list[str], template: Template, prompt: str, defaults: Defaul
         if word.startswith("-") and len(word) > 1 and not any(c.isspace() for c in word):
             flag = template.shown(word.partition("=")[0])
             shown = flag if flag.isprintable() else repr(flag)
-            raise InvalidRequest(f"unknown option {shown}{opt.suggest(flag, OPTION_STRINGS)}")
+            if flag.strip("-").lower() == "prompt":
+                raise InvalidRequest(
+                    f"unknown option {shown}: the prompt goes in the cell body, below the line"
+                )
+            raise InvalidRequest(f"unknown option {shown}{opt.suggest(flag, OPTION_STRINGS, OPTION_ALIASES)}")
     if extra:
         raise InvalidRequest(
             f"unexpected {show(template.shown(extra[0]))} in the options line; the prompt goes in "
