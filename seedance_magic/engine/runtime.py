@@ -10,6 +10,7 @@ terminal IPython), a private loop that `Job.wait()` drives.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import threading
 import time
@@ -46,6 +47,8 @@ class Tracked(Protocol):
     def done(self) -> bool: ...
 
 
+# How many of the last jobs the runtime holds for `%seedance jobs`.
+RECENT_JOBS = 100
 # The built-in emulator's pace: long enough to watch the progress, short enough for a class.
 DEMO_EMULATOR: dict[str, Any] = {"queue_seconds": 1.5, "run_seconds": 5.0, "log_interval": 0.8}
 
@@ -75,6 +78,9 @@ class Runtime:
         self._lock = threading.Lock()
         # The jobs of this process (engine.Job), by key, while anything holds them...
         self.jobs: weakref.WeakValueDictionary[str, Tracked] = weakref.WeakValueDictionary()
+        # ...the last ones made, held here so that `%seedance jobs` lists them when no
+        # variable does...
+        self.recent: collections.deque[Tracked] = collections.deque(maxlen=RECENT_JOBS)
         # ...and those whose task is running.
         self.active: set[Tracked] = set()
         self.started_at = time.time()
@@ -240,6 +246,7 @@ class Runtime:
 
     def register(self, job: Tracked) -> None:
         self.jobs[job.key] = job
+        self.recent.append(job)
 
     def record_spend(self, usd: float) -> None:
         self.spent_usd += usd

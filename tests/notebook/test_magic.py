@@ -153,7 +153,8 @@ def test_line_commands(ip: InteractiveShell, emulator: Emulator, monkeypatch: py
     report = repr(run(ip, "%seedance config"))
     assert "present (FAL_KEY)" in report and "sk-visible" not in report
     assert emulator.url in report
-    assert "no running job" in usage_error(ip, "%seedance cancel all")
+    assert repr(run(ip, "%seedance cancel all")) == "no job is running in this kernel: nothing to cancel"
+    assert "no running job matches '764cabcf'" in usage_error(ip, "%seedance cancel 764cabcf")
     assert "unknown" in usage_error(ip, "%seedance frobnicate").lower()
 
 
