@@ -17,6 +17,7 @@ from ..render.grid import Cell, grid_html, grid_text
 from ..render.interrupted import interrupted_text
 from ..spec.cost import CostEstimate
 from ..spec.states import State
+from .background import create_task
 from .gate import SlotGate
 from .job import Job
 from .wait import block
@@ -167,14 +168,14 @@ class JobGroup:
             self._read_outcomes()
             return self._collect(strict)
         loop = self.runtime.loop()
-        settle = loop.create_task(self._settle())
+        settle = create_task(loop, self._settle())
         try:
             block(loop, settle, timeout=timeout, on_interrupt=self.cancel)
         except KeyboardInterrupt:  # Ctrl-C: cancelled, with its grace to settle (wait.block)
-            settle.cancel()
+            loop.call_soon_threadsafe(settle.cancel)
             raise errors.Interrupted(interrupted_text([job.snapshot for job in self.jobs])) from None
         except asyncio.TimeoutError:
-            settle.cancel()
+            loop.call_soon_threadsafe(settle.cancel)
             left = sum(not job.done for job in self.jobs)
             raise errors.JobTimeout(
                 f"{left} of {len(self.jobs)} jobs of the grid are still under way after {timeout} s",

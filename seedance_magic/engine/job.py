@@ -30,6 +30,7 @@ from ..spec.states import State
 from ..store.journal import JobRecord, Journal
 from ..store.records import spec_from_record
 from .backends.base import Backend, Handle
+from .background import call, create_task
 from .ledger import Ledger
 from .run import Run
 from .wait import block
@@ -133,8 +134,8 @@ class Job:
         """Schedule the job on the runtime's loop and return at once."""
         if self._task is None and not self.done:
             self._loop = self._rt.loop()
-            self._task = self._loop.create_task(self._main(), name=self.key)
             self._rt.active.add(self)
+            self._task = create_task(self._loop, self._main(), name=self.key)
         return self
 
     def __await__(self) -> Generator[Any, None, Result]:
@@ -169,6 +170,8 @@ class Job:
 
     def cancel(self, reason: str = "cancelled") -> None:
         """Cancel at the provider (or before sending, if not yet submitted)."""
+        if call(self._loop, self.cancel, reason):  # asked from outside the job's thread
+            return
         run, ledger = self._run, self._ledger
         if self.done or run.cancel_requested:
             return

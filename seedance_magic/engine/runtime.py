@@ -32,6 +32,7 @@ from ..settings import (
 from ..spec.providers import Provider, get
 from ..store.journal import Journal
 from .backends import make_backend, probe_emulator
+from .background import BackgroundLoop
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -72,7 +73,7 @@ class Runtime:
         self._journals: dict[Path, Journal] = {}
         self._targets: dict[tuple[str, str | None, bool], Target] = {}
         self._backends: dict[tuple[int, Target], Backend] = {}
-        self._private_loop: asyncio.AbstractEventLoop | None = None
+        self._background: BackgroundLoop | None = None
         self._emulator: Emulator | None = None
         self._pace: dict[str, Any] = {}  # the settings the built-in emulator was last given
         self._lock = threading.Lock()
@@ -209,19 +210,22 @@ class Runtime:
 
     # --------------------------------------------------------------------- loop
     def loop(self) -> asyncio.AbstractEventLoop:
-        """The loop jobs run on: the running one (a kernel), else a private one."""
+        """The loop jobs run on: the running one (a kernel, asyncio.run), else a private
+        one running in a thread of its own (background.py), started on first use."""
         try:
             return asyncio.get_running_loop()
         except RuntimeError:
             pass
-        if self._private_loop is None or self._private_loop.is_closed():
-            self._private_loop = asyncio.new_event_loop()
-        return self._private_loop
+        with self._lock:
+            if self._background is None or not self._background.alive:
+                self._background = BackgroundLoop()
+            return self._background.loop
 
     @staticmethod
     def loop_keeps_running() -> bool:
         """True in a Jupyter kernel (its loop runs between cells); False in scripts and
-        terminal IPython, where a job must be waited for to make progress."""
+        terminal IPython, where a cell waits for its job unless told not to (the job
+        then goes on in the background loop's thread)."""
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -253,17 +257,15 @@ class Runtime:
 
     def close(self) -> None:
         """Stop the built-in emulator and close clients (tests and interpreter exit)."""
-        for backend in list(self._backends.values()):
-            loop = self._private_loop
-            if loop is not None and not loop.is_closed() and not loop.is_running():
+        background = self._background
+        for (loop_id, _), backend in list(self._backends.items()):
+            if background is not None and background.alive and loop_id == id(background.loop):
                 with contextlib.suppress(Exception):
-                    loop.run_until_complete(backend.aclose())
+                    background.run(backend.aclose())
         self._backends.clear()
-        loop = self._private_loop
-        if loop is not None and not loop.is_running() and not loop.is_closed():
-            loop.run_until_complete(loop.shutdown_default_executor())
-            loop.close()
-        self._private_loop = None
+        if background is not None:
+            background.close()
+        self._background = None
         if self._emulator is not None:
             self._emulator.stop()
             self._emulator = None

@@ -51,6 +51,7 @@ class GenerationRequest:
     variables: tuple[tuple[str, int, str], ...] = ()
     out: str | None = None
     wait: bool = False
+    no_wait: bool = False  # --no-wait given: return at once even where cells wait by default
     dry_run: bool = False
     coach: bool = False
     timeout: float | None = None

@@ -98,6 +98,7 @@ def combine(a: argparse.Namespace, t: Values, defaults: Defaults) -> dict[str, A
         variables=variables,
         out=None if a.out is None else opt.check_out(t.text_of(a.out)),
         wait=not a.no_wait and (a.wait or bool(defaults.wait)),
+        no_wait=a.no_wait,
         dry_run=a.dry_run,
         coach=a.coach,
         timeout=timeout,

@@ -268,7 +268,7 @@ def test_several_jobs_at_once(env: Callable[..., tuple[Emulator, Runtime]]) -> N
 def test_resume_from_the_journal_without_a_new_submit(env: Callable[..., tuple[Emulator, Runtime]]) -> None:
     emu, rt = env(hold=True)
     first = Job(spec(seed=3), rt).start()
-    rt.loop().run_until_complete(emu_wait_submitted(first))
+    asyncio.run_coroutine_threadsafe(emu_wait_submitted(first), rt.loop()).result(30)
     record = rt.journal.by_request_id(first.request_id or "")
     assert record is not None and record.state == "queued"
     emu.release()

@@ -4,6 +4,7 @@ the videos, and the once-only list of jobs a dead kernel left, with "resume all"
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from IPython.core.interactiveshell import InteractiveShell
 import seedance_magic
 from seedance_magic.app import history as gallery
 from seedance_magic.emulator import Emulator
+from seedance_magic.engine.backends.base import Handle
 from seedance_magic.engine.runtime import Runtime, get_runtime
 from seedance_magic.media.video import probe
 from seedance_magic.spec.endpoints import find_endpoint
@@ -130,7 +132,12 @@ def held_job_of_a_dead_kernel(rt: Runtime, emulator: Emulator, prompt: str) -> s
     """Submit to the emulator (held) and journal it as a kernel that then died would
     have: the request id on disk, the process gone. Returns the request id."""
     args = {"prompt": prompt, "resolution": "480p", "duration": "4", "seed": 21}
-    handle = rt.loop().run_until_complete(rt.backend().submit(FAST_T2V, args))
+    loop = rt.loop()  # the runtime's own loop, in its thread: the backend's client is bound to it
+
+    async def submit() -> Handle:
+        return await rt.backend().submit(FAST_T2V, args)
+
+    handle = asyncio.run_coroutine_threadsafe(submit(), loop).result(30)
     estimate = find_endpoint(FAST_T2V)
     assert estimate is not None
     job = rt.journal.create(endpoint=FAST_T2V, arguments=args, base_url=emulator.url, emulated=True)
