@@ -18,9 +18,11 @@ __all__ = [
     "Job",
     "JobGroup",
     "Result",
+    "Results",
     "__version__",
     "coach",
     "compare",
+    "export",
     "generate",
     "history",
     "load_ipython_extension",
@@ -29,21 +31,23 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import coach, compare, generate, history, studio
+    from .api import coach, compare, export, generate, history, studio
     from .engine.group import JobGroup
     from .engine.job import Job
-    from .model import Result
+    from .model import Result, Results
 
 # Public names and the module that defines each; loaded on first attribute access.
 _LAZY = {
     "Job": "engine.job",
     "Result": "model",
+    "Results": "model",
     "JobGroup": "engine.group",
     "generate": "api",
     "coach": "api",
     "history": "api",
     "studio": "api",
     "compare": "api",
+    "export": "api",
 }
 
 

@@ -5,6 +5,8 @@
     result = job.wait()
     sd.history(5)
     sd.coach("a cat")  # hints on a prompt before it is paid for
+    sd.history().to_pandas()  # past results as a table
+    sd.export(sd.history(10), "class.html")  # one page to share
 
 Option defaults come from `%config Seedance.*` once the extension is loaded (else from
 the environment), exactly as for the magic and the studio.
@@ -15,14 +17,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import os
+    from pathlib import Path
+
     from .app.studio import Studio
     from .engine.job import Job
     from .engine.runtime import Runtime
-    from .model import Result
+    from .model import Results
     from .spec.hints import Hint
     from .ui.compare import CompareView
 
-__all__ = ["coach", "compare", "generate", "history", "studio"]
+__all__ = ["coach", "compare", "export", "generate", "history", "studio"]
 
 
 def _runtime(runtime: Runtime | None) -> Runtime:
@@ -152,9 +157,10 @@ def coach(
     return Hints(hints)
 
 
-def history(limit: int = 20, search: str | None = None) -> list[Result]:
+def history(limit: int = 20, search: str | None = None) -> Results:
     """Past results from the journal, newest first; `search` finds a text in the prompt,
-    a provider, the start of a request id, or a seed."""
+    a provider, the start of a request id, or a seed. A list of Result that turns into a
+    table: `sd.history().to_pandas()` (with pandas installed) or `.records()`."""
     from .app.history import history_results
 
     return history_results(_runtime(None), limit, search)
@@ -173,3 +179,20 @@ def compare(*results: Any) -> CompareView:
     from .app.compare import compare_view
 
     return compare_view(*results)
+
+
+def export(
+    results: Any,
+    path: str | os.PathLike[str] = "seedance_videos.html",
+    *,
+    embed: bool = False,
+    title: str | None = None,
+) -> Path:
+    """Write `results` (sd.history(), a grid's results, a list of results or jobs) as one
+    page to share, and return its path: each video with its poster, prompt, seed, model,
+    provider, cost, date, request id and the cell that makes it again. The videos are
+    linked by their paths relative to the page (share the page with its videos), or put
+    inside it with `embed=True`. A job still under way is waited for."""
+    from .app.export import export_page
+
+    return export_page(results, path, embed=embed, title=title)

@@ -1,15 +1,18 @@
 """The values that cross the layers: `JobSpec` (what to run), `Snapshot` (what a view
-sees of a job at one moment) and `Result` (a finished video, what it cost, how to make
-it again). Frozen; no I/O. A Result shows itself through render/ (text and HTML)."""
+sees of a job at one moment), `Result` (a finished video, what it cost, how to make it
+again) and `Results` (a list of them that turns into a table). Frozen; no I/O. A Result
+shows itself through render/ (text and HTML)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .errors import MissingDependency
 from .render.html import result_html
 from .render.text import result_text
 from .spec.cost import CostEstimate, frame_size, result_cost
@@ -17,7 +20,7 @@ from .spec.inputs import Inputs
 from .spec.plan import input_names, reproduce_cell
 from .spec.states import State
 
-__all__ = ["JobSpec", "Result", "Snapshot", "State"]
+__all__ = ["JobSpec", "Result", "Results", "Snapshot", "State"]
 
 
 @dataclass(frozen=True)
@@ -172,3 +175,68 @@ class Result:
 
     def __repr__(self) -> str:
         return result_text(self)
+
+
+# The columns of Results.records() and .to_pandas(), in order.
+COLUMNS = (
+    "created",
+    "prompt",
+    "seed",
+    "endpoint",
+    "provider",
+    "emulated",
+    "cached",
+    "cost_usd",
+    "charged_usd",
+    "duration_s",
+    "width",
+    "height",
+    "request_id",
+    "path",
+    "video_url",
+)
+
+
+class Results(list[Result]):
+    """Results in order (`sd.history()`, a grid's `.wait()`): a list, that also turns into a
+    table, one row per video: `.records()` as dicts, `.to_pandas()` as a DataFrame."""
+
+    def records(self) -> list[dict[str, Any]]:
+        """One dict per result with the COLUMNS: when it was made (a local datetime),
+        the prompt, seed, endpoint, provider, what it cost and was charged, its size, its
+        request id, its file (a str, or None) and the provider's URL."""
+        return [
+            {
+                "created": datetime.fromtimestamp(r.created_at, tz=timezone.utc).astimezone(),
+                "prompt": r.prompt,
+                "seed": r.seed,
+                "endpoint": r.endpoint,
+                "provider": r.provider,
+                "emulated": r.emulated,
+                "cached": r.cached,
+                "cost_usd": r.cost_usd,
+                "charged_usd": r.charged_usd,
+                "duration_s": r.duration_s,
+                "width": r.width,
+                "height": r.height,
+                "request_id": r.request_id,
+                "path": str(r.path) if r.path is not None else None,
+                "video_url": r.video_url or None,
+            }
+            for r in self
+        ]
+
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame of `records()` (needs pandas: `pip install pandas`); the
+        seeds as whole numbers, with <NA> where one is unknown."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise MissingDependency(
+                "Results.to_pandas() needs pandas",
+                hint="pip install pandas; .records() gives the rows as dicts",
+            ) from None
+        frame = pd.DataFrame.from_records(self.records(), columns=list(COLUMNS))
+        for column in ("seed", "width", "height"):
+            frame[column] = frame[column].astype("Int64")
+        return frame

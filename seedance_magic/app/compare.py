@@ -13,14 +13,16 @@ from ..ui.compare import CompareView
 __all__ = ["compare_view", "results_of"]
 
 
-def results_of(items: Iterable[Any]) -> list[Result]:
-    """Results from results, jobs or job groups (their videos, in order). A job or group
-    still under way is waited for (as `.wait()` does: Ctrl-C cancels it), so that a cell
-    that compares what the cells above it started works under Run All; a job that ended
-    without a video is one clear line."""
+def results_of(items: Iterable[Any], *, least: int = 2, what: str = "compare") -> list[Result]:
+    """Results from results, jobs, job groups or lists of them (their videos, in order).
+    A job or group still under way is waited for (as `.wait()` does: Ctrl-C cancels it),
+    so that a cell that compares what the cells above it started works under Run All; a
+    job that ended without a video, or fewer than `least` videos, is one clear line."""
     found: list[Result] = []
     for item in items:
-        if isinstance(item, Result):
+        if isinstance(item, (list, tuple)):  # sd.history(), a grid's results
+            found.extend(results_of(item, least=0, what=what))
+        elif isinstance(item, Result):
             found.append(item)
         elif hasattr(item, "jobs") and hasattr(item, "results"):  # a JobGroup
             if not item.done:
@@ -31,12 +33,13 @@ def results_of(items: Iterable[Any]) -> list[Result]:
                 item.wait()
             if item.result is None:
                 state = getattr(item.snapshot.state, "value", "unfinished")
-                raise InvalidRequest(f"compare: a job {state} without a video; compare the others")
+                raise InvalidRequest(f"{what}: a job {state} without a video; {what} the others")
             found.append(item.result)
         else:
-            raise InvalidRequest(f"compare takes results or jobs, not a {type(item).__name__}")
-    if len(found) < 2:
-        raise InvalidRequest(f"compare needs two or more videos, not {len(found)}")
+            raise InvalidRequest(f"{what} takes results or jobs, not a {type(item).__name__}")
+    if len(found) < least:
+        wanted = "two or more videos" if least == 2 else f"at least {least} video{'s' * (least > 1)}"
+        raise InvalidRequest(f"{what} needs {wanted}, not {len(found)}")
     return found
 
 

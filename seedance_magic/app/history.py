@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine.job import Job
 from ..errors import MissingDependency
 from ..media.video import poster_png
-from ..model import Result
+from ..model import Result, Results
 from ..render.gallery import Card, Unfinished, history_html, history_text, orphans_html, orphans_text
 from ..render.html import video_src
 from ..spec.states import State
@@ -48,11 +48,11 @@ POSTER_WIDTH = 240
 
 
 # ----------------------------------------------------------------------- history
-def history_results(runtime: Runtime, limit: int = 20, text: str | None = None) -> list[Result]:
+def history_results(runtime: Runtime, limit: int = 20, text: str | None = None) -> Results:
     """Past results from the journal, newest first; `search` finds a text in the prompt
     or the endpoint (case-insensitive), a provider (fal, lumenfall), the start of a request
-    id, or a seed."""
-    return [result_from(record) for record in search(runtime.journal, limit, text)]
+    id, or a seed. `.to_pandas()` makes them a table."""
+    return Results(result_from(record) for record in search(runtime.journal, limit, text))
 
 
 def poster_src(video: Path, *, embed: bool = False, width: int = POSTER_WIDTH) -> str | None:
