@@ -157,13 +157,14 @@ def coach(
     return Hints(hints)
 
 
-def history(limit: int = 20, search: str | None = None) -> Results:
+def history(limit: int = 20, search: str | None = None, *, here: bool = False) -> Results:
     """Past results from the journal, newest first; `search` finds a text in the prompt,
-    a provider, the start of a request id, or a seed. A list of Result that turns into a
-    table: `sd.history().to_pandas()` (with pandas installed) or `.records()`."""
+    a provider, the start of a request id, or a seed; `here` keeps the videos made in this
+    folder. A list of Result that turns into a table: `sd.history().to_pandas()` (with
+    pandas installed) or `.records()`."""
     from .app.history import history_results
 
-    return history_results(_runtime(None), limit, search)
+    return history_results(_runtime(None), limit, search, here=here)
 
 
 def studio() -> Studio:

@@ -40,7 +40,7 @@ examples:
   A paper boat drifts down a gutter stream
 
 %seedance jobs | cancel ID|all | price [options] [-- prompt] | config | resume ID |
-          history [N] [--search TEXT] | studio | help
+          history [N] [--search TEXT] [--here] | studio | help
 """
 
 # In the order the help lists them: a str starts a group, then (flags, METAVAR, help) where

@@ -99,7 +99,7 @@ def parse_line_command(
     line: str, *, defaults: Defaults = DEFAULTS, namespace: Mapping[str, Any] = _EMPTY
 ) -> LineCommand:
     """A `%seedance` line: jobs, cancel ID|all, price [options] [-- prompt], config,
-    resume ID, history [N] [--search TEXT], studio or help (also the empty line)."""
+    resume ID, history [N] [--search TEXT] [--here], studio or help (also the empty line)."""
     template = Template(line, namespace)
     words = template.words()
     if not words:
@@ -143,9 +143,12 @@ def _check_request_id(command: str, value: str) -> None:
 def _history(values: list[str]) -> LineCommand:
     limit: int | None = None
     search: str | None = None
+    here = False
     words = iter(values)
     for word in words:
-        if word == "--search" or word.startswith("--search="):
+        if word == "--here":
+            here = True
+        elif word == "--search" or word.startswith("--search="):
             text = word.partition("=")[2] if "=" in word else next(words, "")
             if not text.strip():
                 raise InvalidRequest("%seedance history --search: needs a text to look for")
@@ -155,6 +158,6 @@ def _history(values: list[str]) -> LineCommand:
         else:
             raise InvalidRequest(
                 f"%seedance history: {show(word)} is not allowed; use history [N] [--search TEXT] "
-                "with N a whole number from 1"
+                "[--here] with N a whole number from 1"
             )
-    return LineCommand("history", limit=limit, search=search)
+    return LineCommand("history", limit=limit, search=search, here=here)

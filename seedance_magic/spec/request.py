@@ -89,4 +89,5 @@ class LineCommand:
     target: str | None = None  # cancel: a request id or "all"; resume: a request id
     limit: int | None = None  # history N
     search: str | None = None  # history --search TEXT
+    here: bool = False  # history --here: only the videos made in this folder
     request: GenerationRequest | None = None  # price: the request to price
