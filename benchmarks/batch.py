@@ -1,7 +1,8 @@
 """A batch of 1,000 rows on the emulator, in a real kernel, beside a plain loop over
 fal_client.submit + result (each handle's .get()) in the same run and against the same
-emulator; prints a markdown table with each goal and whether it was met, and writes it to
-benchmarks/batch_results.md (with the default number of rows).
+emulator; prints a markdown table with each goal and whether it was met (`--write FILE`
+also writes it there). A full `benchmarks/run` runs it and keeps its table in
+benchmarks/results.md.
 
     PYTHONPATH=. python benchmarks/batch.py [--rows N] [--concurrency 8] [--queue 0.1] [--run 0.4]
 
@@ -20,11 +21,10 @@ import time
 from pathlib import Path
 
 from benchmarks.batch_kernel import Measured, configure, run_both
-from benchmarks.common import HERE, EmulatorProcess
+from benchmarks.common import EmulatorProcess
 from benchmarks.suite import commit, load_average, machine
 
 DEFAULT_ROWS = 1000
-RESULTS = HERE / "batch_results.md"
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -33,9 +33,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8, help="jobs in flight at once (default 8)")
     parser.add_argument("--queue", type=float, default=0.1, help="seconds each job is queued")
     parser.add_argument("--run", type=float, default=0.4, help="seconds each job runs")
-    parser.add_argument(
-        "--write", type=Path, default=None, help="write the table here (default: the results file)"
-    )
+    parser.add_argument("--write", type=Path, default=None, help="write the table here too")
     return parser.parse_args(argv)
 
 
@@ -162,8 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
     )
     print(text)
-    if args.write is not None or args.rows == DEFAULT_ROWS:
-        (args.write or RESULTS).write_text(text)
+    if args.write is not None:
+        args.write.write_text(text)
     return 0 if all(line[-1] == "met" for line in lines) else 1
 
 

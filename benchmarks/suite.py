@@ -1,6 +1,7 @@
-"""The benchmark table: every figure of issue 8 (and issue 2's request and latency
-figures), ours beside fal_client.subscribe's, measured in one run. `benchmarks/run`
-calls `main()`; `benchmarks/run --help` lists the options.
+"""The benchmark table: each figure of the kernel, the wire and the notebook, ours beside
+fal_client.subscribe's, measured in one run, then the single features' benchmarks
+(features.py). `benchmarks/run` calls `main()`; `benchmarks/run --help` lists the
+options.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
 
-from . import engine_rows, kernel_rows, process_rows
+from . import engine_rows, features, kernel_rows, process_rows
 from .common import HERE, ROOT, EmulatorProcess, Figure, Row, median, spread, warm_render
 
 ROWS = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
@@ -110,6 +111,7 @@ class Run:
     seconds: float = 0.0
     rows: list[Row] = field(default_factory=list)
     notes: dict[str, list[str]] = field(default_factory=dict)
+    sections: list[features.Section] = field(default_factory=list)
 
     def note(self, key: str, text: str) -> None:
         self.notes.setdefault(key, []).append(text)
@@ -413,7 +415,29 @@ def report(run: Run) -> str:
     if missed:
         lines += ["", "## Goals not met", ""]
         lines += [f"- row {key}: {GAPS.get(key, NO_ANALYSIS)}" for key in missed]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + features_report(run.sections)
+
+
+FEATURES_HEADING = "\n# Single features\n"
+
+
+def features_report(sections: list[features.Section]) -> str:
+    if not sections:
+        return ""
+    return FEATURES_HEADING + "\n" + "\n".join(section.markdown() for section in sections)
+
+
+def features_only(results: Path) -> int:
+    """Run the single features' benchmarks and put them in place of those in `results`."""
+    with tempfile.TemporaryDirectory(prefix="seedance-bench-") as scratch:
+        sections = features.run_all(Path(scratch))
+    text = features_report(sections)
+    print(text)
+    kept = results.read_text() if results.exists() else ""
+    kept = kept.split(FEATURES_HEADING, 1)[0].rstrip("\n") + "\n"
+    results.write_text(kept + text)
+    print(f"written to {results}")
+    return 0 if all(section.met for section in sections) else 1
 
 
 METHOD = [
@@ -498,6 +522,10 @@ def stopped_on_signals() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def folder_for_features() -> Path:
+    return Path(tempfile.mkdtemp(prefix="seedance-bench-features-"))
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="benchmarks/run",
@@ -505,7 +533,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="shorter jobs and fewer samples (a smoke run)")
     parser.add_argument(
-        "--job-seconds", type=float, help="one job length for every row (default: per row, as in issue 8)"
+        "--job-seconds", type=float, help="one job length for every row (default: each row's own)"
     )
     parser.add_argument("--rows", default=",".join(ROWS), help="rows to run, e.g. 1,3,7 (default: all)")
     parser.add_argument(
@@ -515,11 +543,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "nothing for --quick or a subset)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (notebooks, journals)")
+    parser.add_argument(
+        "--features-only",
+        action="store_true",
+        help="run only the single features' benchmarks (coach, stitch, a 1,000-row batch) and put "
+        "them into benchmarks/results.md in place of the ones there",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    if args.features_only:
+        return features_only(args.results or HERE / "results.md")
     wanted = {r.strip() for r in args.rows.split(",") if r.strip()}
     unknown = wanted - set(ROWS)
     if unknown:
@@ -580,6 +616,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"scratch folder kept: {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
+    if results is not None and not plan.quick:  # a full run: the single features too
+        run.sections = features.run_all(folder_for_features())
     run.rows.sort(key=lambda r: r.key)
     for row in run.rows:
         row.quick = plan.quick

@@ -18,12 +18,14 @@ __all__ = [
     "Job",
     "JobGroup",
     "Result",
+    "Results",
     "Story",
     "StoryResult",
     "__version__",
     "batch",
     "coach",
     "compare",
+    "export",
     "generate",
     "history",
     "load_ipython_extension",
@@ -33,16 +35,17 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import batch, coach, compare, generate, history, story, studio
+    from .api import batch, coach, compare, export, generate, history, story, studio
     from .app.story import Story
     from .engine.group import JobGroup
     from .engine.job import Job
-    from .model import Result, StoryResult
+    from .model import Result, Results, StoryResult
 
 # Public names and the module that defines each; loaded on first attribute access.
 _LAZY = {
     "Job": "engine.job",
     "Result": "model",
+    "Results": "model",
     "JobGroup": "engine.group",
     "Story": "app.story",
     "StoryResult": "model",
@@ -53,6 +56,7 @@ _LAZY = {
     "studio": "api",
     "compare": "api",
     "story": "api",
+    "export": "api",
 }
 
 

@@ -3,10 +3,10 @@
     import seedance_magic as sd
     job = sd.generate("A hummingbird at dusk", fast=True, duration=6, seed=42)
     result = job.wait()
-    sd.history(5)
     sd.coach("a cat")  # hints on a prompt before it is paid for
     clips = sd.batch(["A kite", "A boat"], fast=True, duration=4)  # .wait(): a DataFrame
     film = sd.story(["A kite rises", "It lands in a tree"], fast=True, seed=5).wait()
+    sd.export(sd.history(10), "class.html")  # one page to share; .to_pandas(): a table
 
 Option defaults come from `%config Seedance.*` once the extension is loaded (else from
 the environment), exactly as for the magic and the studio.
@@ -17,16 +17,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import os
+    from pathlib import Path
+
     from .app.batch import Batch
     from .app.story import Story
     from .app.studio import Studio
     from .engine.job import Job
     from .engine.runtime import Runtime
-    from .model import Result
+    from .model import Results
     from .spec.hints import Hint
     from .ui.compare import CompareView
 
-__all__ = ["batch", "coach", "compare", "generate", "history", "story", "studio"]
+__all__ = ["batch", "coach", "compare", "export", "generate", "history", "story", "studio"]
 
 
 def _runtime(runtime: Runtime | None) -> Runtime:
@@ -254,12 +257,14 @@ def coach(
     return Hints(hints)
 
 
-def history(limit: int = 20, search: str | None = None) -> list[Result]:
+def history(limit: int = 20, search: str | None = None, *, here: bool = False) -> Results:
     """Past results from the journal, newest first; `search` finds a text in the prompt,
-    a provider, the start of a request id, or a seed."""
+    a provider, the start of a request id, or a seed; `here` keeps the videos made in this
+    folder. A list of Result that turns into a table: `sd.history().to_pandas()` (with
+    pandas installed) or `.records()`."""
     from .app.history import history_results
 
-    return history_results(_runtime(None), limit, search)
+    return history_results(_runtime(None), limit, search, here=here)
 
 
 def studio() -> Studio:
@@ -275,3 +280,20 @@ def compare(*results: Any) -> CompareView:
     from .app.compare import compare_view
 
     return compare_view(*results)
+
+
+def export(
+    results: Any,
+    path: str | os.PathLike[str] = "seedance_videos.html",
+    *,
+    embed: bool = False,
+    title: str | None = None,
+) -> Path:
+    """Write `results` (sd.history(), a grid's results, a list of results or jobs) as one
+    page to share, and return its path: each video with its poster, prompt, seed, model,
+    provider, cost, date, request id and the cell that makes it again. The videos are
+    linked by their paths relative to the page (share the page with its videos), or put
+    inside it with `embed=True`. A job still under way is waited for."""
+    from .app.export import export_page
+
+    return export_page(results, path, embed=embed, title=title)

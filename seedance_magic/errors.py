@@ -17,6 +17,7 @@
     ├── DownloadFailed            the video was made but could not be saved locally
     ├── JournalUnavailable        the journal file cannot be opened, read or written
     └── JobInterrupted            something on this machine stopped a job being followed
+    Interrupted (a KeyboardInterrupt)  Ctrl-C stopped a wait; its jobs were cancelled
 
 Every message says what happened and what to do, and names the request id when there
 is one. Dependency errors (fal_client, httpx) are translated into this tree at one
@@ -128,6 +129,23 @@ class JobInterrupted(SeedanceError):
     """An unexpected failure on this machine (a full disk, a folder that is a file, ...)
     stopped following a job that was already sent: the provider may still finish it, and
     it can be resumed by its request id."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or Kernel → Interrupt) stopped a wait after cancelling its jobs at their
+    provider. A KeyboardInterrupt, so that it stops a script and Run All; its message is
+    one line saying what became of the jobs, and IPython shows only that line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback."""
+        return [self.message]
 
 
 PIP_VIDEO = 'pip install "seedance-magic[video]"'

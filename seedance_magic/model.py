@@ -1,7 +1,8 @@
 """The values that cross the layers: `JobSpec` (what to run), `Snapshot` (what a view
-sees of a job at one moment) and `Result` (a finished video, what it cost, how to make
-it again); for stories, `StorySnapshot` and `StoryResult` (the stitched film). Frozen;
-no I/O. Results show themselves through render/ (text and HTML)."""
+sees of a job at one moment), `Result` (a finished video, what it cost, how to make it
+again) and `Results` (a list of them that turns into a table); for stories,
+`StorySnapshot` and `StoryResult` (the stitched film). Frozen; no I/O. Results show
+themselves through render/ (text and HTML)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import MissingDependency
 from .render.film import film_html, film_text
 from .render.player import result_html
+from .render.table import COLUMNS, WHOLE_NUMBERS, records
 from .render.text import result_text
 from .spec.cost import CostEstimate, frame_size, result_cost
-from .spec.endpoints import DEFAULT_ASPECT_RATIO, DEFAULT_DURATION, DEFAULT_GENERATE_AUDIO, DEFAULT_RESOLUTION
+from .spec.endpoints import (
+    DEFAULT_ASPECT_RATIO,
+    DEFAULT_DURATION,
+    DEFAULT_GENERATE_AUDIO,
+    DEFAULT_RESOLUTION,
+)
 from .spec.inputs import Inputs
-from .spec.plan import reproduce_cell
-from .spec.providers import PROVIDERS
-from .spec.providers import get as get_provider
+from .spec.plan import input_names, reproduce_cell
+from .spec.providers import seed_outcome
 from .spec.states import State
 
-__all__ = ["JobSpec", "Result", "Snapshot", "State", "StoryResult", "StorySnapshot"]
+__all__ = ["JobSpec", "Result", "Results", "Snapshot", "State", "StoryResult", "StorySnapshot"]
 
 
 @dataclass(frozen=True)
@@ -80,23 +87,6 @@ class Snapshot:
         return (self.finished or time.monotonic()) - self.started
 
 
-def seed_outcome(requested: Any, returned: Any, provider: str = "fal") -> tuple[int | None, str]:
-    """The seed a video was made with, and a note when it is not the one asked for: the
-    provider used another (a model may ignore the field), or did not say which it used.
-    A provider that never reports its seed (spec.providers) is taken to use the one sent."""
-    if requested is None:
-        return (returned if isinstance(returned, int) else None), ""
-    chosen = get_provider(provider) if provider in PROVIDERS else None
-    if chosen is not None and not chosen.reports_seed and returned is None:
-        return requested, ""
-    label = chosen.label if chosen is not None else provider
-    if returned is None:
-        return requested, f"{label} did not report the seed it used ({requested} was sent)"
-    if returned != requested:
-        return returned, f"{label} used seed {returned}, not the {requested} asked for"
-    return requested, ""
-
-
 @dataclass(frozen=True)
 class Result:
     """A generated video: `path` is the local MP4; `seed` reproduces it."""
@@ -134,8 +124,10 @@ class Result:
 
     @property
     def reproduce_cell(self) -> str:
-        """The %%seedance cell that makes this video again (seed included)."""
-        return reproduce_cell(self.endpoint, dict(self.arguments), self.seed, provider=self.provider)
+        """The %%seedance cell that makes this video again (seed included), naming its
+        inputs as the user gave them (a path, a `{{variable}}`), else by their URLs."""
+        names = input_names(self.inputs, self.arguments)
+        return reproduce_cell(self.endpoint, dict(self.arguments), self.seed, names, provider=self.provider)
 
     @classmethod
     def build(
@@ -270,3 +262,28 @@ class StorySnapshot:
     @property
     def terminal(self) -> bool:
         return self.state in ("completed", "failed", "cancelled")
+
+
+class Results(list[Result]):
+    """Results in order (`sd.history()`, a grid's `.wait()`): a list, that also turns into a
+    table, one row per video: `.records()` as dicts, `.to_pandas()` as a DataFrame."""
+
+    def records(self) -> list[dict[str, Any]]:
+        """One dict per result with the table's columns (render/table.py): when it was
+        made, the prompt, seed, endpoint, provider, cost, size, request id, file and URL."""
+        return records(self)
+
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame of `records()` (needs pandas: `pip install pandas`); the
+        seeds as whole numbers, with <NA> where one is unknown."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise MissingDependency(
+                "Results.to_pandas() needs pandas",
+                hint="pip install pandas; .records() gives the rows as dicts",
+            ) from None
+        frame = pd.DataFrame.from_records(self.records(), columns=list(COLUMNS))
+        for column in WHOLE_NUMBERS:
+            frame[column] = frame[column].astype("Int64")
+        return frame

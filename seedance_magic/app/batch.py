@@ -25,10 +25,12 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from .. import errors
+from ..engine.background import call, create_task, reported
 from ..engine.gate import SlotGate
 from ..engine.job import NOT_SENT, Job
 from ..engine.wait import block
 from ..media.upload import SharedUpload
+from ..render.interrupted import interrupted_text
 from ..spec.states import State
 from . import cells, reuse
 from .batch_plan import FAILED, INVALID, REPLAY, RESUME, SEND, BatchPlan, RowPlan
@@ -142,11 +144,13 @@ class Batch(BatchShow):
                     del self._plans[index]
         self._queue.extend(i for i, rp in self._plans.items() if rp.action != RESUME)
         loop = self.runtime.loop()
-        self._task = loop.create_task(self._drive(), name=f"seedance-{self.identity}")
+        self._task = reported(create_task(loop, self._drive(), name=f"seedance-{self.identity}"))
         return self
 
     def cancel(self) -> None:
         """Cancel the batch: rows not sent yet are never sent, jobs in flight are cancelled."""
+        if self._task is not None and call(self._task.get_loop(), self.cancel):  # from another thread
+            return
         if self.done or self._cancelled:
             return
         self._cancelled = True
@@ -249,12 +253,22 @@ class Batch(BatchShow):
     def wait(self, timeout: float | None = None) -> Any:
         """Block until every row has ended; the table, one row per input row in input
         order: a pandas DataFrame when pandas is installed, else a list of dicts. Ctrl-C
-        cancels the batch (at the provider too), then raises KeyboardInterrupt."""
+        cancels the batch (at the provider too), then raises errors.Interrupted (a
+        KeyboardInterrupt) saying how the jobs in flight ended."""
         self.start()
         task = self._task
         if task is not None and not task.done():
+            flying: list[Job] = []
+
+            def stop() -> None:
+                flying.extend(self._flying.values())
+                self.cancel()
+
             try:
-                block(task.get_loop(), task, timeout=timeout, on_interrupt=self.cancel)
+                block(task.get_loop(), task, timeout=timeout, on_interrupt=stop)
+            except KeyboardInterrupt:  # Ctrl-C: cancelled, with its grace to settle (wait.block)
+                said = interrupted_text([job.snapshot for job in flying]) if flying else "Interrupted"
+                raise errors.Interrupted(f"{said}; the batch's rows not sent yet were never sent") from None
             except asyncio.TimeoutError:
                 left = len(self.rows) - self.finished_count
                 raise errors.JobTimeout(

@@ -9,13 +9,15 @@ behind, with a "resume all" button.
 Poster frames are made once per video and kept next to it (`NAME.poster.png`), so
 showing the history again costs no decoding. A job whose submit got no answer is shown
 as such, with the time it was sent and where to check it; nothing here ever submits.
-The rendering itself lives in render/gallery.py, the widget in ui/orphans.py.
+The rendering itself lives in render/gallery.py and render/unfinished.py, the widget in
+ui/orphans.py.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -25,10 +27,11 @@ from typing import TYPE_CHECKING, Any
 from ..engine.job import EMULATOR_ENDED, Job
 from ..errors import MissingDependency
 from ..media.video import poster_png
-from ..model import Result
-from ..render.gallery import Card, Unfinished, history_html, history_text, orphans_html, orphans_text
+from ..model import Result, Results
+from ..render.gallery import Card, history_html, history_text
 from ..render.html import video_src
 from ..render.story_card import Shot, StoryCard
+from ..render.unfinished import Unfinished, orphans_html, orphans_text
 from ..spec.states import State
 from ..store.journal import JobRecord, Journal
 from ..store.records import result_from, search
@@ -51,11 +54,15 @@ POSTER_WIDTH = 240
 
 
 # ----------------------------------------------------------------------- history
-def history_results(runtime: Runtime, limit: int = 20, text: str | None = None) -> list[Result]:
+def history_results(
+    runtime: Runtime, limit: int = 20, text: str | None = None, *, here: bool = False
+) -> Results:
     """Past results from the journal, newest first; `search` finds a text in the prompt
     or the endpoint (case-insensitive), a provider (fal, lumenfall), the start of a request
-    id, or a seed."""
-    return [result_from(record) for record in search(runtime.journal, limit, text)]
+    id, or a seed; `here` keeps the videos made in this folder (the kernel's working
+    folder, the notebook's). `.to_pandas()` makes them a table."""
+    under = Path.cwd() if here else None
+    return Results(result_from(record) for record in search(runtime.journal, limit, text, under=under))
 
 
 def poster_src(video: Path, *, embed: bool = False, width: int = POSTER_WIDTH) -> str | None:
@@ -89,11 +96,28 @@ def poster_src(video: Path, *, embed: bool = False, width: int = POSTER_WIDTH) -
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
+def made_elsewhere(video: Path, cwd: Path | None = None) -> str | None:
+    """The folder a video was made in when it is not under this one (the journal is the
+    user's, each notebook's videos are beside it), as a path from here when the two
+    folders share more than the root, else as it is; None for a video of this folder."""
+    here = (cwd or Path.cwd()).resolve()
+    folder = video.resolve().parent
+    if folder.is_relative_to(here):
+        return None
+    relative = os.path.relpath(folder, here)
+    shared = os.path.commonpath([folder, here])
+    return relative if shared not in (folder.anchor, str(Path.home().parent)) else str(folder)
+
+
 def _card(result: Result, embed: bool) -> Card:
     path = result.path
     if path is None or not path.exists():
         return Card(result)
-    return Card(result, poster=poster_src(path, embed=embed), src=video_src(path))
+    elsewhere = made_elsewhere(path)
+    # A video of another folder is linked by its path from here, which Jupyter serves
+    # only when both folders are under its root: its poster goes inside the page.
+    poster = poster_src(path, embed=embed or elsewhere is not None)
+    return Card(result, poster=poster, src=video_src(path), made_in=elsewhere)
 
 
 def _story_card(entry: StoryEntry, embed: bool) -> StoryCard:
@@ -112,10 +136,18 @@ class HistoryView:
     is one entry with its shots."""
 
     def __init__(
-        self, results: Sequence[Result | StoryEntry], search: str | None = None, *, embed: bool = False
+        self,
+        results: Sequence[Result | StoryEntry],
+        search: str | None = None,
+        *,
+        embed: bool = False,
+        here: bool = False,
+        running: int = 0,
     ) -> None:
         self.results = list(results)
         self.search = search
+        self.here = here
+        self.running = running  # this kernel's jobs still under way (not in the journal's history yet)
         self.cards = [
             _story_card(r, embed) if isinstance(r, StoryEntry) else _card(r, embed) for r in self.results
         ]
@@ -124,20 +156,26 @@ class HistoryView:
         return len(self.results)
 
     def __repr__(self) -> str:
-        return history_text(self.cards, search=self.search)
+        return history_text(self.cards, search=self.search, here=self.here, running=self.running)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         return {
-            "text/plain": history_text(self.cards, search=self.search),
-            "text/html": history_html(self.cards, search=self.search),
+            "text/plain": history_text(self.cards, search=self.search, here=self.here, running=self.running),
+            "text/html": history_html(self.cards, search=self.search, here=self.here, running=self.running),
         }
 
 
-def history_view(runtime: Runtime, limit: int = 12, search: str | None = None) -> HistoryView:
+def history_view(
+    runtime: Runtime, limit: int = 12, search: str | None = None, *, here: bool = False
+) -> HistoryView:
+    """The gallery of past results (see history_results), saying how many of this
+    kernel's jobs are still under way."""
     embed = should_embed(runtime.settings.embed)
-    records = search_records(runtime.journal, limit * 8, search)
+    running = sum(not job.done for job in list(runtime.active))
+    under = Path.cwd() if here else None
+    records = search_records(runtime.journal, limit * 8, search, under=under)
     entries = fold_stories(records, runtime.journal, runtime.settings.output_dir, limit)
-    return HistoryView(entries, search, embed=embed)
+    return HistoryView(entries, search, embed=embed, here=here, running=running)
 
 
 # --------------------------------------------------------------------- unfinished

@@ -13,9 +13,9 @@ from ..errors import InvalidRequest
 from ..render.coach import Hints, hints_html
 from ..render.dry_run import dry_run_html
 from ..render.html import esc
+from ..render.jobs import JobRow, jobs_html, jobs_text
 from ..render.shown import Shown
-from ..render.style import NO_MATH
-from ..render.text import status_text
+from ..render.text import caption_text, estimate_text, format_elapsed
 from ..settings import choose, has_credentials
 from ..spec import providers
 from ..spec.coach import coach
@@ -82,9 +82,10 @@ def price(request: GenerationRequest, provider: str = "auto") -> Shown:
 
 
 def session_jobs(runtime: Runtime) -> list[Job]:
-    """The jobs of this kernel that anything still holds, oldest first."""
-    jobs = [job for job in list(runtime.jobs.values()) if isinstance(job, Job)]
-    return sorted(jobs, key=lambda j: j.snapshot.started)
+    """The jobs of this kernel, oldest first: the last ones it made (finished ones too,
+    even when no variable holds them) and any other that something still holds."""
+    found = {job.key: job for job in [*runtime.recent, *runtime.jobs.values()] if isinstance(job, Job)}
+    return sorted(found.values(), key=lambda j: j.snapshot.started)
 
 
 def _find_jobs(runtime: Runtime, target: str) -> list[Job]:
@@ -94,30 +95,65 @@ def _find_jobs(runtime: Runtime, target: str) -> list[Job]:
     return [j for j in jobs if (j.request_id or "").startswith(target) or j.key == target]
 
 
-def jobs_table(runtime: Runtime) -> Shown:
-    jobs = session_jobs(runtime)
-    if not jobs:
-        return Shown("no jobs in this kernel yet")
-    rows = [
-        (j.request_id or "(not sent)", status_text(j.snapshot), j.spec.arguments.get("prompt", ""))
-        for j in jobs
-    ]
-    text = "\n".join(f"{rid:38} {state:30} {str(prompt)[:50]}" for rid, state, prompt in rows)
-    html = (
-        f'<table class="{NO_MATH}"><tr><th>request id</th><th>state</th><th>prompt</th></tr>'
-        + "".join(
-            f"<tr><td><code>{esc(r)}</code></td><td>{esc(s)}</td><td>{esc(str(p)[:80])}</td></tr>"
-            for r, s, p in rows
+def _replayed(job: Job) -> bool:
+    return job.result is not None and job.result.cached
+
+
+def _row(job: Job, replays: int) -> JobRow:
+    snap, result = job.snapshot, job.result
+    state = snap.state.value
+    if snap.state is State.QUEUED and snap.queue_position is not None:
+        state += f" #{snap.queue_position}"
+    elif snap.state is State.RUNNING and snap.progress is not None:
+        state += f" {snap.progress:.0%}"
+    if _replayed(job):
+        state = "cached"
+    if replays:
+        state += f", replayed {replays} time{'s' if replays > 1 else ''}"
+    if result is not None:
+        cost = (
+            "$0 (cached)"
+            if result.cached
+            else "$0 (emulator)"
+            if result.emulated
+            else f"${result.cost_usd:.2f}"
         )
-        + "</table>"
-    )
-    return Shown(text, html)
+    elif snap.state.terminal:
+        cost = "-"
+    else:
+        cost = estimate_text(snap.estimate) + (" (emulator: $0)" if snap.emulated else "")
+    prompt = str(job.spec.arguments.get("prompt", ""))
+    if snap.caption:
+        prompt = f"[{caption_text(snap.caption)}] {prompt}"
+    time = "" if _replayed(job) else format_elapsed(snap.elapsed)
+    return JobRow(state, time, cost, snap.request_id or "", prompt)
+
+
+def jobs_table(runtime: Runtime) -> Shown:
+    """`%seedance jobs`: this kernel's jobs, oldest first, finished ones included (the last
+    RECENT_JOBS); a replay of a result made here counts on that job's row."""
+    jobs = session_jobs(runtime)
+    made = {job.request_id for job in jobs if job.request_id and not _replayed(job)}
+    replays: dict[str, int] = {}
+    shown = []
+    for job in jobs:
+        rid = job.request_id
+        if rid and _replayed(job) and rid in made:
+            replays[rid] = replays.get(rid, 0) + 1
+        else:
+            shown.append(job)
+    rows = [_row(job, replays.get(job.request_id or "", 0) if not _replayed(job) else 0) for job in shown]
+    running = sum(not job.done for job in shown)
+    note = f"{running} running: %seedance cancel ID|all cancels" if running else ""
+    return Shown(jobs_text(rows, note=note), jobs_html(rows, note=note))
 
 
 def cancel(runtime: Runtime, target: str) -> Shown:
     if not target:
         raise InvalidRequest("%seedance cancel needs a request id (or its first characters) or all")
     jobs = _find_jobs(runtime, target)
+    if not jobs and target == "all":
+        return Shown("no job is running in this kernel: nothing to cancel")
     if not jobs:
         raise InvalidRequest(f"no running job matches {target!r}; `%seedance jobs` lists them")
     sent = (State.QUEUED, State.RUNNING, State.DOWNLOADING)

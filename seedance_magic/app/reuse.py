@@ -131,10 +131,12 @@ def replay(plan: Plan, record: JobRecord, runtime: Runtime) -> Job:
 
 def into_folder(video: Path, folder: Path) -> Path:
     """A cached video made for another notebook folder (the journal is shared), linked or
-    copied into this output folder, so that Jupyter serves it next to this notebook."""
+    copied into this output folder, so that Jupyter serves it next to this notebook. The
+    path is the one a job made in this folder has (relative when the folder is), so a
+    replay names the same file as the original."""
     target = folder / video.name
     if target.resolve() == video.resolve():
-        return video
+        return target
     if target.exists() and target.stat().st_size == video.stat().st_size:
         return target
     folder.mkdir(parents=True, exist_ok=True)

@@ -18,19 +18,20 @@ import asyncio
 import contextlib
 import weakref
 from collections.abc import Callable, Generator
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..engine.background import call, create_task, reported
 from ..engine.job import Job
 from ..engine.wait import block
-from ..errors import JobCancelled, JobTimeout, SeedanceError
+from ..errors import Interrupted, JobCancelled, JobTimeout, SeedanceError
 from ..model import Result, StoryResult, StorySnapshot
+from ..render.interrupted import interrupted_text
 from ..render.story import story_html, story_text
-from ..spec.story import continued, film_name
+from ..spec.story import continued
 from . import cells
 from .history import poster_src
-from .story_plan import StoryPlan, shot_job
+from .story_plan import StoryPlan, shot_job, stitched
 
 if TYPE_CHECKING:
     from ..engine.runtime import Runtime
@@ -108,13 +109,15 @@ class Story:
         """Schedule the story on the runtime's loop and return at once."""
         if self._task is None and not self.done:
             self._loop = self.runtime.loop()
-            self._task = self._loop.create_task(self._main(), name=self.key)
+            self._task = reported(create_task(self._loop, self._main(), name=self.key))
             self.runtime.active.add(self)
             _running[(id(self.runtime), self.plan.group_id)] = self
         return self
 
     def cancel(self) -> None:
         """Cancel the shot under way and send no more; the shots made are stitched."""
+        if call(self._loop, self.cancel):  # asked from outside the story's thread
+            return
         if self.done or self._cancelled:
             return
         self._cancelled = True
@@ -126,12 +129,21 @@ class Story:
     def wait(self, timeout: float | None = None, *, strict: bool = False) -> StoryResult:
         """Block until the story has ended and return its film (`failed` says why when a
         shot stopped it); raise when no shot made a video, or with `strict` when one
-        failed. Ctrl-C cancels the story, then raises KeyboardInterrupt."""
+        failed. Ctrl-C cancels the story, then raises errors.Interrupted (a
+        KeyboardInterrupt) saying how its shots ended."""
         self.start()
         if self._task is not None and not self._task.done():
             assert self._loop is not None
             try:
                 block(self._loop, self._task, timeout=timeout, on_interrupt=self.cancel)
+            except KeyboardInterrupt:  # Ctrl-C: cancelled, with its grace to settle (wait.block)
+                shots = [job.snapshot for job in self.jobs if job is not None]
+                said = (
+                    interrupted_text(shots)
+                    if shots
+                    else "Interrupted: the story was cancelled before a shot was sent"
+                )
+                raise Interrupted(said) from None
             except asyncio.TimeoutError:
                 raise JobTimeout(
                     f"the story is still {self._state} after {timeout} s",
@@ -267,8 +279,6 @@ class Story:
 
     async def _finish(self) -> StoryResult:
         """Stitch the shots made (after the clip it continues, with --stitch) and end."""
-        from ..media.stitch import stitch
-
         plan = self.plan
         results = [job.result for job in self.jobs if job is not None and job.result is not None]
         if self._cancelled and self._error is None and len(results) < len(plan.request):
@@ -276,22 +286,7 @@ class Story:
         film, clips = plan.film_of(results, self._error, self.runtime.settings.defaults)
         if clips:
             self._publish(state="stitching", stage=f"stitching {len(clips)} clips")
-            name = film_name(plan.group_id, plan.request.shots[0].prompt, len(results), len(plan.request))
-            dest = Path(self.runtime.settings.output_dir) / name
-            try:
-                report = await asyncio.to_thread(stitch, clips, dest)
-            except SeedanceError as exc:
-                failed = f"{film.failed}; " if film.failed else ""
-                film = replace(film, failed=f"{failed}stitching failed: {exc}")
-            else:
-                film = replace(
-                    film,
-                    path=report.path,
-                    seconds=report.seconds,
-                    reencoded=report.reencoded,
-                    reason=report.reason,
-                    offsets=report.offsets,
-                )
+            film = await stitched(plan, film, clips, len(results), Path(self.runtime.settings.output_dir))
         self._film = film
         state = "completed" if film.failed is None else "cancelled" if self._cancelled else "failed"
         self._publish(state=state, stage="", error=film.failed)

@@ -15,13 +15,14 @@ $0 and reattaches to a shot that was sent but not finished, also after a kernel 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..engine.job import Job
-from ..errors import BudgetExceeded, InvalidRequest, require_video_extra
+from ..errors import BudgetExceeded, InvalidRequest, SeedanceError, require_video_extra
 from ..model import Result, StoryResult
 from ..settings import choose
 from ..spec import plan as planning
@@ -29,14 +30,14 @@ from ..spec import providers
 from ..spec.cost import CostEstimate
 from ..spec.request import Defaults, GenerationRequest
 from ..spec.states import State
-from ..spec.story import StoryRequest, continued, story_cell, story_id
+from ..spec.story import StoryRequest, continued, film_name, story_cell, story_id
 from ..store.journal import JobRecord
 from . import cells
 
 if TYPE_CHECKING:
     from ..engine.runtime import Runtime
 
-__all__ = ["StoryPlan", "continue_request", "plan_story", "shot_job"]
+__all__ = ["StoryPlan", "continue_request", "plan_story", "shot_job", "stitched"]
 
 
 @dataclass(frozen=True)
@@ -178,3 +179,26 @@ def _unfinished(story: StoryPlan, plan: cells.Plan, index: int, runtime: Runtime
     newest = rows[0]
     sent = newest.request_id and newest.status_url and not State(newest.state).terminal
     return newest if sent else None
+
+
+async def stitched(
+    plan: StoryPlan, film: StoryResult, clips: list[Path], made: int, folder: Path
+) -> StoryResult:
+    """The film with its clips stitched into one MP4 in `folder` (off the loop); a stitch
+    that fails is said in `failed`, the shots' videos kept."""
+    from ..media.stitch import stitch
+
+    name = film_name(plan.group_id, plan.request.shots[0].prompt, made, len(plan.request))
+    try:
+        report = await asyncio.to_thread(stitch, clips, folder / name)
+    except SeedanceError as exc:
+        failed = f"{film.failed}; " if film.failed else ""
+        return replace(film, failed=f"{failed}stitching failed: {exc}")
+    return replace(
+        film,
+        path=report.path,
+        seconds=report.seconds,
+        reencoded=report.reencoded,
+        reason=report.reason,
+        offsets=report.offsets,
+    )

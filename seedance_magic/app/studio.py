@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..engine.job import Job
@@ -30,7 +31,7 @@ from ..spec.grid import estimate
 from ..spec.plan import arguments
 from ..spec.providers import check
 from ..spec.request import DEFAULTS, Defaults
-from ..store.records import result_from
+from ..store.records import result_from, search
 from ..ui.frontends import should_embed
 from ..ui.studio import StudioPanel
 from ..ui.studio_card import Card
@@ -187,10 +188,12 @@ class Studio:
         self.panel.say(inputs_note(arguments) or "settings loaded", error=False)
 
     def refresh(self) -> None:
-        """Read the past results from the journal again."""
+        """Read the past results from the journal again: those made in this folder (the
+        journal is the user's; a video of another notebook's folder may not be served
+        here, and `%seedance history` shows it with where it was made)."""
         mine = {job.request_id for job in self.jobs if job.request_id}
         try:
-            records = self.runtime.journal.recent(limit=self.history + len(mine))
+            records = search(self.runtime.journal, self.history + len(mine), under=Path.cwd())
         except Exception as exc:  # an unreadable journal leaves the studio usable
             self.panel.say(f"the history could not be read: {exc}", error=True)
             records = []

@@ -1,5 +1,6 @@
-"""`python -m seedance_magic.emulator`: run the emulator until Ctrl-C or SIGTERM. It
-prints the fal queue API's URL on its first line and the Lumenfall base URL on its second."""
+"""`python -m seedance_magic.emulator` (or the `seedance-emulator` command): run the
+emulator until Ctrl-C or SIGTERM. It prints the fal queue API's URL on its first line and
+the Lumenfall base URL on its second."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from .config import RENDERERS, EmulatorConfig
 from .server import Emulator
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def parse_args(
+    argv: list[str] | None = None, prog: str = "python -m seedance_magic.emulator"
+) -> argparse.Namespace:
     realistic = EmulatorConfig.realistic()
     parser = argparse.ArgumentParser(
-        prog="python -m seedance_magic.emulator",
+        prog=prog,
         description=(
             "Serve fal's queue API (and the Lumenfall gateway's video API under /v1) for "
             "Seedance 2.0 on 127.0.0.1, offline, with emulator clips."
@@ -55,8 +58,8 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m seedance_magic.emulator") -> int:
+    args = parse_args(argv, prog)
     try:
         config = config_from(args)
     except ValueError as exc:
@@ -83,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def cli() -> int:
+    """The `seedance-emulator` command (pyproject's [project.scripts])."""
+    return main(prog="seedance-emulator")
 
 
 if __name__ == "__main__":

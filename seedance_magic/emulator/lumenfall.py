@@ -7,7 +7,8 @@ served by the emulator next to fal's queue API and backed by the same jobs:
 so fault rules and counters apply as they do to fal's routes. A request is mapped to
 fal arguments for one of the standard-tier endpoints (`to_fal`, a pure function), then
 checked and run exactly like a fal submit; every create makes a new video (the
-gateway's documents name no idempotency key, so none is honoured). Errors take OpenAI's shape:
+gateway's reference does not name the field of its key against duplicates, so none is
+honoured). Errors take OpenAI's shape:
 {"error": {"message", "type", "param", "code"}}. An "odd_status" fault rule answers a
 status request with the status string in its `value` (one this client does not know).
 """

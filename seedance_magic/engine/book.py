@@ -1,13 +1,18 @@
 """What the runtime knows of this process's jobs: every job by key while anything holds
-it, those whose task runs, what was spent, what the jobs in flight may still cost, and
-the ledgers whose journal writes are still to be made (see ledger.py)."""
+it, the last ones made (held for `%seedance jobs`), those whose task runs, what was
+spent, what the jobs in flight may still cost, and the ledgers whose journal writes are
+still to be made (see ledger.py)."""
 
 from __future__ import annotations
 
+import collections
 import weakref
 from typing import Protocol
 
 from ..model import JobSpec, Snapshot
+
+# How many of the last jobs the runtime holds for `%seedance jobs`.
+RECENT_JOBS = 100
 
 
 class Tracked(Protocol):
@@ -46,6 +51,9 @@ class JobBook:
     def __init__(self) -> None:
         # The jobs of this process (engine.Job), by key, while anything holds them...
         self.jobs: weakref.WeakValueDictionary[str, Tracked] = weakref.WeakValueDictionary()
+        # ...the last ones made, held here so that `%seedance jobs` lists them when no
+        # variable does...
+        self.recent: collections.deque[Tracked] = collections.deque(maxlen=RECENT_JOBS)
         # ...and what has a task running (jobs, stories).
         self.active: set[Running] = set()
         self._unsaved: list[Unsaved] = []
@@ -53,6 +61,7 @@ class JobBook:
 
     def register(self, job: Tracked) -> None:
         self.jobs[job.key] = job
+        self.recent.append(job)
 
     def record_spend(self, usd: float) -> None:
         self.spent_usd += usd

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import errors
-from ..model import seed_outcome
+from ..spec.providers import seed_outcome
 from ..spec.states import State
 from .backends.base import Backend, Handle, StatusUpdate
 
@@ -130,7 +130,7 @@ def settle_seed(
 ) -> tuple[dict[str, Any], int | None, str]:
     """The result JSON (with the seed sent, for a provider that never reports one), the
     seed the video was made with, and the note when that is not the seed asked for
-    (model.seed_outcome)."""
+    (spec/providers.seed_outcome)."""
     seed, note = seed_outcome(requested, data.get("seed"), provider)
     if data.get("seed") is None and not note and requested is not None:
         data = {**data, "seed": requested}

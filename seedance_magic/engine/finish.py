@@ -98,17 +98,33 @@ def interrupted(exc: Exception, state: State, request_id: str | None, label: str
     )
 
 
+NOT_SENT = "cancelled before it was sent: nothing was charged"
+
+
+def not_sent(reason: str) -> str:
+    """Why a job that was never sent ended: NOT_SENT, or e.g. "timed out after 60 s ..."."""
+    return NOT_SENT if reason == "cancelled" else f"{reason} before it was sent: nothing was charged"
+
+
 class Finish:
     """The last steps of one job, writing to its ledger."""
 
     def __init__(
-        self, ledger: Ledger, spec: JobSpec, runtime: Runtime, target: Target, backend: Backend
+        self,
+        ledger: Ledger,
+        spec: JobSpec,
+        runtime: Runtime,
+        target: Target,
+        backend: Backend,
+        *,
+        sent: dict[str, Any] | None = None,
     ) -> None:
         self.ledger = ledger
         self.spec = spec
         self.runtime = runtime
         self.target = target
         self.backend = backend
+        self.sent = sent  # the arguments sent (the inputs' URLs in them), when they differ
 
     async def completed(
         self, handle: Handle, update: StatusUpdate, *, cancelled: bool, reason: str
@@ -193,7 +209,7 @@ class Finish:
         }
         return Result.build(
             endpoint=spec.endpoint_id,
-            arguments=dict(spec.arguments),
+            arguments=dict(self.sent or spec.arguments),
             request_id=snap.request_id,
             data=data,
             path=path,

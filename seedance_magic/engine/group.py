@@ -12,10 +12,12 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import errors
-from ..model import Result
+from ..model import Result, Results
 from ..render.grid import Cell, grid_html, grid_text
+from ..render.interrupted import interrupted_text
 from ..spec.cost import CostEstimate
 from ..spec.states import State
+from .background import create_task
 from .gate import SlotGate
 from .job import Job
 from .wait import block
@@ -30,9 +32,10 @@ class JobGroup:
     """The jobs of a grid, in grid order, with their captions ({"seed": 3, ...}).
 
     `wait()` blocks until every job has ended and returns the results of the cells that
-    made a video, in grid order; the other cells' errors are in `errors` (cell index ->
-    exception). It raises only when no cell made a video (the first error), or with
-    `strict=True` when any cell failed. `await group` does the same without blocking.
+    made a video, in grid order (`Results`: `.to_pandas()` makes them a table); the other
+    cells' errors are in `errors` (cell index -> exception). It raises only when no cell
+    made a video (the first error), or with `strict=True` when any cell failed.
+    `await group` does the same without blocking.
     """
 
     def __init__(
@@ -152,24 +155,28 @@ class JobGroup:
             except BaseException as exc:  # the cell's error, kept for the caller
                 self.errors[index] = exc
 
-    def _collect(self, strict: bool) -> list[Result]:
+    def _collect(self, strict: bool) -> Results:
         if self.errors and (strict or len(self.errors) == len(self.jobs)):
             raise self.errors[min(self.errors)]
-        return [job.result for job in self.jobs if job.result is not None]
+        return Results(job.result for job in self.jobs if job.result is not None)
 
-    def wait(self, timeout: float | None = None, *, strict: bool = False) -> list[Result]:
+    def wait(self, timeout: float | None = None, *, strict: bool = False) -> Results:
         """Block until every job has ended; the videos in grid order (see the class).
-        Ctrl-C cancels the jobs that have not ended, then raises KeyboardInterrupt."""
+        Ctrl-C cancels the jobs that have not ended, then raises errors.Interrupted (a
+        KeyboardInterrupt) saying how they ended."""
         self.start()
         if self.done:  # nothing to run: read the outcomes (the jobs' loop may be gone)
             self._read_outcomes()
             return self._collect(strict)
         loop = self.runtime.loop()
-        settle = loop.create_task(self._settle())
+        settle = create_task(loop, self._settle())
         try:
             block(loop, settle, timeout=timeout, on_interrupt=self.cancel)
+        except KeyboardInterrupt:  # Ctrl-C: cancelled, with its grace to settle (wait.block)
+            loop.call_soon_threadsafe(settle.cancel)
+            raise errors.Interrupted(interrupted_text([job.snapshot for job in self.jobs])) from None
         except asyncio.TimeoutError:
-            settle.cancel()
+            loop.call_soon_threadsafe(settle.cancel)
             left = sum(not job.done for job in self.jobs)
             raise errors.JobTimeout(
                 f"{left} of {len(self.jobs)} jobs of the grid are still under way after {timeout} s",
@@ -177,10 +184,10 @@ class JobGroup:
             ) from None
         return self._collect(strict)
 
-    def __await__(self) -> Generator[Any, None, list[Result]]:
+    def __await__(self) -> Generator[Any, None, Results]:
         return self._wait_async().__await__()
 
-    async def _wait_async(self) -> list[Result]:
+    async def _wait_async(self) -> Results:
         self.start()
         await self._settle()
         return self._collect(False)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .. import errors
 from ..model import JobSpec, Result, Snapshot
 from ..render.html import status_html
+from ..render.interrupted import interrupted_text
 from ..render.text import status_line
 from ..settings import Target
 from ..spec.providers import get as get_provider
@@ -30,7 +31,8 @@ from ..spec.states import State
 from ..store.journal import JobRecord, Journal
 from ..store.records import spec_from_record
 from .backends.base import Backend, Handle
-from .finish import EMULATOR_ENDED, resume_target
+from .background import call, create_task, reported
+from .finish import EMULATOR_ENDED, NOT_SENT, not_sent, resume_target
 from .ledger import Ledger
 from .run import Run
 from .wait import block
@@ -40,14 +42,7 @@ if TYPE_CHECKING:
     from .gate import SlotGate
     from .runtime import Runtime
 
-__all__ = ["EMULATOR_ENDED", "Job", "JobSpec", "Result", "Snapshot", "State"]
-
-NOT_SENT = "cancelled before it was sent: nothing was charged"
-
-
-def not_sent(reason: str) -> str:
-    """Why a job that was never sent ended: NOT_SENT, or e.g. "timed out after 60 s ..."."""
-    return NOT_SENT if reason == "cancelled" else f"{reason} before it was sent: nothing was charged"
+__all__ = ["EMULATOR_ENDED", "NOT_SENT", "Job", "JobSpec", "Result", "Snapshot", "State"]
 
 
 class Job:
@@ -149,8 +144,8 @@ class Job:
         """Schedule the job on the runtime's loop and return at once."""
         if self._task is None and not self.done:
             self._loop = self._rt.loop()
-            self._task = self._loop.create_task(self._main(), name=self.key)
             self._rt.active.add(self)
+            self._task = reported(create_task(self._loop, self._main(), name=self.key))
         return self
 
     def __await__(self) -> Generator[Any, None, Result]:
@@ -165,7 +160,8 @@ class Job:
     def wait(self, timeout: float | None = None) -> Result:
         """Block until the job ends and return its Result (or raise its error). Works in
         scripts and, reentrantly, inside a running kernel loop. Ctrl-C cancels the job at
-        its provider, then raises KeyboardInterrupt."""
+        its provider, then raises errors.Interrupted (a KeyboardInterrupt) saying how it
+        ended."""
         self.start()
         if self._task is None or self._task.done():  # replayed, or ended: nothing to run
             return self._outcome()
@@ -178,10 +174,14 @@ class Job:
                 request_id=self.request_id,
                 hint="It keeps running; call .wait() again or look at `%seedance jobs`",
             ) from None
+        except KeyboardInterrupt:  # Ctrl-C: cancelled, with its grace to settle (wait.block)
+            raise errors.Interrupted(interrupted_text([self.snapshot])) from None
         return self._outcome()
 
     def cancel(self, reason: str = "cancelled") -> None:
         """Cancel at the provider (or before sending, if not yet submitted)."""
+        if call(self._loop, self.cancel, reason):  # asked from outside the job's thread
+            return
         run, ledger = self._run, self._ledger
         if self.done or run.cancel_requested:
             return

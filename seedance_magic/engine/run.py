@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import errors
 from ..model import JobSpec, Result
@@ -57,6 +57,7 @@ class Run:
         self.upload = upload
         self.handle: Handle | None = None
         self.refetch: Result | None = None
+        self.sent_arguments: dict[str, Any] | None = None  # with the inputs' URLs in them
         self.cancel_requested = False
         self.cancel_reason = "cancelled"
         self._typical: float | None = None
@@ -141,6 +142,7 @@ class Run:
             ledger.publish(state=State.PENDING, uploads=())
             arguments.update(await upload.urls(self.backend, self.upload_progress))
             ledger.write(arguments=arguments, strict=True)
+            self.sent_arguments = arguments
         ledger.publish(state=State.SUBMITTING)
         ledger.write(State.SUBMITTING, strict=True)  # on disk before anything is sent
         self.attach(await self.backend.submit(spec.endpoint_id, arguments))
@@ -229,4 +231,5 @@ class Run:
 
     # ----------------------------------------------------------------- finish
     def finish(self) -> Finish:
-        return Finish(self.ledger, self.spec, self.runtime, self.target, self.backend)
+        sent = self.sent_arguments
+        return Finish(self.ledger, self.spec, self.runtime, self.target, self.backend, sent=sent)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import InvalidRequest
 from ..settings import (
     EMULATOR_KEY,
     Settings,
@@ -29,6 +30,7 @@ from ..settings import (
 from ..spec.providers import Provider, get
 from ..store.journal import Journal
 from .backends import make_backend, probe_emulator
+from .background import BackgroundLoop
 from .book import JobBook
 
 if TYPE_CHECKING:
@@ -62,8 +64,9 @@ class Runtime(JobBook):
         self._journals: dict[Path, Journal] = {}
         self._targets: dict[tuple[str, str | None, bool], Target] = {}
         self._backends: dict[tuple[int, Target], Backend] = {}
-        self._private_loop: asyncio.AbstractEventLoop | None = None
+        self._background: BackgroundLoop | None = None
         self._emulator: Emulator | None = None
+        self._pace: dict[str, Any] = {}  # the settings the built-in emulator was last given
         self._lock = threading.Lock()
         JobBook.__init__(self)
         self.started_at = time.time()
@@ -109,7 +112,10 @@ class Runtime(JobBook):
         with self._lock:
             if key not in self._targets:
                 self._targets[key] = self._resolve_target(chosen, base, has_key)
-            return self._targets[key]
+            target = self._targets[key]
+        if target.embedded:
+            self.emulator()  # a pace changed with %config since the last job reaches it now
+        return target
 
     def known_target(self, provider: str | None = None) -> Target | None:
         """Where a request for `provider` goes, if that is known already (no I/O)."""
@@ -173,29 +179,43 @@ class Runtime(JobBook):
         )
 
     def emulator(self) -> Emulator:
-        """The built-in emulator, started in this process on first use."""
-        if self._emulator is None:
-            from ..emulator import Emulator, EmulatorConfig
+        """The built-in emulator, started in this process on first use. Its pace follows
+        `Seedance.emulator`: a change made after it started is given to it here, for the
+        jobs sent from now on (a job already on its way keeps its pace)."""
+        from ..emulator import Emulator, EmulatorConfig
 
-            config = EmulatorConfig(**{**DEMO_EMULATOR, **self.settings.emulator})
+        pace = {**DEMO_EMULATOR, **self.settings.emulator}
+        if self._emulator is not None and pace == self._pace:
+            return self._emulator
+        try:
+            config = EmulatorConfig().updated(pace)
+        except ValueError as exc:
+            raise InvalidRequest(f"Seedance.emulator: {exc}") from None
+        if self._emulator is None:
             self._emulator = Emulator(config).start()
+        else:
+            self._emulator.configure(**pace)
+        self._pace = pace
         return self._emulator
 
     # --------------------------------------------------------------------- loop
     def loop(self) -> asyncio.AbstractEventLoop:
-        """The loop jobs run on: the running one (a kernel), else a private one."""
+        """The loop jobs run on: the running one (a kernel, asyncio.run), else a private
+        one running in a thread of its own (background.py), started on first use."""
         try:
             return asyncio.get_running_loop()
         except RuntimeError:
             pass
-        if self._private_loop is None or self._private_loop.is_closed():
-            self._private_loop = asyncio.new_event_loop()
-        return self._private_loop
+        with self._lock:
+            if self._background is None or not self._background.alive:
+                self._background = BackgroundLoop()
+            return self._background.loop
 
     @staticmethod
     def loop_keeps_running() -> bool:
         """True in a Jupyter kernel (its loop runs between cells); False in scripts and
-        terminal IPython, where a job must be waited for to make progress."""
+        terminal IPython, where a cell waits for its job unless told not to (the job
+        then goes on in the background loop's thread)."""
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -220,20 +240,19 @@ class Runtime(JobBook):
 
     def close(self) -> None:
         """Stop the built-in emulator and close clients (tests and interpreter exit)."""
-        for backend in list(self._backends.values()):
-            loop = self._private_loop
-            if loop is not None and not loop.is_closed() and not loop.is_running():
+        background = self._background
+        for (loop_id, _), backend in list(self._backends.items()):
+            if background is not None and background.alive and loop_id == id(background.loop):
                 with contextlib.suppress(Exception):
-                    loop.run_until_complete(backend.aclose())
+                    background.run(backend.aclose())
         self._backends.clear()
-        loop = self._private_loop
-        if loop is not None and not loop.is_running() and not loop.is_closed():
-            loop.run_until_complete(loop.shutdown_default_executor())
-            loop.close()
-        self._private_loop = None
+        if background is not None:
+            background.close()
+        self._background = None
         if self._emulator is not None:
             self._emulator.stop()
             self._emulator = None
+            self._pace = {}
         self._targets.clear()
         for journal in self._journals.values():
             journal.close()

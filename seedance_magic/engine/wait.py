@@ -4,7 +4,9 @@ Job, JobGroup and everything else that waits (stories, batches, compare).
 Inside a kernel the loop is already running the cell, so the wait runs the loop again
 from within (nest_asyncio), made safe for the iteration it interrupts (`reentrant`);
 Ctrl-C stops the wait, never the job's own code (`sigint_stops`), and calls the
-caller's `on_interrupt` (cancel at the provider) before KeyboardInterrupt is raised.
+caller's `on_interrupt` (cancel at the provider) before KeyboardInterrupt is raised. In a
+script or terminal IPython the loop runs in a thread of its own (background.py): the
+wait then only waits for it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
+
+from .background import elsewhere
 
 T = TypeVar("T")
 
@@ -35,6 +39,9 @@ def block(
     asyncio.TimeoutError after `timeout` seconds (the future keeps running), and
     KeyboardInterrupt on Ctrl-C, after calling `on_interrupt()` and giving the future
     up to CANCEL_GRACE_S to settle."""
+    if elsewhere(loop):  # the background loop of a script or terminal: wait for it there
+        _block_elsewhere(loop, future, timeout, on_interrupt)
+        return
     with reentrant(loop):
         waiter = loop.create_task(_settled(future, timeout))
         with sigint_stops(loop, waiter) as interrupted:
@@ -46,6 +53,35 @@ def block(
                 with contextlib.suppress(BaseException):
                     loop.run_until_complete(_settled(future, CANCEL_GRACE_S))
                 raise KeyboardInterrupt
+
+
+def _block_elsewhere(
+    loop: asyncio.AbstractEventLoop,
+    future: asyncio.Future[Any],
+    timeout: float | None,
+    on_interrupt: Callable[[], Any] | None,
+) -> None:
+    """`block` for a loop running in another thread: this thread only waits (Ctrl-C
+    lands here, never in the job's code), woken when the future is done."""
+    done = threading.Event()
+    loop.call_soon_threadsafe(lambda: future.add_done_callback(lambda _: done.set()))
+    try:
+        if not done.wait(timeout):
+            raise asyncio.TimeoutError
+    except KeyboardInterrupt:
+        if on_interrupt is not None:
+            on_interrupt()
+        done.wait(CANCEL_GRACE_S)
+        _seen(future)
+        raise KeyboardInterrupt from None
+    _seen(future)
+
+
+def _seen(future: asyncio.Future[Any]) -> None:
+    """Mark a done future's outcome as read, so that asyncio never logs it as never
+    retrieved (after Ctrl-C nobody reads it)."""
+    if future.done() and not future.cancelled():
+        future.exception()
 
 
 async def _settled(future: asyncio.Future[Any], timeout: float | None) -> None:

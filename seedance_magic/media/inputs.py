@@ -106,16 +106,23 @@ def _expand(request: GenerationRequest, base: Path) -> list[InputItem]:
     """The items of every input option, each raw value resolved to its sources (a glob
     to several), numbered within the list fields; problems of all values in one line."""
 
-    def items(pair: tuple[InputField, Any]) -> list[InputItem]:
-        f, value = pair
+    variables = {(attr, position): name for attr, position, name in request.variables}
+
+    def items(pair: tuple[InputField, Any, str | None]) -> list[InputItem]:
+        f, value, variable = pair
         found = expand(f.option, value, base, repeatable=f.reference != "")
-        return [InputItem(f.name, None, f.kind, s.name, s.path, s.data, s.url, s.written) for s in found]
+        # a variable holding several files is named once, by the first
+        named = [variable] + [None if variable is None else ""] * (len(found) - 1)
+        return [
+            InputItem(f.name, None, f.kind, s.name, s.path, s.data, s.url, s.written, variable=v)
+            for s, v in zip(found, named, strict=True)
+        ]
 
     pairs = []
     for f in FIELDS:
         raw = getattr(request, f.attr)
         values = list(raw) if f.reference and isinstance(raw, tuple) else [] if raw is None else [raw]
-        pairs += [(f, value) for value in values]
+        pairs += [(f, value, variables.get((f.attr, position))) for position, value in enumerate(values)]
     numbered: list[InputItem] = []
     counts: dict[str, int] = {}
     for item in _each(items, pairs):

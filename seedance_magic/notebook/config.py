@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from traitlets import Bool, Dict, Enum, Float, Int, Unicode, validate
+from traitlets import Bool, Dict, Enum, Float, Int, TraitError, Unicode, Union, validate
 from traitlets.config import Configurable
 
 from ..settings import Settings, from_environment
@@ -38,8 +38,10 @@ class Seedance(Configurable):
         default_value=DEFAULT_RESOLUTION,
         help="Default -r/--resolution.",
     ).tag(config=True)
-    duration = Enum(
-        list(DURATIONS), default_value=DEFAULT_DURATION, help="Default -d/--duration: auto or 4-15."
+    duration = Union(
+        [Unicode(), Int(), Float()],
+        default_value=DEFAULT_DURATION,
+        help="Default -d/--duration: auto or 4-15 seconds (a number or its text, e.g. 6 or '6').",
     ).tag(config=True)
     aspect_ratio = Enum(
         list(ASPECT_RATIOS), default_value=DEFAULT_ASPECT_RATIO, help="Default -a/--aspect-ratio."
@@ -118,6 +120,20 @@ class Seedance(Configurable):
         if not 1 <= value <= 16:
             raise ValueError("Seedance.concurrency must be between 1 and 16")
         return value
+
+    @validate("duration")
+    def _check_duration(self, proposal: dict[str, Any]) -> str:
+        """The duration as the API's text: 6 and 6.0 become "6"."""
+        value = proposal["value"]
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value).strip().lower()
+        if isinstance(value, bool) or text not in DURATIONS:
+            raise TraitError(
+                f"Seedance.duration must be auto or a whole number of seconds from {DURATIONS[1]} "
+                f"to {DURATIONS[-1]}, not {value!r}"
+            )
+        return text
 
     @validate("max_usd_per_run", "poll_initial", "poll_max")
     def _check_positive(self, proposal: dict[str, Any]) -> float:

@@ -18,7 +18,7 @@ Line magic:
   %seedance price [options]      the cost estimate for options, nothing sent
   %seedance config               settings, where requests go, spending (the key: present/absent)
   %seedance resume REQUEST_ID    reattach to a job submitted earlier (any kernel), no new submit
-  %seedance history [N] [--search TEXT]   past results with their seeds
+  %seedance history [N] [--search TEXT] [--here]   past results with their seeds
   %seedance studio               a form to generate, browse and compare without code
 """
 

@@ -86,7 +86,7 @@ class SeedanceMagic:
         if command.name == "history":
             from ..app.history import history_view
 
-            return history_view(runtime, command.limit or 12, command.search)
+            return history_view(runtime, command.limit or 12, command.search, here=command.here)
         if command.name == "studio":
             from ..app.studio import Studio
 

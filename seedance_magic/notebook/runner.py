@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ..engine.runtime import Runtime
 
 Runnable = Job | JobGroup
+BACKGROUND = "seedance: started; it goes on in the background (%seedance jobs shows it, .wait() waits for it)"
 
 
 def run_cell(request: GenerationRequest | StoryRequest, shell: Any, runtime: Runtime) -> Any:
@@ -71,7 +72,10 @@ def run_cell(request: GenerationRequest | StoryRequest, shell: Any, runtime: Run
     )
     if request.out:
         shell.user_ns[request.out] = runnable
-    show(runnable, shell, runtime, wait=request.wait or not runtime.loop_keeps_running())
+    # Where no loop runs between cells (terminal IPython) a cell waits, unless --no-wait:
+    # then its job goes on in the runtime's background thread.
+    background = request.no_wait and not runtime.loop_keeps_running()
+    show(runnable, shell, runtime, wait=request.wait or not (runtime.loop_keeps_running() or background))
     return runnable
 
 
@@ -83,13 +87,18 @@ def show(runnable: Any, shell: Any, runtime: Runtime, *, wait: bool) -> None:
     live = live_widgets(shell, settings.headless)
     if live:  # a replayed (ended) job shows its static form at once
         present(runnable, shell, live=True)
-    elif getattr(runnable, "view", None) == "story":
-        StoryTextProgress(runnable, sys.stderr)
-    elif isinstance(runnable, JobGroup):
-        for index, job in enumerate(runnable.jobs):
-            TextProgress(job, sys.stderr, prefix=f"seedance [{cell_label(runnable, index)}]: ")
-    else:
-        TextProgress(runnable, sys.stderr)
+    else:  # text lines; a job left to run on in the background prints only how it ended
+        quiet = not wait and not runtime.loop_keeps_running()
+        if quiet:
+            print(BACKGROUND, file=sys.stderr)
+        if getattr(runnable, "view", None) == "story":
+            StoryTextProgress(runnable, sys.stderr)
+        elif isinstance(runnable, JobGroup):
+            for index, job in enumerate(runnable.jobs):
+                prefix = f"seedance [{cell_label(runnable, index)}]: "
+                TextProgress(job, sys.stderr, prefix=prefix, only_end=quiet)
+        else:
+            TextProgress(runnable, sys.stderr, only_end=quiet)
     if not wait:
         return
     try:

@@ -28,6 +28,7 @@ from . import checks as opt
 from .inputs import FIELDS
 from .keywords import KEYWORDS, request_from_options
 from .request import DEFAULTS, Defaults, GenerationRequest
+from .suggest import suggest
 
 __all__ = [
     "COLUMNS",
@@ -112,7 +113,7 @@ def check_options(options: Mapping[str, Any]) -> None:
     for name in options:
         if name not in KEYWORDS:
             raise InvalidRequest(
-                f"unknown option {name!r}{opt.suggest(name, KEYWORDS)}; a batch takes generate()'s "
+                f"unknown option {name!r}{suggest(name, KEYWORDS)}; a batch takes generate()'s "
                 f"options: {', '.join(KEYWORDS)}"
             )
 
@@ -122,7 +123,7 @@ def check_columns(names: Sequence[Any]) -> None:
     for name in names:
         if not isinstance(name, str) or name not in COLUMNS:
             shown = repr(name)
-            hint = opt.suggest(name, COLUMNS) if isinstance(name, str) else ""
+            hint = suggest(name, COLUMNS) if isinstance(name, str) else ""
             raise InvalidRequest(
                 f"column {shown} is not an option{hint}; a batch's columns are prompt and "
                 f"generate()'s options ({', '.join(KEYWORDS)}): rename or drop it"

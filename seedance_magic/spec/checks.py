@@ -9,7 +9,6 @@ here reads files or the network; request.py assembles the checked values into a 
 from __future__ import annotations
 
 import builtins
-import difflib
 import keyword
 import re
 from collections.abc import Callable, Iterable
@@ -89,14 +88,6 @@ def allowed_for(what: str) -> str:
         "--sweep": ALLOWED_SWEEP,
         "--continue": ALLOWED_CONTINUE,
     }.get(what, "")
-
-
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean X?)' for the choices the word begins, else the closest one, or ''."""
-    choices = list(choices)
-    started = [c for c in choices if len(word.strip("-")) >= 2 and c.startswith(word)]
-    close = started or difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 
 # ----------------------------------------------------------------------- checkers

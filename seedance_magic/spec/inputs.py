@@ -43,6 +43,11 @@ FIELDS: tuple[InputField, ...] = (
 FIELD = {f.name: f for f in FIELDS}
 
 
+class Variable(str):
+    """The name of a notebook variable that gave an input, written `{{name}}` in a reproduce
+    cell; empty for the other files of a variable that held several (named once)."""
+
+
 @dataclass(frozen=True)
 class InputItem:
     """One input file: where it comes from and, once probed, what it is."""
@@ -63,6 +68,8 @@ class InputItem:
     duration: float | None = None
     thumbnail: str | None = dataclasses.field(default=None, repr=False)
     describe_problem: str | None = None  # why a URL's content could not be measured
+    # the notebook variable that gave it, by name ("" for the other files it held)
+    variable: str | None = None
 
     @property
     def option(self) -> str:
@@ -152,10 +159,13 @@ class Inputs:
         return self.names_for(None)
 
     def names_for(self, urls: Mapping[str, str | Sequence[str]] | None) -> dict[str, str | list[str]]:
-        """Display names by field for plan.reproduce_cell: paths and URLs as written; an
-        object or data: URI by its uploaded URL when `urls` is given (it reproduces)."""
+        """Display names by field for plan.reproduce_cell: paths and URLs as written, a
+        notebook variable as `{{name}}` ("" for the other files it held); an object or
+        data: URI by its uploaded URL when `urls` is given (it reproduces)."""
 
         def name(item: InputItem) -> str:
+            if item.variable is not None:
+                return Variable(item.variable)
             uploaded = (urls or {}).get(item.field)
             if item.written or uploaded is None:
                 return item.name
@@ -177,5 +187,17 @@ class Inputs:
         return out
 
     def thumbnails(self) -> list[dict[str, str | None]]:
-        """{"kind", "name", "thumbnail"} per input, for ui.html.input_thumbnails_html."""
-        return [{"kind": i.kind, "name": i.name, "thumbnail": i.thumbnail} for i in self.items]
+        """{"kind", "name", "thumbnail"} per input, for ui.html.input_thumbnails_html, with
+        its "field", and what a reproduce cell gives it again by (plan.input_names): the
+        "source" the user wrote (a path or URL) or the notebook "variable" they named."""
+        return [
+            {
+                "kind": i.kind,
+                "name": i.name,
+                "thumbnail": i.thumbnail,
+                "field": i.field,
+                "source": i.name if i.written else None,
+                "variable": i.variable,
+            }
+            for i in self.items
+        ]

@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InvalidRequest
-from . import checks as opt
 from .checks import check_prompt
 from .inputs import FIELDS
 from .options import build_parser
 from .request import DEFAULTS, Defaults, GenerationRequest
 from .rules import combine
+from .suggest import suggest
 from .template import Values
 
 # keyword -> argparse dest, for the options that take a value
@@ -66,7 +66,7 @@ def request_from_options(prompt: str, defaults: Defaults = DEFAULTS, /, **option
     if unknown:
         name = unknown[0]
         raise InvalidRequest(
-            f"unknown option {name!r}{opt.suggest(name, KEYWORDS)}; the options are {', '.join(KEYWORDS)}"
+            f"unknown option {name!r}{suggest(name, KEYWORDS)}; the options are {', '.join(KEYWORDS)}"
         )
     a = argparse.Namespace(**vars(_blank()))
     for key, value in options.items():

@@ -47,7 +47,7 @@ examples:
   The boat is set down in a gutter stream and drifts away
 
 %seedance jobs | cancel ID|all | price [options] [-- prompt] | config | resume ID |
-          history [N] [--search TEXT] | studio | help
+          history [N] [--search TEXT] [--here] | studio | help
 """
 
 # In the order the help lists them: a str starts a group, then (flags, METAVAR, help) where
@@ -105,6 +105,29 @@ _DECLARATION: tuple[str | tuple[str, str, str], ...] = (
 OPTION_STRINGS: tuple[str, ...] = tuple(
     flag for item in _DECLARATION if not isinstance(item, str) for flag in item[0].split()
 )
+# Other names people give the options (without dashes), for the unknown-option hint.
+OPTION_ALIASES: dict[str, tuple[str, ...]] = {
+    "tier": ("--fast", "--standard"),
+    "quality": ("--resolution",),
+    "size": ("--resolution", "--aspect-ratio"),
+    "ratio": ("--aspect-ratio",),
+    "length": ("--duration",),
+    "seconds": ("--duration",),
+    "num": ("-n",),
+    "count": ("-n",),
+    "number": ("-n",),
+    "user": ("--end-user-id",),
+    "generate-audio": ("--audio",),
+    "sound": ("--audio",),
+    "audio-off": ("--no-audio",),
+    "mute": ("--no-audio",),
+    "silent": ("--no-audio",),
+    "start-image": ("--image",),
+    "first-frame": ("--image",),
+    "last-frame": ("--end-image",),
+    "output": ("--out",),
+    "force": ("--yes",),
+}
 
 
 class _Value(argparse.Action):

@@ -21,9 +21,10 @@ from ..errors import InvalidRequest
 from . import checks as opt
 from .checks import check_prompt, show
 from .keywords import given_options
-from .options import OPTION_STRINGS, build_parser
+from .options import OPTION_ALIASES, OPTION_STRINGS, build_parser
 from .request import COMMANDS, DEFAULTS, Defaults, GenerationRequest, LineCommand
 from .rules import combine
+from .suggest import suggest
 from .template import Template, interpolate
 
 __all__ = ["interpolate", "parse_cell", "parse_line_command", "parse_options"]
@@ -76,7 +77,11 @@ def parse_options(words: list[str], template: Template) -> argparse.Namespace:
         if word.startswith("-") and len(word) > 1 and not any(c.isspace() for c in word):
             flag = template.shown(word.partition("=")[0])
             shown = flag if flag.isprintable() else repr(flag)
-            raise InvalidRequest(f"unknown option {shown}{opt.suggest(flag, OPTION_STRINGS)}")
+            if flag.strip("-").lower() == "prompt":
+                raise InvalidRequest(
+                    f"unknown option {shown}: the prompt goes in the cell body, below the line"
+                )
+            raise InvalidRequest(f"unknown option {shown}{suggest(flag, OPTION_STRINGS, OPTION_ALIASES)}")
     if extra:
         raise InvalidRequest(
             f"unexpected {show(template.shown(extra[0]))} in the options line; the prompt goes in "
@@ -106,7 +111,7 @@ def parse_line_command(
     line: str, *, defaults: Defaults = DEFAULTS, namespace: Mapping[str, Any] = _EMPTY
 ) -> LineCommand:
     """A `%seedance` line: jobs, cancel ID|all, price [options] [-- prompt], config,
-    resume ID, history [N] [--search TEXT], studio or help (also the empty line)."""
+    resume ID, history [N] [--search TEXT] [--here], studio or help (also the empty line)."""
     template = Template(line, namespace)
     words = template.words()
     if not words:
@@ -117,7 +122,7 @@ def parse_line_command(
             " (to make a video, use %%seedance with the prompt in the cell body)" if name[:1] == "-" else ""
         )
         raise InvalidRequest(
-            f"unknown command {show(template.shown(words[0]))}{opt.suggest(name, COMMANDS)}; "
+            f"unknown command {show(template.shown(words[0]))}{suggest(name, COMMANDS)}; "
             f"use one of {', '.join(COMMANDS)}{hint}"
         )
     if name == "price":
@@ -150,9 +155,12 @@ def _check_request_id(command: str, value: str) -> None:
 def _history(values: list[str]) -> LineCommand:
     limit: int | None = None
     search: str | None = None
+    here = False
     words = iter(values)
     for word in words:
-        if word == "--search" or word.startswith("--search="):
+        if word == "--here":
+            here = True
+        elif word == "--search" or word.startswith("--search="):
             text = word.partition("=")[2] if "=" in word else next(words, "")
             if not text.strip():
                 raise InvalidRequest("%seedance history --search: needs a text to look for")
@@ -162,6 +170,6 @@ def _history(values: list[str]) -> LineCommand:
         else:
             raise InvalidRequest(
                 f"%seedance history: {show(word)} is not allowed; use history [N] [--search TEXT] "
-                "with N a whole number from 1"
+                "[--here] with N a whole number from 1"
             )
-    return LineCommand("history", limit=limit, search=search)
+    return LineCommand("history", limit=limit, search=search, here=here)

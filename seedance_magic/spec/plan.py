@@ -17,7 +17,7 @@ from typing import Any
 
 from . import endpoints as ep
 from .cost import CostEstimate, estimate_cost
-from .inputs import FIELD, FIELDS
+from .inputs import FIELD, FIELDS, Variable
 from .request import Defaults, GenerationRequest
 
 _API_DEFAULTS: dict[str, Any] = {
@@ -182,13 +182,38 @@ def reproduce_cell(
         values = arguments[field] if isinstance(arguments[field], list) else [arguments[field]]
         if shown is not None:
             values = [shown] if isinstance(shown, str) else list(shown)
-        words += [_option(FIELD[field].flag, str(value)) for value in values]
+        for value in values:
+            if isinstance(value, Variable):  # `{{name}}` as it is; "": given by the one before
+                words += [FIELD[field].flag, "{{" + value + "}}"] if value else []
+            else:
+                words.append(_option(FIELD[field].flag, str(value)))
     if arguments.get("end_user_id") is not None:
         words.append(_option("--end-user-id", str(arguments["end_user_id"])))
     seed = seed if seed is not None else arguments.get("seed")
     if isinstance(seed, int) and not isinstance(seed, bool):  # a server's seed of another type is not shown
         words += ["--seed", str(seed)]
     return " ".join(words) + "\n" + _escape(str(arguments.get("prompt", "")))
+
+
+def input_names(inputs: Sequence[Mapping[str, Any]], arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The names a reproduce cell gives a result's inputs by (see reproduce_cell), from
+    the inputs as journalled (Inputs.thumbnails): the path the user wrote or the
+    `{{variable}}` they named, else the URL fal was given (or its stand-in before upload).
+    Empty for inputs journalled without their field."""
+    names: dict[str, Any] = {}
+    for field in FIELD:
+        given = [i for i in inputs if i.get("field") == field]
+        sent = arguments.get(field)
+        urls = sent if isinstance(sent, list) else [sent]
+        shown = [
+            Variable(i["variable"])
+            if i.get("variable") is not None
+            else i.get("source") or (urls[k] if len(urls) == len(given) else None)
+            for k, i in enumerate(given)
+        ]
+        if shown and None not in shown:
+            names[field] = shown if isinstance(sent, list) or FIELD[field].repeatable else shown[0]
+    return names
 
 
 def _escape(text: str) -> str:

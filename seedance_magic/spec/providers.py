@@ -111,3 +111,20 @@ def check(
             f"{provider.label} cannot take this request: {'; '.join(problems)} "
             f"(or send it with --provider {others})"
         )
+
+
+def seed_outcome(requested: Any, returned: Any, provider: str = "fal") -> tuple[int | None, str]:
+    """The seed a video was made with, and a note when it is not the one asked for: the
+    provider used another (a model may ignore the field), or did not say which it used.
+    A provider that never reports its seed (spec.providers) is taken to use the one sent."""
+    if requested is None:
+        return (returned if isinstance(returned, int) else None), ""
+    chosen = get(provider) if provider in PROVIDERS else None
+    if chosen is not None and not chosen.reports_seed and returned is None:
+        return requested, ""
+    label = chosen.label if chosen is not None else provider
+    if returned is None:
+        return requested, f"{label} did not report the seed it used ({requested} was sent)"
+    if returned != requested:
+        return returned, f"{label} used seed {returned}, not the {requested} asked for"
+    return requested, ""

@@ -48,8 +48,11 @@ class GenerationRequest:
     ref_images: tuple[Any, ...] = ()
     ref_videos: tuple[Any, ...] = ()
     ref_audios: tuple[Any, ...] = ()
+    # (attribute, position, variable name) of the inputs a cell gave as one `{{name}}`
+    variables: tuple[tuple[str, int, str], ...] = ()
     out: str | None = None
     wait: bool = False
+    no_wait: bool = False  # --no-wait given: return at once even where cells wait by default
     dry_run: bool = False
     coach: bool = False
     timeout: float | None = None
@@ -93,4 +96,5 @@ class LineCommand:
     target: str | None = None  # cancel: a request id or "all"; resume: a request id
     limit: int | None = None  # history N
     search: str | None = None  # history --search TEXT
+    here: bool = False  # history --here: only the videos made in this folder
     request: GenerationRequest | None = None  # price: the request to price

@@ -14,7 +14,7 @@ from ..errors import InvalidRequest
 from . import checks as opt
 from . import endpoints as ep
 from .request import Defaults
-from .template import Values
+from .template import Template, Values
 
 _CONFIGURED = " (the configured default)"
 # The options a sweep of each field would contradict, by argparse dest.
@@ -76,6 +76,7 @@ def combine(a: argparse.Namespace, t: Values, defaults: Defaults) -> dict[str, A
     image, end_image = _media(a.image, "image", t), _media(a.end_image, "end_image", t)
     refs = {dest: tuple(_media(v, dest, t) for v in getattr(a, dest) or ()) for dest in _REFS}
     mode = _mode(text("mode"), image, end_image, refs)
+    variables = _variables(a, t)
 
     batch = _batch(a, t)
     timeout = defaults.timeout if a.timeout is None else opt.check_timeout(t.text_of(a.timeout))
@@ -96,8 +97,10 @@ def combine(a: argparse.Namespace, t: Values, defaults: Defaults) -> dict[str, A
         ref_images=refs["ref_image"],
         ref_videos=refs["ref_video"],
         ref_audios=refs["ref_audio"],
+        variables=variables,
         out=None if a.out is None else opt.check_out(t.text_of(a.out)),
         wait=not a.no_wait and (a.wait or bool(defaults.wait)),
+        no_wait=a.no_wait,
         dry_run=a.dry_run,
         coach=a.coach,
         timeout=timeout,
@@ -187,6 +190,22 @@ _REF_LIMITS = {
     "ref_video": ep.LIMITS.max_videos,
     "ref_audio": ep.LIMITS.max_audios,
 }
+
+
+def _variables(a: argparse.Namespace, t: Values) -> tuple[tuple[str, int, str], ...]:
+    """(request attribute, position, variable name) of each input given as one `{{name}}`, so
+    that the reproduce cell names the variable rather than what it held."""
+    if not isinstance(t, Template):
+        return ()
+    found = []
+    for attr, dest in (("image", "image"), ("end_image", "end_image"), *((d + "s", d) for d in _REFS)):
+        raw = getattr(a, dest)
+        values = [] if raw is None else [raw] if isinstance(raw, str) else list(raw)
+        for position, value in enumerate(values):
+            name = t.variable(value)
+            if name is not None:
+                found.append((attr, position, name))
+    return tuple(found)
 
 
 def _media(value: str | None, dest: str, t: Values) -> Any:

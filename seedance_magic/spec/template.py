@@ -101,6 +101,14 @@ class Template:
             return self.values[int(match[1])]
         return self.text_of(value)
 
+    def variable(self, value: str) -> str | None:
+        """The variable's name when the whole value is one `{{name}}` (a reproduce cell
+        names it so), else None."""
+        match = _PLACEHOLDER.fullmatch(value)
+        if match and int(match[1]) < len(self.names):
+            return self.names[int(match[1])]
+        return None
+
     def shown(self, text: str) -> str:
         """Text with placeholders shown as the `{{name}}` the user wrote (for messages)."""
         return self._swap(text, as_name=True)

@@ -5,8 +5,9 @@ what of a request it cannot carry, the seed it needs filled in, the JSON body of
 The gateway's video API (model "seedance-2.0") takes prompt, size (WxH: shape and
 scale) or aspect_ratio + resolution (a scale tier: "0.5K", "1K", "2K", "4K"), duration in
 seconds, seed, generate_audio, input_reference (`{"image_url": URL}` objects), end_image,
-input_video and audio_urls. It names no idempotency key, so a create is never sent
-twice unless its answer proved nothing was made (engine/backends/lumenfall.py). It serves
+input_video and audio_urls. Its reference mentions a key against duplicate creates but
+not the field that carries it, so none is sent, and a create is never sent twice unless
+its answer proved nothing was made (engine/backends/lumenfall.py). It serves
 the standard tier only, one input video, and reports no seed: so the magic picks the seed
 itself when none is given, which keeps every Lumenfall video reproducible by seed.
 

@@ -42,16 +42,6 @@ from .trouble import journal_error
 __all__ = ["UNSETTLED_SQL", "JobRecord", "Journal", "decode"]
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class Journal:
     """The SQLite journal at `path` (created with its folder on first use). A write waits
     up to `busy_timeout` seconds while another connection holds the file."""
@@ -252,18 +242,9 @@ class Journal:
 
     def orphans(self) -> list[JobRecord]:
         """Jobs that were submitted but never finished, whose process is gone."""
-        host = socket.gethostname()
         # notebook/announce.py looks first with the same SQL, without opening a Journal.
         rows = self._read(f"SELECT * FROM jobs WHERE {UNSETTLED_SQL} ORDER BY created_at")
-        found = []
-        for row in rows:
-            record = decode(row)
-            if record.pid == os.getpid() and record.host == host:
-                continue
-            if record.host == host and record.pid is not None and _pid_alive(record.pid):
-                continue
-            found.append(record)
-        return found
+        return [record for record in map(decode, rows) if not record.writer_alive]
 
     def recent(self, limit: int = 20) -> list[JobRecord]:
         """The newest completed jobs, newest first."""

@@ -11,7 +11,7 @@ from ..spec.cost import CostEstimate, estimate_cost
 from ..spec.endpoints import APP, DEFAULT_ASPECT_RATIO, DEFAULT_DURATION, DEFAULT_RESOLUTION, find_endpoint
 from .journal import JobRecord, Journal
 
-__all__ = ["SEARCH_SCAN", "matches", "result_from", "search", "spec_from_record"]
+__all__ = ["SEARCH_SCAN", "made_in", "matches", "result_from", "search", "spec_from_record"]
 
 SEARCH_SCAN = 5000
 
@@ -78,11 +78,25 @@ def matches(record: JobRecord, needle: str) -> bool:
     return record.seed is not None and needle == str(record.seed)
 
 
-def search(journal: Journal, limit: int, text: str | None = None) -> list[JobRecord]:
-    """The newest completed jobs, or those matching `text` (see `matches`). Matched here
-    rather than in SQL: the arguments are stored as JSON, where a non-ASCII prompt is
-    escaped and would never match the text as typed."""
-    if not text:
+def made_in(record: JobRecord, folder: Path) -> bool:
+    """Whether the job's video was saved under `folder` (an absolute path)."""
+    return record.path is not None and Path(record.path).is_relative_to(folder)
+
+
+def search(
+    journal: Journal, limit: int, text: str | None = None, *, under: Path | None = None
+) -> list[JobRecord]:
+    """The newest completed jobs, or those matching `text` (see `matches`), and with
+    `under` only those whose video was saved in that folder (the journal is the user's,
+    the videos are beside each notebook). Matched here rather than in SQL: the arguments
+    are stored as JSON, where a non-ASCII prompt is escaped and would never match the
+    text as typed."""
+    if not text and under is None:
         return journal.recent(limit=limit)
-    needle = text.strip().casefold()
-    return [r for r in journal.recent(limit=SEARCH_SCAN) if matches(r, needle)][:limit]
+    needle = (text or "").strip().casefold()
+    folder = under.resolve() if under is not None else None
+    return [
+        r
+        for r in journal.recent(limit=SEARCH_SCAN)
+        if (not needle or matches(r, needle)) and (folder is None or made_in(r, folder))
+    ][:limit]

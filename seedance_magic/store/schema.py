@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import socket
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -153,6 +155,22 @@ class JobRecord:
     @property
     def terminal(self) -> bool:
         return State(self.state) in TERMINAL
+
+    @property
+    def writer_alive(self) -> bool:
+        """Whether the process that wrote the row still runs: this one, or another live
+        process on this host (a row from another host is taken as ended)."""
+        if self.host != socket.gethostname() or self.pid is None:
+            return False
+        if self.pid == os.getpid():
+            return True
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # alive, owned by another user
+            return True
+        return True
 
     @property
     def prompt(self) -> str:

@@ -8,8 +8,8 @@ from typing import Any, Protocol
 
 from ipywidgets import HTML, Button, Layout, VBox
 
-from ..render.gallery import Unfinished, orphans_html
 from ..render.html import esc
+from ..render.unfinished import Unfinished, orphans_html
 from .progress import JobView
 from .shapes import Watchable
 

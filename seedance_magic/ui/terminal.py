@@ -19,6 +19,7 @@ class TextProgress:
     change of state, not per tick; the last one ends with the video's path.
 
         TextProgress(job)            # writes to sys.stderr as the job goes
+        TextProgress(job, only_end=True)  # only how it ended (a job left to run on)
     """
 
     def __init__(
@@ -28,9 +29,11 @@ class TextProgress:
         *,
         prefix: str = "seedance: ",
         clock: Callable[[], float] = time.monotonic,
+        only_end: bool = False,
     ) -> None:
         self._stream = stream
         self._prefix = prefix
+        self._only_end = only_end
         self._clock = clock
         self._last: tuple[Any, ...] | None = None
         self._trouble: str | None = None
@@ -45,6 +48,8 @@ class TextProgress:
         stream.flush()
 
     def update(self, snapshot: Snapshot) -> None:
+        if self._only_end and not snapshot.state.terminal:
+            return
         key = (snapshot.state, snapshot.cancelling)
         if key != self._last:
             self._last = key

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from seedance_magic import errors
@@ -21,11 +23,12 @@ def journal_state(runtime: Runtime, job: Job) -> str | None:
     return record.state
 
 
-def test_cancel_before_the_submit_sends_nothing(fake_runtime: Runtime, backend: FakeBackend) -> None:
+async def test_cancel_before_the_submit_sends_nothing(fake_runtime: Runtime, backend: FakeBackend) -> None:
+    # On the loop's own thread, as in a kernel: the job has not run a step when it is cancelled.
     job = Job(job_spec(), fake_runtime).start()
     job.cancel()
     with pytest.raises(errors.JobCancelled, match="nothing was charged"):
-        job.wait(timeout=5)
+        await job
     assert backend.count("submit") == 0 and job.status is State.CANCELLED and job.snapshot.error == NOT_SENT
 
 
@@ -169,7 +172,9 @@ async def test_a_timeout_before_the_submit_says_it_timed_out(
 def test_a_wait_that_times_out_leaves_the_job_running(fake_runtime: Runtime, backend: FakeBackend) -> None:
     backend.script = None
     job = Job(job_spec(), fake_runtime).start()
-    fake_runtime.loop().run_until_complete(reached(job, lambda s: s.state is State.QUEUED))
+    asyncio.run_coroutine_threadsafe(
+        reached(job, lambda s: s.state is State.QUEUED), fake_runtime.loop()
+    ).result(10)  # its loop runs in its own thread
     with pytest.raises(errors.JobTimeout, match=r"the job is still queued after 0\.05 s"):
         job.wait(timeout=0.05)
     assert not job.done and backend.count("cancel") == 0

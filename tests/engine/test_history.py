@@ -5,6 +5,7 @@ of jobs a dead kernel left, with "resume all"."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 import seedance_magic
 from seedance_magic.app import history as gallery
+from seedance_magic.engine.backends.base import Handle
 from seedance_magic.engine.runtime import Runtime, get_runtime
 from seedance_magic.media.video import probe
 from seedance_magic.store.journal import Journal
@@ -131,7 +133,12 @@ def held_job_of_a_dead_kernel(rt: Runtime, prompt: str) -> str:
     """Submit to the provider (which holds it) and journal it as a kernel that then died
     would have: the request id on disk, the process gone. Returns the request id."""
     args = {"prompt": prompt, "resolution": "480p", "duration": "4", "seed": 21}
-    handle = rt.loop().run_until_complete(rt.backend().submit(FAST_T2V, args))
+    loop = rt.loop()  # the runtime's own loop, in its thread: the backend's client is bound to it
+
+    async def submit() -> Handle:
+        return await rt.backend().submit(FAST_T2V, args)
+
+    handle = asyncio.run_coroutine_threadsafe(submit(), loop).result(30)
     job = rt.journal.create(endpoint=FAST_T2V, arguments=args, base_url=BASE_URL, emulated=True)
     rt.journal.update(job, state="submitting")
     rt.journal.update(

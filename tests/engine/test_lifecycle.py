@@ -5,6 +5,7 @@ refused submit, and a download that fails."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -246,7 +247,9 @@ def test_a_result_without_a_video_fails(fake_runtime: Runtime, backend: FakeBack
         await backend.until(lambda: backend.requests)
         backend.complete(backend.last.request_id, result={"seed": 1})
 
-    fake_runtime.loop().run_until_complete(finish())
+    asyncio.run_coroutine_threadsafe(finish(), fake_runtime.loop()).result(
+        10
+    )  # its loop runs in its own thread
     with pytest.raises(errors.JobFailed, match="fal's result has no video URL"):
         job.wait(timeout=5)
 

@@ -153,7 +153,8 @@ def test_line_commands(ip: InteractiveShell, emulator: Emulator, monkeypatch: py
     report = repr(run(ip, "%seedance config"))
     assert "present (FAL_KEY)" in report and "sk-visible" not in report
     assert emulator.url in report
-    assert "no running job" in usage_error(ip, "%seedance cancel all")
+    assert repr(run(ip, "%seedance cancel all")) == "no job is running in this kernel: nothing to cancel"
+    assert "no running job matches '764cabcf'" in usage_error(ip, "%seedance cancel 764cabcf")
     assert "unknown" in usage_error(ip, "%seedance frobnicate").lower()
 
 
@@ -164,6 +165,22 @@ def test_config_traits(ip: InteractiveShell, emulator: Emulator, caplog: pytest.
     ip.run_cell('%config Seedance.tier = "turbo"')  # %config logs the trait error
     assert "expected any of ['standard', 'fast']" in caplog.text
     assert "fast text-to-video" in repr(run(ip, "%seedance price"))
+
+
+@pytest.mark.parametrize("value", ["6", "'6'", "6.0"])
+def test_duration_as_a_number_or_its_text(ip: InteractiveShell, value: str) -> None:
+    run(ip, f"%config Seedance.duration = {value}")
+    assert "duration 6" in repr(run(ip, "%seedance price"))
+    assert "duration 6" in repr(run(ip, "%seedance config"))
+
+
+@pytest.mark.parametrize("value", ["3", "16", "6.5", "True", "'six'"])
+def test_a_bad_duration_is_refused(
+    ip: InteractiveShell, value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    ip.run_cell(f"%config Seedance.duration = {value}")
+    assert "Seedance.duration must be auto or a whole number of seconds from 4 to 15" in caplog.text
+    assert "duration auto" in repr(run(ip, "%seedance config"))
 
 
 def test_no_key_says_so_at_load(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,6 +7,10 @@ only what a cell shows before it ends). Every cell must succeed; every video mad
 decode; the saved notebook must show each video as a `<video>` whose relative src is the
 file, with a JPEG poster (inline, and as the output's image/jpeg), badged EMULATOR, in
 little space and with no widget view.
+
+Each runs again without SEEDANCE_WAIT, as Run All does in JupyterLab: every cell returns
+at once while its job runs on, so whatever is handed a running job (compare, a job's
+`.wait()`) must wait for it. Every cell must succeed and every job must make its video.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ import pytest
 from nbclient import NotebookClient
 
 from seedance_magic.media.video import probe
+
+from helpers.shells import all_records
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 # The notebooks as stored (not an executed copy a headless run leaves beside them).
@@ -66,27 +72,42 @@ class Executed:
         return [o for _, o in self.outputs() if "<video" in str(o.get("data", {}).get("text/html", ""))]
 
 
-def kernel_env(home: Path) -> dict[str, str]:
+def kernel_env(home: Path, *, wait: bool = True) -> dict[str, str]:
     """The kernel's environment: no fal key or seedance settings from outside; waiting
-    jobs, a journal and IPython folder of its own, and the emulator's quick pace."""
+    jobs (unless `wait` is False: Run All as in JupyterLab), a journal and IPython folder
+    of its own, and the emulator's quick pace."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAL_", "SEEDANCE_", "LUMENFALL_"))}
     env.update(
-        SEEDANCE_WAIT="1",
         SEEDANCE_JOURNAL=str(home / "journal.sqlite3"),
         SEEDANCE_EMULATOR=json.dumps(PACE),
         FAL_HOME_DIR=str(home / "fal-home"),
         IPYTHONDIR=str(home / "ipython"),
     )
+    if wait:
+        env["SEEDANCE_WAIT"] = "1"
     return env
 
 
-def execute(name: str, home: Path, extra_env: dict[str, str] | None = None) -> Executed:
-    """The notebook executed headless in a copy of notebooks/ under `home`."""
+# Run after the last cell of a notebook run without SEEDANCE_WAIT, then taken out of the
+# saved notebook: in JupyterLab the kernel stays up and the jobs still running end; here
+# nbclient would stop the kernel at once.
+SETTLE = """\
+from seedance_magic.engine.runtime import get_runtime
+for job in list(get_runtime().active):
+    job.wait()
+"""
+
+
+def execute(name: str, home: Path, extra_env: dict[str, str] | None = None, *, wait: bool = True) -> Executed:
+    """The notebook executed headless in a copy of notebooks/ under `home` (with
+    SEEDANCE_WAIT=1, else as Run All in JupyterLab: every cell returns at once)."""
     folder = home / "notebooks"
     leave_out = shutil.ignore_patterns("seedance_outputs", ".*", "*.executed.ipynb")
     shutil.copytree(NOTEBOOKS_DIR, folder, ignore=leave_out)
     path = folder / name
     notebook = nbformat.read(path, as_version=4)
+    if not wait:
+        notebook.cells.append(nbformat.v4.new_code_cell(SETTLE))
     client = NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT,
@@ -94,8 +115,12 @@ def execute(name: str, home: Path, extra_env: dict[str, str] | None = None) -> E
         resources={"metadata": {"path": str(folder)}},
     )
     started = time.monotonic()
-    client.execute(env={**kernel_env(home), **(extra_env or {})})
+    client.execute(env={**kernel_env(home, wait=wait), **(extra_env or {})})
     seconds = time.monotonic() - started
+    if not wait:
+        settled = notebook.cells.pop()
+        errors = [o for o in settled.outputs if o["output_type"] == "error"]
+        assert not errors, f"{name}: a job ended in error after the last cell: {errors[0].get('evalue')}"
     saved = folder / f"{path.stem}.executed.ipynb"
     nbformat.write(notebook, saved)
     return Executed(name, notebook, folder, path.stat().st_size, saved.stat().st_size, seconds)
@@ -187,6 +212,26 @@ def test_notebook_runs_on_the_emulator(name: str, run_notebook: Any) -> None:
         assert lengths == [9, 13, 17], films
         shown = "".join(str(o.get("data", {}).get("text/plain", "")) for _, o in executed.outputs())
         assert "[True, True, True]" in shown and "story of 3 shots" in shown
+
+
+@pytest.mark.notebooks
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_run_all_without_waiting(name: str, tmp_path: Path) -> None:
+    executed = execute(name, tmp_path, wait=False)
+    print(f"{name}: executed without waiting in {executed.seconds:.1f} s")
+    for index, output in executed.outputs():
+        assert output["output_type"] != "error", f"{name} cell {index}: {output.get('evalue')}"
+        if output["output_type"] == "stream" and output["name"] == "stderr":
+            assert "Traceback" not in output["text"], f"{name} cell {index}:\n{output['text']}"
+    records = all_records(tmp_path / "journal.sqlite3")
+    assert records, f"{name} sent no job"
+    for record in records:
+        assert record.state == "completed", f"{name}: a job ended {record.state}: {record.error}"
+        assert record.path and probe(Path(record.path)).duration_s > 0
+    if name == "quickstart.ipynb":  # the cached replay names the same file as the first run
+        printed = "".join(o.get("text", "") for _, o in executed.outputs() if o["output_type"] == "stream")
+        assert "same file: True" in printed
 
 
 @pytest.mark.notebooks

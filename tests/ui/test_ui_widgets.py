@@ -278,7 +278,8 @@ def test_a_real_job_on_the_emulator_ends_in_the_player(runtime: Runtime, comms: 
     view = JobView(job, tick_interval=0.05, min_interval=0.05)
     statuses: list[str] = []
     view._status.observe(lambda change: statuses.append(change["new"]), "value")
-    view.start_ticker(runtime.loop())
+    loop = runtime.loop()  # the runtime's own loop, in a thread of its own here
+    loop.call_soon_threadsafe(view.start_ticker, loop)
     result = job.wait(timeout=60)
     assert any(s.startswith("queued") for s in statuses) and any(s.startswith("running") for s in statuses)
     assert result.emulated and "EMULATOR</span>" in video_html(view)

@@ -155,14 +155,30 @@ def test_the_package_function_still_compares_once_the_module_is_loaded() -> None
     assert isinstance(seedance_magic.compare(*three()), CompareView)  # the second call too
 
 
+def test_a_running_job_is_waited_for() -> None:
+    """Run All: compare(job) in the cell after the job's own gets its video, not an error."""
+    running = FakeJob(snapshot(State.RUNNING))
+    running.result = None  # type: ignore[attr-defined]
+    running.done = False  # type: ignore[attr-defined]
+
+    def wait() -> object:
+        running.result = result(seed=8)  # type: ignore[attr-defined]
+        running.done = True  # type: ignore[attr-defined]
+        return running.result  # type: ignore[attr-defined]
+
+    running.wait = wait  # type: ignore[attr-defined]
+    assert [r.seed for r in app_compare.results_of([running, result(seed=6)])] == [8, 6]
+
+
 def test_jobs_and_their_problems() -> None:
     done = FakeJob(snapshot(State.COMPLETED, result=result(seed=5)))
     done.result = done.snapshot.result  # type: ignore[attr-defined]
-    running = FakeJob(snapshot(State.RUNNING))
-    running.result = None  # type: ignore[attr-defined]
+    failed = FakeJob(snapshot(State.FAILED))
+    failed.result = None  # type: ignore[attr-defined]
+    failed.done = True  # type: ignore[attr-defined]
     assert [r.seed for r in app_compare.results_of([done, result(seed=6)])] == [5, 6]
-    with pytest.raises(InvalidRequest, match="a job is running, with no video yet"):
-        app_compare.compare_view(done, running)
+    with pytest.raises(InvalidRequest, match="compare: a job failed without a video; compare the others"):
+        app_compare.compare_view(done, failed)
     with pytest.raises(InvalidRequest, match="two or more videos, not 1"):
         app_compare.compare_view(result())
     with pytest.raises(InvalidRequest, match="not a str"):

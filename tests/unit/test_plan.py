@@ -22,6 +22,7 @@ from seedance_magic.spec.plan import (
     arguments,
     cache_key,
     estimate,
+    input_names,
     placeholder,
     reproduce_cell,
 )
@@ -288,6 +289,36 @@ def test_reproduce_cell_names_inputs_by_their_original_names() -> None:
     )
     request = parse_cell(cell.splitlines()[0].removeprefix("%%seedance"), "x")
     assert request.ref_images == ("hero.png", "my villain.png")
+
+
+def test_inputs_are_named_by_path_or_variable_else_by_url() -> None:
+    r2v = "bytedance/seedance-2.0/reference-to-video"
+    args = {"prompt": "x", "image_urls": ["https://u/1", "https://u/2", "https://u/3", "https://u/4"]}
+    inputs = [
+        {"field": "image_urls", "source": "cat.png", "variable": None},
+        {"field": "image_urls", "source": None, "variable": "ball"},
+        {"field": "image_urls", "source": None, "variable": None},  # an object from Python
+        {"field": "image_urls", "source": "https://example.com/x.png", "variable": None},
+    ]
+    cell = reproduce_cell(r2v, args, 2, input_names(inputs, args))
+    line = cell.splitlines()[0]
+    assert line == (
+        "%%seedance --ref-image cat.png --ref-image {{ball}} --ref-image https://u/3 "
+        "--ref-image https://example.com/x.png --seed 2"
+    )
+    request = parse_cell(line.removeprefix("%%seedance"), "x", namespace={"ball": b"png"})
+    assert request.ref_images == ("cat.png", b"png", "https://u/3", "https://example.com/x.png")
+    assert input_names([{"kind": "image", "name": "old row"}], args) == {}  # journalled before fields
+
+
+def test_a_variable_holding_several_files_is_named_once() -> None:
+    args = {"prompt": "x", "image_urls": ["https://u/1", "https://u/2"]}
+    inputs = [
+        {"field": "image_urls", "source": None, "variable": "shots"},
+        {"field": "image_urls", "source": None, "variable": ""},
+    ]
+    cell = reproduce_cell("bytedance/seedance-2.0/reference-to-video", args, None, input_names(inputs, args))
+    assert cell.splitlines()[0] == "%%seedance --ref-image {{shots}}"
 
 
 def test_reproduce_cell_against_the_configured_defaults() -> None:

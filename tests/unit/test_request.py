@@ -434,6 +434,8 @@ def test_parsing_is_pure() -> None:
         ("history 5", {"name": "history", "limit": 5}),
         ("history --search 'neon flower'", {"name": "history", "search": "neon flower"}),
         ("history 3 --search=fox", {"name": "history", "limit": 3, "search": "fox"}),
+        ("history", {"name": "history", "here": False}),
+        ("history --here 4 --search kite", {"name": "history", "limit": 4, "search": "kite", "here": True}),
         ("resume {{rid}}", {"name": "resume", "target": "r-1"}),
     ],
 )

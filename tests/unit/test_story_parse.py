@@ -26,7 +26,7 @@ def shots_of(line: str, body: str) -> list[tuple[str, str, int | None]]:
 
 
 # ----------------------------------------------------------------------- separators
-def test_the_example_of_the_issue() -> None:
+def test_the_three_shot_example() -> None:
     story = parse_story(LINE, BODY)
     assert [(s.prompt, s.duration, s.seed) for s in story.shots] == [
         ("A paper boat is folded", "4", 5),

@@ -64,7 +64,9 @@ def test_a_web_page_served_as_the_video_is_not_done_and_the_rerun_fetches_the_vi
 def emulated_video(emulator: Emulator) -> tuple[str, int]:
     import httpx
 
-    answer = httpx.post(f"{emulator.url}/{T2V_FAST}", json=SMALL, headers={"Authorization": "Key test:secret"})
+    answer = httpx.post(
+        f"{emulator.url}/{T2V_FAST}", json=SMALL, headers={"Authorization": "Key test:secret"}
+    )
     info = emulator.wait_for(answer.json()["request_id"])
     video = info.result["video"]  # type: ignore[index]
     return str(video["url"]), int(video["file_size"])

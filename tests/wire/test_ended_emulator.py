@@ -33,7 +33,9 @@ def job_of_an_ended_kernel(rt: Runtime) -> str:
     args = {"prompt": "a lantern in the fog", "resolution": "480p", "duration": "4", "seed": 81}
     with Emulator(EmulatorConfig(hold=True)) as other:  # that kernel's built-in emulator
         url = other.url
-        answer = httpx.post(f"{url}/{FAST_T2V}", json=args, headers={"Authorization": "Key test:secret"}).json()
+        answer = httpx.post(
+            f"{url}/{FAST_T2V}", json=args, headers={"Authorization": "Key test:secret"}
+        ).json()
     job = rt.journal.create(endpoint=FAST_T2V, arguments=args, base_url=url, emulated=True)
     rt.journal.update(job, state="submitting")
     rt.journal.update(

@@ -10,6 +10,7 @@ import asyncio
 import gc
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -244,6 +245,13 @@ def test_ctrl_c_during_a_wait_cancels_at_fal_then_interrupts(
     finally:
         interrupter.join(30)
     assert isinstance(ran.error, KeyboardInterrupt)
+    shown = ran.stdout + ran.stderr
+    assert "Traceback" not in shown and "KeyboardInterrupt" not in shown
+    assert shown.splitlines().count(str(ran.error)) == 1
+    assert re.fullmatch(
+        r"Interrupted: the job \(request [0-9a-f-]+\) was cancelled at fal; .*", str(ran.error)
+    )
+    assert str(ran.error).endswith("; the emulator charges nothing")
     record = only_record()
     assert record.state == "cancelled" and record.error == "cancelled at fal"
     assert emulator.stats.count("cancel") == 1 and emulator.stats.count("submit") == 1
@@ -289,7 +297,7 @@ def test_ctrl_c_while_the_job_s_code_runs_still_cancels_at_fal(emulator: Emulato
         timeout=120,
     )
     outcome = json.loads(done.stdout.strip().splitlines()[-1])
-    assert outcome["raised"] == "KeyboardInterrupt"
+    assert outcome["raised"] == "Interrupted"  # a KeyboardInterrupt
     assert emulator.stats.count("cancel") == 1 and outcome == {**outcome, "done": True, "state": "cancelled"}
 
 

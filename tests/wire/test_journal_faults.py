@@ -58,6 +58,17 @@ def lock(tmp_path: Path) -> Iterator[Lock]:
     held.drop()
 
 
+_made: list[Runtime] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_runtimes(make_emulator: Callable[..., Emulator]) -> Iterator[None]:
+    """Close the runtimes a test made (their loop's thread too) before the emulators stop."""
+    yield
+    while _made:
+        _made.pop().close()
+
+
 def runtime_for(emulator: Emulator, tmp_path: Path) -> Runtime:
     settings = Settings(
         base_url=emulator.url,
@@ -68,6 +79,7 @@ def runtime_for(emulator: Emulator, tmp_path: Path) -> Runtime:
     )
     rt = Runtime(lambda: settings, journal_timeout=0.2)
     reset_runtime(rt)
+    _made.append(rt)
     return rt
 
 

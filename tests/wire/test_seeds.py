@@ -13,7 +13,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from seedance_magic.emulator import Emulator
-from seedance_magic.model import seed_outcome
+from seedance_magic.spec.providers import seed_outcome
 from seedance_magic.store.journal import Journal
 
 from helpers.shells import CLIP, all_records, cell, run_cell, seedance_shell

@@ -7,6 +7,7 @@ import io
 import random
 from dataclasses import replace
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -254,6 +255,22 @@ def test_past_results_come_from_the_journal_and_compare(runtime: Runtime) -> Non
     bundle = again._repr_mimebundle_()
     assert bundle["text/html"].count("<video") == 2 and "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/plain"].startswith("seedance studio · 2 videos in the gallery")
+
+
+def test_the_gallery_holds_this_folder_s_videos(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The journal is the user's: a studio opened in another notebook's folder does not
+    show players of videos it cannot serve (`%seedance history` lists them)."""
+    first = Studio(runtime, rng=random.Random(1))
+    fill(first, replace(QUICK, seed=1))
+    job = first.generate()
+    assert job is not None and job.wait(timeout=60).seed == 1
+    assert [c.result.seed for c in Studio(runtime).cards if c.result] == [1]
+    elsewhere = tmp_path / "another-lesson"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert [c.result for c in Studio(runtime).cards] == []
 
 
 def test_the_package_function_opens_a_studio(runtime: Runtime) -> None:

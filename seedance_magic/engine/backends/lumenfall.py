@@ -11,7 +11,8 @@ answers are mapped onto the values of backends/base.py, and its errors (`{"error
 nowhere else; messages never contain the key (it is only ever in the client's default
 headers).
 
-The gateway names no idempotency key, so a create is sent again only after its own 429
+The gateway's reference mentions a key against duplicate creates but not the field that
+carries it, so none is relied on: a create is sent again only after its own 429
 (which proves nothing was made); a lost answer, a 5xx or a proxy's page leaves the video
 possibly made and charged: SubmitOutcomeUnknown, never a second video. A status this client does not know
 is waited on for `UNKNOWN_STATUS_WAIT_S`, then the job is left (it stays resumable).
@@ -101,7 +102,7 @@ class LumenfallBackend:
     async def submit(self, endpoint_id: str, arguments: dict[str, Any]) -> Handle:
         """POST the video. Sent again only when the gateway certainly made nothing (its own
         429); a lost answer, a 5xx or a proxy's page is SubmitOutcomeUnknown (the video may
-        be made and charged), never a second job: the gateway names no idempotency key."""
+        be made and charged), never a second job (no documented idempotency field to make a resend safe)."""
         http = self._client()
         url = f"{self.base}/videos"
         request = body(endpoint_id, arguments)
