@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..media.inputs import resolve_inputs
+from ..media.inputs import check_reference_names, resolve_inputs
 from ..model import JobSpec
 from ..settings import choose
 from ..spec import plan as planning
@@ -76,6 +76,8 @@ def make_plan(
         if inputs is None:
             inputs = resolve_inputs(request, cwd=cwd)
         digests, names, video_seconds = inputs.digests, inputs.names, inputs.input_video_seconds
+    else:
+        check_reference_names(request)  # "@Image1" with no input: refused, as the coach says
     endpoint_id = request.endpoint.id
     return Plan(
         request=request,

@@ -30,7 +30,7 @@ from . import probe as mp
 from .check import check_items, reference_check
 from .sources import expand
 
-__all__ = ["read_item", "resolve_inputs"]
+__all__ = ["check_reference_names", "read_item", "resolve_inputs"]
 
 
 def read_item(item: InputItem) -> bytes:
@@ -65,6 +65,13 @@ def resolve_inputs(request: GenerationRequest, *, cwd: Path | None = None) -> In
                 f"priced at the {ep.LIMITS.max_total_video_seconds:g} s limit of reference video"
             )
     return Inputs(request.mode, tuple(items), tuple(warnings))
+
+
+def check_reference_names(request: GenerationRequest) -> None:
+    """For a request with no inputs: its prompt's @Image1/@Video1/@Audio1 names, by the
+    rule resolve_inputs applies (a name with no input behind it is refused, one line)."""
+    errors, _ = reference_check(request.prompt, request.mode, [])
+    _raise(errors)
 
 
 def _given(raw: Any) -> bool:

@@ -27,7 +27,7 @@ from ..render.style import BOX, NO_MATH, PRE, TITLE
 from ..render.text import SEP, endpoint_label, estimate_text
 from ..spec.coach import coach
 from ..spec.request import GenerationRequest
-from ..spec.story import StoryRequest
+from ..spec.story import StoryRequest, at_resolution
 from ..ui.show import display
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ def start_story(
     if base.continue_from is not None:
         namespace = shell.user_ns if shell is not None else {}
         prelude = resolve_continue(base.continue_from, namespace, runtime)
+        request = at_resolution(request, prelude.arguments.get("resolution"))
+        base = request.base if isinstance(request, StoryRequest) else request
     if isinstance(request, GenerationRequest):
         if not request.stitch:
             assert prelude is not None

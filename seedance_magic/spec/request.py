@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import endpoints as ep
@@ -67,6 +67,8 @@ class GenerationRequest:
     story: bool = False  # the body is shots between `---` lines (spec/story.py)
     continue_from: str | None = None  # a notebook variable or a request id: start from its last frame
     stitch: bool = False  # with continue_from: the new shot joined to the original
+    # False: -r came from the defaults, so a --continue cell takes its clip's (not compared)
+    resolution_given: bool = field(default=True, compare=False)
 
     @property
     def endpoint(self) -> ep.Endpoint:

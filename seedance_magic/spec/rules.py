@@ -114,6 +114,7 @@ def combine(a: argparse.Namespace, t: Values, defaults: Defaults) -> dict[str, A
         story=a.story,
         continue_from=continue_from,
         stitch=a.stitch,
+        resolution_given=a.resolution is not None,
     )
 
 

@@ -35,6 +35,7 @@ from .request import Defaults, GenerationRequest
 __all__ = [
     "MAX_SHOTS",
     "StoryRequest",
+    "at_resolution",
     "continue_cell",
     "continued",
     "film_name",
@@ -88,6 +89,25 @@ class StoryRequest:
 def continued(shot: GenerationRequest, frame: Any) -> GenerationRequest:
     """The shot as image-to-video from `frame` (the previous shot's last frame, PNG bytes)."""
     return replace(shot, mode="i2v", image=frame, end_image=None, ref_images=(), ref_videos=(), ref_audios=())
+
+
+def at_resolution(
+    request: GenerationRequest | StoryRequest, resolution: Any
+) -> GenerationRequest | StoryRequest:
+    """A `--continue` cell whose line gave no -r, at the resolution of the clip it
+    continues (`resolution`, from its arguments), when its tier offers it: the next shot
+    matches the clip, and a stitched film is joined without encoding it again."""
+    base = request.base if isinstance(request, StoryRequest) else request
+    if base.resolution_given or not isinstance(resolution, str) or resolution == base.resolution:
+        return request
+    try:
+        opt.check_resolution(resolution, (base.tier,), "the continued clip's resolution")
+    except InvalidRequest:
+        return request
+    if isinstance(request, StoryRequest):
+        shots = tuple(replace(shot, resolution=resolution) for shot in request.shots)
+        return StoryRequest(replace(request.base, resolution=resolution), shots)
+    return replace(request, resolution=resolution)
 
 
 def seed_shots(base: GenerationRequest, shots: list[GenerationRequest]) -> tuple[GenerationRequest, ...]:

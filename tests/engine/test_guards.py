@@ -196,6 +196,19 @@ def test_over_the_per_run_limit_is_refused_and_yes_proceeds(
     assert result.path.exists() and backend.count("submit") == 1
 
 
+def test_a_reference_name_with_no_reference_input_is_refused_before_sending(
+    ip: InteractiveShell, backend: FakeBackend
+) -> None:
+    """The coach calls @Image3 with no reference input an error: a cell with no input
+    at all is refused by the same rule, as one with two reference images is."""
+    prompt = "Medium shot: @Image3 walks through a market at dusk, tracking shot, crowd chatter"
+    line = run_cell(ip, cell(f"{CLIP} --seed 8 --wait", prompt)).one_clear_line()
+    assert line == "the prompt names @Image3, but no --ref-image was given"
+    assert backend.calls == [] and not backend.requests
+    hints = run_cell(ip, cell(f"{CLIP} --coach", prompt))
+    assert "no --ref-image was given" in hints.everything
+
+
 @pytest.mark.parametrize(
     ("spent", "budget", "estimate", "refused"),
     [(0.0, 1.0, 0.43, False), (0.6, 1.0, 0.43, True), (0.5, 1.0, 0.5, False), (0.51, 1.0, 0.5, True)],

@@ -110,6 +110,23 @@ def test_continue_a_clip_by_name_then_stitch_it_by_request_id(
     assert accepted_submits(emulator) == 2
 
 
+def test_a_continued_clip_keeps_its_resolution_unless_the_line_gives_one(
+    ip: InteractiveShell, emulator: Emulator
+) -> None:
+    """`--continue clip` with no -r makes the next shot at the clip's resolution (not the
+    720p default: that would cost more, and the stitched film would be encoded again)."""
+    run_cell(ip, "%%seedance --fast -r 480p -d 4 --seed 3 --wait --out clip\nA kite over the dunes").ok()
+    run_cell(ip, "%%seedance --continue clip --fast -d 4 --seed 4 --wait --out more\nIt lands").ok()
+    more = ip.user_ns["more"]
+    assert emulator.jobs[more.request_id].arguments["resolution"] == "480p"
+    assert "-r 480p" in more.result.reproduce_cell
+    run_cell(ip, "%%seedance --continue clip --stitch --fast -d 4 --seed 4 --wait -o joined\nIt lands").ok()
+    film = ip.user_ns["joined"].wait()
+    assert film.shots[0].cached and not film.reencoded  # the same shot, joined by copying
+    run_cell(ip, "%%seedance --continue clip -r 720p --fast -d 4 --seed 5 --wait --out big\nIt lands").ok()
+    assert emulator.jobs[ip.user_ns["big"].request_id].arguments["resolution"] == "720p"
+
+
 def test_a_story_in_python_awaited_and_in_the_history(runtime: Runtime, emulator: Emulator) -> None:
     async def scenario() -> Any:
         story = sd.story([SHOTS[0], {"prompt": SHOTS[1], "duration": 5}], seed=21, **OPTIONS)
