@@ -47,8 +47,10 @@ def check_budget(
 ) -> None:
     """Refuse a run whose estimate is above the per-run limit, or which would take this
     kernel's spending (what was spent plus the high estimate of every job still in
-    flight) above the session budget."""
-    if yes:
+    flight) above the session budget. With no key and no base URL for any provider,
+    every job goes to the built-in emulator and nothing can be charged: nothing is
+    refused (the estimate still shows what a key would pay)."""
+    if yes or runtime.charges_nothing():
         return
     if estimate.high > settings.max_usd_per_run:
         raise BudgetExceeded(

@@ -27,7 +27,7 @@ from ..settings import (
     has_credentials,
     load_dotenv_credentials,
 )
-from ..spec.providers import Provider, get
+from ..spec.providers import NAMES, Provider, get
 from ..store.journal import Journal
 from .backends import make_backend, probe_emulator
 from .background import BackgroundLoop
@@ -128,6 +128,11 @@ class Runtime(JobBook):
         no base URL), without starting it."""
         chosen = self.provider(provider)
         return not self.settings.base_url_for(chosen.name) and not has_credentials(chosen)
+
+    def charges_nothing(self) -> bool:
+        """Whether no request can be charged: no provider has a key or a base URL, so
+        every job goes to the built-in emulator."""
+        return all(self.would_emulate(name) for name in NAMES)
 
     def _resolve_target(self, provider: Provider, base: str | None, has_key: bool) -> Target:
         name = provider.name

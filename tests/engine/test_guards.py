@@ -163,7 +163,10 @@ def grid_estimate(line: str) -> CostEstimate:
     return grid_expand.total_estimate(grid_expand.expand(parse_cell(line, PROMPT)))
 
 
-def test_a_four_clip_fifteen_second_grid_is_over_the_default_limit(tmp_path: Path) -> None:
+def test_a_four_clip_fifteen_second_grid_is_over_the_default_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAL_KEY", "key-id:key-secret")  # a key: this grid would be charged
     estimate = grid_estimate("--seeds 1-4 -d 15")
     settings = Settings(journal_path=tmp_path / "j.sqlite3")
     assert settings.max_usd_per_run == 5.0 and estimate.high > 5.0
@@ -173,6 +176,26 @@ def test_a_four_clip_fifteen_second_grid_is_over_the_default_limit(tmp_path: Pat
     assert f"est. {estimate}" in message or str(estimate) in message
     assert "--yes" in message and "Seedance.max_usd_per_run" in message
     pipeline.check_budget(estimate, settings, Runtime(lambda: settings), yes=True)
+
+
+def test_with_no_key_anywhere_the_built_in_emulator_is_not_held_to_the_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No key and no base URL for any provider: every job goes to the built-in emulator,
+    which charges nothing, so a class can run a 48-row batch on the default settings.
+    One key anywhere, or a server given by URL, and the limits hold again."""
+    estimate = CostEstimate(21.6, 21.6)
+    settings = Settings(journal_path=tmp_path / "j.sqlite3", session_budget_usd=1.0)
+    assert estimate.high > settings.max_usd_per_run
+    rt = Runtime(lambda: settings)
+    pipeline.check_budget(estimate, settings, rt, yes=False, what="batch of 48 videos")
+    monkeypatch.setenv("LUMENFALL_API_KEY", "lf-key")  # another provider could be charged
+    with pytest.raises(BudgetExceeded):
+        pipeline.check_budget(estimate, settings, rt, yes=False, what="batch of 48 videos")
+    monkeypatch.delenv("LUMENFALL_API_KEY")
+    served = Settings(journal_path=tmp_path / "j.sqlite3", base_url="http://127.0.0.1:9")
+    with pytest.raises(BudgetExceeded):
+        pipeline.check_budget(estimate, served, Runtime(lambda: served), yes=False)
 
 
 def test_the_grid_cell_is_refused_with_its_estimate_and_nothing_is_sent(
@@ -214,8 +237,14 @@ def test_a_reference_name_with_no_reference_input_is_refused_before_sending(
     [(0.0, 1.0, 0.43, False), (0.6, 1.0, 0.43, True), (0.5, 1.0, 0.5, False), (0.51, 1.0, 0.5, True)],
 )
 def test_session_budget_arithmetic(
-    tmp_path: Path, spent: float, budget: float, estimate: float, refused: bool
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    spent: float,
+    budget: float,
+    estimate: float,
+    refused: bool,
 ) -> None:
+    monkeypatch.setenv("FAL_KEY", "key-id:key-secret")  # a key: the spending is real
     settings = Settings(journal_path=tmp_path / "j.sqlite3", session_budget_usd=budget)
     rt = Runtime(lambda: settings)
     rt.spent_usd = spent
