@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import urllib.request
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -89,21 +90,35 @@ def probe(source: Source) -> VideoInfo:
 
 def probe_url(url: str, timeout: float = 10.0) -> VideoInfo:
     """What a video at an http(s) URL is, read over the network by PyAV (the container's
-    header, not the whole file); `timeout` bounds opening it and each read. The proxy
-    variables of the environment apply (FFmpeg's http reads them)."""
+    header, not the whole file); `timeout` bounds opening it and each read. The proxy the
+    environment names for it is used (`url_proxy`), as by every other client here."""
     require_video_extra("Probing a video URL")
     import av
 
     if not url.lower().startswith(("http://", "https://")):
         raise ValueError("not an http(s) URL")
     try:
-        with av.open(url, timeout=timeout) as container:
+        with av.open(url, timeout=timeout, options={"http_proxy": url_proxy(url)}) as container:
             if not container.streams.video:
                 raise ValueError("it has no video stream")
             codec = container.streams.video[0].codec_context
             return VideoInfo(codec.width, codec.height, _duration(container), 0.0, codec.name, False, None, 0)
     except (av.FFmpegError, OSError) as exc:
         raise ValueError(" ".join(str(exc).split())[:120] or type(exc).__name__) from exc
+
+
+def url_proxy(url: str) -> str:
+    """The proxy for `url` as httpx (and so fal_client) takes it from the environment:
+    HTTP_PROXY / HTTPS_PROXY / ALL_PROXY in either case, unless NO_PROXY names the host;
+    "" for none. FFmpeg alone reads only a lowercase http_proxy, so it is told; it speaks
+    to http:// proxies only."""
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    if urllib.request.proxy_bypass_environment(host):  # type: ignore[attr-defined]  # stdlib, not in typeshed
+        return ""
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(scheme.lower()) or proxies.get("all") or ""
+    return proxy if proxy.lower().startswith("http://") else ""
 
 
 def media_duration(source: Source) -> float:

@@ -40,6 +40,14 @@ def seedance_shell(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Itera
 
 
 @contextmanager
+def builtin_shell() -> Iterator[InteractiveShell]:
+    """The same shell with no key and no base URL: its jobs go to the built-in emulator
+    (its pace from SEEDANCE_EMULATOR)."""
+    with _loaded_shell(poll_initial=0.05, poll_max=0.2) as shell:
+        yield shell
+
+
+@contextmanager
 def fake_shell(
     backend: FakeBackend,
     monkeypatch: pytest.MonkeyPatch,

@@ -95,3 +95,27 @@ def test_missing_libraries_name_the_extra(monkeypatch: pytest.MonkeyPatch, clip_
     assert 'pip install "seedance-magic[video]"' in str(caught.value)
     assert "av" in caught.value.message
     assert isinstance(caught.value, ImportError)
+
+
+@pytest.mark.parametrize(
+    ("env", "url", "proxy"),
+    [
+        ({"HTTP_PROXY": "http://p:3128"}, "http://cdn.example/v.mp4", "http://p:3128"),
+        ({"HTTPS_PROXY": "http://p:3128"}, "https://cdn.example/v.mp4", "http://p:3128"),
+        ({"HTTPS_PROXY": "http://p:3128"}, "http://cdn.example/v.mp4", ""),
+        ({"ALL_PROXY": "http://p:3128"}, "https://cdn.example/v.mp4", "http://p:3128"),
+        ({"HTTPS_PROXY": "http://p:3128", "NO_PROXY": "example"}, "https://cdn.example/v.mp4", ""),
+        ({"HTTPS_PROXY": "http://p:3128", "NO_PROXY": "*"}, "https://cdn.example/v.mp4", ""),
+        ({"HTTPS_PROXY": "socks5://p:1080"}, "https://cdn.example/v.mp4", ""),
+        ({}, "https://cdn.example/v.mp4", ""),
+    ],
+)
+def test_the_proxy_for_a_url_is_the_environment_s(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], url: str, proxy: str
+) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert video.url_proxy(url) == proxy

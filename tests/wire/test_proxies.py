@@ -15,7 +15,7 @@ import pytest
 from seedance_magic.emulator import Emulator
 
 from helpers.proxy import ForwardProxy
-from helpers.shells import CLIP, cell, run_cell, seedance_shell
+from helpers.shells import CLIP, builtin_shell, cell, run_cell, seedance_shell
 
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
@@ -93,4 +93,20 @@ def test_no_proxy_sends_it_direct(
     with seedance_shell(emulator, monkeypatch) as ip:
         run_cell(ip, cell(f"{CLIP} --seed 5 -i {picture} --wait", "the picture moves")).ok()
     assert emulator.stats.count("submit") == 1 and emulator.stats.count("download") >= 1
+    assert proxy.seen == []
+
+
+@pytest.mark.parametrize("provider", ["fal", "lumenfall"])
+def test_the_built_in_emulator_is_reached_direct_behind_a_proxy(
+    proxy: ForwardProxy, picture: str, monkeypatch: pytest.MonkeyPatch, provider: str
+) -> None:
+    """With no key the built-in emulator serves the cell; it listens on this machine's
+    loopback, which no proxy can reach for it, so its requests never go through one,
+    whatever NO_PROXY says (a proxy elsewhere would answer for its own loopback)."""
+    monkeypatch.setenv("SEEDANCE_EMULATOR", '{"queue_seconds": 0.1, "run_seconds": 0.2}')
+    with builtin_shell() as ip:
+        line = f"--provider {provider} -r 480p -d 4 --seed 4 -i {picture} --wait --out job"
+        run_cell(ip, cell(line, "the picture moves")).ok()
+        result = ip.user_ns["job"].result
+        assert result.emulated and result.path.exists()
     assert proxy.seen == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from seedance_magic.spec.cost import UNMEASURED_NOTE, estimate_cost
 from seedance_magic.spec.endpoints import find_endpoint
 
 from helpers.files import mp4
+from helpers.proxy import ForwardProxy
 from helpers.shells import CLIP, cell, only_record, run_cell, seedance_shell
 
 R2V_FAST = "bytedance/seedance-2.0/fast/reference-to-video"
@@ -112,3 +114,21 @@ def test_a_square_720p_clip_is_960x960_and_its_recorded_cost_matches(
 )
 def test_price_shows_the_cost_at_the_real_frame_size(ip: InteractiveShell, line: str, shown: str) -> None:
     assert shown in repr(run_cell(ip, f"%seedance price {line}").value)
+
+
+def test_a_url_video_is_read_through_the_proxy_the_environment_names(
+    ip: InteractiveShell, clip_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY in capitals (what fal-client's httpx reads too, and FFmpeg alone does not)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    with ForwardProxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        shown = repr(run_cell(ip, f"%seedance price --fast -r 480p -d 4 --ref-video {clip_url}").value)
+        assert f"est. ${_priced(3.0):.2f}" in shown
+        assert any(urlsplit(path).path == urlsplit(clip_url).path for _, _, path in proxy.seen), proxy.seen
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        before = len(proxy.seen)
+        shown = repr(run_cell(ip, f"%seedance price --fast -r 480p -d 4 --ref-video {clip_url}").value)
+        assert f"est. ${_priced(3.0):.2f}" in shown and len(proxy.seen) == before, "NO_PROXY: direct"

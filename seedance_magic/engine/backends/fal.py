@@ -36,11 +36,13 @@ class FalBackend:
 
     def __init__(self, target: Target) -> None:
         self.target = target
-        self.client = RoutedAsyncClient(key=target.key, base_url=target.base_url)
+        self.client = RoutedAsyncClient(key=target.key, base_url=target.base_url, direct=target.embedded)
         self._stream_supported: bool | None = None
         # Requests this backend cancelled: a 404 for one of them means fal removed it.
         self._cancelled: set[str] = set()
-        self._downloads = Downloads("fal", USER_AGENT, lambda: plain_transport(target.base_url))
+        self._downloads = Downloads(
+            "fal", USER_AGENT, lambda: plain_transport(target.base_url, direct=target.embedded)
+        )
         self.download = self._downloads.fetch  # streamed to disk; carries no fal credentials
 
     async def aclose(self) -> None:

@@ -23,12 +23,14 @@ USER_AGENT = f"seedance-magic (fal-client/{fal_client.__version__})"
 class RoutedTokenManager(AsyncCDNTokenManager):
     """fal's CDN token manager, fetching its token through our transport."""
 
-    def __init__(self, auth: Any, base_url: str | None) -> None:
+    def __init__(self, auth: Any, base_url: str | None, direct: bool = False) -> None:
         super().__init__(auth)
         self._base_url = base_url
+        self._direct = direct
 
     async def _refresh_token(self) -> CDNToken:
-        async with httpx.AsyncClient(transport=plain_transport(self._base_url), timeout=30.0) as client:
+        transport = plain_transport(self._base_url, direct=self._direct)
+        async with httpx.AsyncClient(transport=transport, timeout=30.0) as client:
             response = await client.post(self._url, headers=self._headers, json={})
             response.raise_for_status()
             data = response.json()
@@ -42,9 +44,11 @@ class RoutedTokenManager(AsyncCDNTokenManager):
 
 @dataclass(unsafe_hash=True)
 class RoutedAsyncClient(fal_client.AsyncClient):
-    """fal_client.AsyncClient whose httpx clients use our transports (the seam)."""
+    """fal_client.AsyncClient whose httpx clients use our transports (the seam);
+    `direct`: they send through no proxy (the built-in emulator, see proxies.py)."""
 
     base_url: str | None = None
+    direct: bool = False
     _http: httpx.AsyncClient | None = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     @property
@@ -55,8 +59,9 @@ class RoutedAsyncClient(fal_client.AsyncClient):
         if self._http is None:
             auth = await self._auth
             if self._http is None:
+                ours = fal_transport(self.base_url, direct=self.direct)
                 self._http = httpx.AsyncClient(
-                    transport=AsyncBackupDomainTransport(transport=fal_transport(self.base_url)),
+                    transport=AsyncBackupDomainTransport(transport=ours),
                     headers={"Authorization": auth.header_value, "User-Agent": USER_AGENT},
                     timeout=self.default_timeout,
                 )
@@ -69,14 +74,14 @@ class RoutedAsyncClient(fal_client.AsyncClient):
     async def _build_token_manager(self) -> AsyncCDNTokenManager:
         manager = self.__dict__.get("_routed_token_manager")
         if manager is None:
-            manager = RoutedTokenManager(await self._auth, self.base_url)
+            manager = RoutedTokenManager(await self._auth, self.base_url, self.direct)
             self.__dict__["_routed_token_manager"] = manager
         return manager
 
     @asynccontextmanager
     async def _cdn_client(self) -> AsyncIterator[httpx.AsyncClient]:
         async with httpx.AsyncClient(
-            transport=plain_transport(self.base_url),
+            transport=plain_transport(self.base_url, direct=self.direct),
             headers={"User-Agent": USER_AGENT},
             timeout=self.default_timeout,
         ) as client:

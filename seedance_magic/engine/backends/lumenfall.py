@@ -71,7 +71,7 @@ class LumenfallBackend:
         self.base = target.base_url.rstrip("/")
         self._http: httpx.AsyncClient | None = None
         self._odd_since: dict[str, float] = {}  # request id -> when an unknown status was first seen
-        self._downloads = Downloads(_LABEL, USER_AGENT, EnvProxyTransport)
+        self._downloads = Downloads(_LABEL, USER_AGENT, lambda: EnvProxyTransport(direct=target.embedded))
         self.download = self._downloads.fetch  # streamed to disk; never with the key
 
     def _client(self) -> httpx.AsyncClient:
@@ -85,7 +85,8 @@ class LumenfallBackend:
             self._http = httpx.AsyncClient(
                 headers={"Authorization": f"Bearer {key}", "User-Agent": USER_AGENT},
                 timeout=_TIMEOUT,
-                transport=EnvProxyTransport(retries=2),  # connection failures only; proxies from env
+                # connection failures only; proxies from env (none for the built-in emulator)
+                transport=EnvProxyTransport(retries=2, direct=self.target.embedded),
             )
         return self._http
 

@@ -9,6 +9,10 @@ transport at the bottom of each stack sends through an inner `httpx.AsyncClient`
 with no transport, which applies the environment exactly as httpx does; fal_client's own
 `AsyncBackupDomainTransport` sends its requests the same way. The proxy is chosen per
 request, after any rerouting, so NO_PROXY=127.0.0.1 keeps the emulator's requests local.
+
+The built-in emulator is the exception (`direct`): it listens on this machine's loopback,
+which no proxy can reach for it (a proxy elsewhere would answer for its own loopback), so
+the clients of a target it serves send direct, whatever the environment says.
 """
 
 from __future__ import annotations
@@ -20,12 +24,12 @@ _NOT_CONNECTED = (httpx.ConnectError, httpx.ConnectTimeout)
 
 
 class EnvProxyTransport(httpx.AsyncBaseTransport):
-    """Send each request as httpx's client does, proxies from the environment included;
-    `retries`: connection failures tried again that many times (as
-    `httpx.AsyncHTTPTransport(retries=...)` does)."""
+    """Send each request as httpx's client does, proxies from the environment included
+    (`direct`: never through a proxy, for the built-in emulator); `retries`: connection
+    failures tried again that many times (as `httpx.AsyncHTTPTransport(retries=...)` does)."""
 
-    def __init__(self, *, retries: int = 0) -> None:
-        self._client = httpx.AsyncClient(follow_redirects=False)
+    def __init__(self, *, retries: int = 0, direct: bool = False) -> None:
+        self._client = httpx.AsyncClient(follow_redirects=False, trust_env=not direct)
         self._retries = max(0, retries)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

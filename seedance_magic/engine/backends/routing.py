@@ -165,16 +165,16 @@ class SubmitGuard(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-def fal_transport(base_url: str | None) -> httpx.AsyncBaseTransport:
+def fal_transport(base_url: str | None, *, direct: bool = False) -> httpx.AsyncBaseTransport:
     """The inner transport for fal_client's queue client: guard outside, reroute inside,
-    so the guard sees fal's own host names."""
-    inner: httpx.AsyncBaseTransport = EnvProxyTransport()
+    so the guard sees fal's own host names (`direct`: no proxy, see proxies.py)."""
+    inner: httpx.AsyncBaseTransport = EnvProxyTransport(direct=direct)
     if base_url:
         inner = RerouteTransport(base_url, inner)
     return SubmitGuard(inner)
 
 
-def plain_transport(base_url: str | None) -> httpx.AsyncBaseTransport:
+def plain_transport(base_url: str | None, *, direct: bool = False) -> httpx.AsyncBaseTransport:
     """For clients that carry no fal key (CDN uploads with a token, video downloads)."""
-    inner = EnvProxyTransport()
+    inner = EnvProxyTransport(direct=direct)
     return RerouteTransport(base_url, inner) if base_url else inner
