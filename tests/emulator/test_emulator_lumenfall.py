@@ -412,8 +412,9 @@ def test_control_api_answers_under_the_lumenfall_base(make_emulator: Any) -> Non
 
 
 def test_a_create_repeated_makes_a_second_video(make_emulator: Any) -> None:
-    # The gateway documents no idempotency key: a field it does not know is passed on
-    # and ignored, and the same create twice is two videos (two charges).
+    # The client sends no idempotency key, and the emulator honours none: the same
+    # create twice is two videos (two charges), which is why a create whose answer was
+    # lost is never sent again.
     emu = make_emulator(hold=True)
     first = create(emu, {**SMALL, "idempotency_key": "row-7"})
     again = create(emu, {**SMALL, "idempotency_key": "row-7"})

@@ -159,6 +159,12 @@ def test_an_emulator_clip_is_not_replayed_for_a_real_request(backend: FakeBacken
 
 
 # --------------------------------------------------------------------------- budget
+@pytest.fixture
+def a_fal_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key in the environment: what is sent would be charged."""
+    monkeypatch.setenv("FAL_KEY", "key-id:key-secret")
+
+
 def grid_estimate(line: str) -> CostEstimate:
     return grid_expand.total_estimate(grid_expand.expand(parse_cell(line, PROMPT)))
 
@@ -232,19 +238,14 @@ def test_a_reference_name_with_no_reference_input_is_refused_before_sending(
     assert "no --ref-image was given" in hints.everything
 
 
+@pytest.mark.usefixtures("a_fal_key")
 @pytest.mark.parametrize(
     ("spent", "budget", "estimate", "refused"),
     [(0.0, 1.0, 0.43, False), (0.6, 1.0, 0.43, True), (0.5, 1.0, 0.5, False), (0.51, 1.0, 0.5, True)],
 )
 def test_session_budget_arithmetic(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    spent: float,
-    budget: float,
-    estimate: float,
-    refused: bool,
+    tmp_path: Path, spent: float, budget: float, estimate: float, refused: bool
 ) -> None:
-    monkeypatch.setenv("FAL_KEY", "key-id:key-secret")  # a key: the spending is real
     settings = Settings(journal_path=tmp_path / "j.sqlite3", session_budget_usd=budget)
     rt = Runtime(lambda: settings)
     rt.spent_usd = spent

@@ -42,9 +42,9 @@ class StatusUpdate:
 
 class Backend(Protocol):
     async def submit(self, endpoint_id: str, arguments: dict[str, Any]) -> Handle:
-        """Send the job, once: no provider here has a documented idempotency field, so a
-        submit whose answer may have made the job is errors.SubmitOutcomeUnknown, never
-        sent again."""
+        """Send the job, once: no idempotency key is sent to any provider (fal's queue
+        has none; Lumenfall's field name is not confirmed), so a submit whose answer may
+        have made the job is errors.SubmitOutcomeUnknown, never sent again."""
         ...
 
     def handle_for(self, endpoint_id: str, request_id: str) -> Handle: ...

@@ -103,7 +103,10 @@ class LumenfallBackend:
     async def submit(self, endpoint_id: str, arguments: dict[str, Any]) -> Handle:
         """POST the video. Sent again only when the gateway certainly made nothing (its own
         429); a lost answer, a 5xx or a proxy's page is SubmitOutcomeUnknown (the video may
-        be made and charged), never a second job (no documented idempotency field to make a resend safe)."""
+        be made and charged), never a second job. The gateway's reference describes a key
+        that makes a repeated create return the same video, but its field name is not
+        confirmed, and a wrong name would be passed on to fal, which refuses unknown
+        fields: none is sent, so a resend would not be safe."""
         http = self._client()
         url = f"{self.base}/videos"
         request = body(endpoint_id, arguments)
