@@ -26,6 +26,7 @@ from ..render.shown import Shown
 from ..render.style import BOX, NO_MATH, PRE, TITLE
 from ..render.text import SEP, endpoint_label, estimate_text
 from ..spec.coach import coach
+from ..spec.formats import counted
 from ..spec.request import GenerationRequest
 from ..spec.story import StoryRequest, at_resolution
 from ..ui.show import display
@@ -61,8 +62,7 @@ def start_story(
     if base.dry_run:
         display(dry_run(plan))
         return None
-    count = len(request)
-    what = f"story of {count} shot{'' if count == 1 else 's'}"
+    what = f"story of {counted(len(request), 'shot')}"
     cells.check_budget(plan.to_pay, runtime.settings, runtime, yes=base.yes, what=what)
     story: Story = launch_story(plan, runtime)
     if base.out:
@@ -83,11 +83,11 @@ def coached(story: StoryRequest) -> Shown:
 
 def dry_run(plan: StoryPlan) -> Shown:
     """What `--story --dry-run` shows: each shot's endpoint, estimate and arguments (a
-    later shot's start frame is the last frame of the one before), the total, and what
-    the journal has made already."""
+    later shot's start frame is the last frame of the one before) with the prompt
+    coach's hints for it, the total, and what the journal has made already."""
     story = plan.request
     note = f" ({plan.estimate.note})" if plan.estimate.note else ""
-    lines = [f"story of {len(story)} shots, {estimate_text(plan.estimate)}{note}"]
+    lines = [f"story of {counted(len(story), 'shot')}, {estimate_text(plan.estimate)}{note}"]
     rows = []
     for index, estimate in enumerate(story.estimates()):
         shot = story.runs_as(index)
@@ -95,8 +95,13 @@ def dry_run(plan: StoryPlan) -> Shown:
         shown = json.dumps(arguments, ensure_ascii=False, default=str)
         done = " (made before: replayed for $0)" if index in plan.done else ""
         label = f"{endpoint_label(shot.endpoint.id, short=True)}{SEP}{estimate_text(estimate)}{done}"
+        hints = Hints(coach(shot))
         lines.append(f"  {index + 1}. {label}\n     {shown}")
-        rows.append(f"<tr><td>{index + 1}</td><td>{esc(label)}</td><td><code>{esc(shown)}</code></td></tr>")
+        lines += [f"     {line}" for line in repr(hints).splitlines()] if hints else []
+        rows.append(
+            f"<tr><td>{index + 1}</td><td>{esc(label)}</td><td><code>{esc(shown)}</code>"
+            f"{hints_html(hints)}</td></tr>"
+        )
     lines += ["reproduce:", plan.reproduce, "nothing was sent (--dry-run)"]
     html = (
         f'<div class="seedance-dry-run {NO_MATH}" style="{BOX}"><div><span style="{TITLE}">dry run</span>'

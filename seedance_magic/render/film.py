@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+from ..spec.formats import counted
 from ..spec.providers import label as provider_label
 from ..spec.story import continue_cell
 from . import style
@@ -73,7 +74,7 @@ def _film_facts(film: FilmShape) -> list[str]:
     made = len(film.shots)
     facts = [
         f"{film.seconds:.1f} s",
-        f"{made} of {film.planned} shots" if made != film.planned else f"{made} shots",
+        f"{made} of {counted(film.planned, 'shot')}" if made != film.planned else counted(made, "shot"),
     ]
     facts.append(spend_text(film.shots) if film.shots else "nothing made")
     if film.path is not None:

@@ -50,6 +50,11 @@ DESCRIPTIONS = {
 }
 
 
+def counted(count: int, noun: str) -> str:
+    """A count and its noun: "1 shot", "3 shots"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 13] + "…" + text[-12:]
 

@@ -153,3 +153,14 @@ def test_the_dry_run_shows_every_shot_and_sends_nothing(ip: InteractiveShell, em
         and "the last frame of shot 2" in text
     )
     assert "nothing was sent (--dry-run)" in text and accepted_submits(emulator) == 0
+    # each shot with the prompt coach's hints, as a single cell's dry run shows them
+    html = " ".join(str(bundle.get("text/html", "")) for bundle in ran.bundles)
+    assert "no-audio-cue" in text and "seedance-coach" in html
+
+
+def test_a_one_shot_story_says_one_shot(ip: InteractiveShell, emulator: Emulator) -> None:
+    one = (
+        "%%seedance --story --fast -r 480p -d 4 --seed 5 --dry-run\nA paper boat on a kitchen table, close-up"
+    )
+    text = run_cell(ip, one).everything
+    assert "story of 1 shot," in text and "1 shots" not in text
