@@ -148,7 +148,8 @@ class BatchShow:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         """Text and HTML of the batch as it stands: the summary, the last videos' posters
-        and the failures (the notebook layer shows the live view while it runs)."""
+        (inside the page, small JPEGs: a saved notebook shows them where files are not
+        served) and the failures (the notebook layer shows the live view while it runs)."""
         summary = self.summary()
-        posters = self.finished(self.last_finished(8))
+        posters = self.finished(self.last_finished(8), embed=True)
         return {"text/plain": batch_text(summary), "text/html": batch_html(summary, posters)}

@@ -6,8 +6,10 @@ behind, with a "resume all" button.
     history_view(runtime, limit, search)    -> HistoryView     text/plain + text/html cards
     orphans_view(runtime, orphans, shell)   -> OrphansView     listed once per job
 
-Poster frames are made once per video and kept next to it (`NAME.poster.png`), so
-showing the history again costs no decoding. A job whose submit got no answer is shown
+Poster frames are small JPEGs made once per video and kept next to it
+(`NAME.poster.jpg`), so showing the history again costs no decoding; the gallery carries
+them inside the page, so a saved notebook shows them where files are not served (GitHub,
+nbviewer, an export moved away from its videos). A job whose submit got no answer is shown
 as such, with the time it was sent and where to check it; nothing here ever submits.
 The rendering itself lives in render/gallery.py and render/unfinished.py, the widget in
 ui/orphans.py.
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.job import EMULATOR_ENDED, Job
 from ..errors import MissingDependency
-from ..media.video import poster_png
+from ..media.video import poster_jpeg
 from ..model import Result, Results
 from ..render.gallery import Card, history_html, history_text
 from ..render.html import video_src
@@ -51,6 +53,7 @@ log = logging.getLogger(__name__)
 ANNOUNCED = "listed as unfinished at %load_ext"
 DIED_SUBMITTING = "its kernel stopped while the submit was under way: the outcome is unknown"
 POSTER_WIDTH = 240
+POSTER_BYTES = 6_000  # a poster inside a page: a few KB
 
 
 # ----------------------------------------------------------------------- history
@@ -66,11 +69,11 @@ def history_results(
 
 
 def poster_src(video: Path, *, embed: bool = False, width: int = POSTER_WIDTH) -> str | None:
-    """A small poster frame of `video`, made once and kept as `NAME.poster.png` next to
-    it (remade when the video is newer): its relative URL, which Jupyter serves like the
-    video itself, or with `embed` (or a read-only folder) a data: URI. None when the
-    video is gone or cannot be read (or PyAV is missing)."""
-    cached = video.with_suffix(".poster.png")
+    """A small poster frame of `video` (a JPEG of a few KB), made once and kept as
+    `NAME.poster.jpg` next to it (remade when the video is newer): its relative URL, which
+    Jupyter serves like the video itself, or with `embed` (or a read-only folder) a data:
+    URI. None when the video is gone or cannot be read (or PyAV is missing)."""
+    cached = video.with_suffix(".poster.jpg")
     try:
         made = video.stat().st_mtime
     except OSError:
@@ -79,21 +82,21 @@ def poster_src(video: Path, *, embed: bool = False, width: int = POSTER_WIDTH) -
         fresh = cached.stat().st_mtime >= made
     except OSError:
         fresh = False
-    png = None
+    jpeg = None
     if not fresh:
         try:
-            png = poster_png(video, max_width=width)
+            jpeg = poster_jpeg(video, max_side=width, max_bytes=POSTER_BYTES)
         except (MissingDependency, ValueError, OSError):
             return None
         try:
-            cached.write_bytes(png)
+            cached.write_bytes(jpeg)
             fresh = True
         except OSError:  # a read-only folder: show it inline, make it again next time
             log.debug("cannot keep the poster next to %s", video)
     if fresh and not embed:
         return video_src(cached)
-    data = png if png is not None else cached.read_bytes()
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    data = jpeg if jpeg is not None else cached.read_bytes()
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
 
 
 def made_elsewhere(video: Path, cwd: Path | None = None) -> str | None:
@@ -109,20 +112,19 @@ def made_elsewhere(video: Path, cwd: Path | None = None) -> str | None:
     return relative if shared not in (folder.anchor, str(Path.home().parent)) else str(folder)
 
 
-def _card(result: Result, embed: bool) -> Card:
+def _card(result: Result) -> Card:
     path = result.path
     if path is None or not path.exists():
         return Card(result)
-    elsewhere = made_elsewhere(path)
-    # A video of another folder is linked by its path from here, which Jupyter serves
-    # only when both folders are under its root: its poster goes inside the page.
-    poster = poster_src(path, embed=embed or elsewhere is not None)
-    return Card(result, poster=poster, src=video_src(path), made_in=elsewhere)
+    # The poster goes inside the page (a video of another folder is linked by its path
+    # from here, which Jupyter serves only when both folders are under its root).
+    poster = poster_src(path, embed=True)
+    return Card(result, poster=poster, src=video_src(path), made_in=made_elsewhere(path))
 
 
-def _story_card(entry: StoryEntry, embed: bool) -> StoryCard:
+def _story_card(entry: StoryEntry) -> StoryCard:
     shots = [
-        Shot(s, poster_src(s.path, embed=embed), video_src(s.path))
+        Shot(s, poster_src(s.path, embed=True), video_src(s.path))
         if s.path is not None and s.path.exists()
         else Shot(s)
         for s in entry.shots
@@ -132,15 +134,14 @@ def _story_card(entry: StoryEntry, embed: bool) -> StoryCard:
 
 
 class HistoryView:
-    """Past results as a gallery: text/plain for terminals, cards in text/html; a story
-    is one entry with its shots."""
+    """Past results as a gallery: text/plain for terminals, cards in text/html (each
+    poster inside the page); a story is one entry with its shots."""
 
     def __init__(
         self,
         results: Sequence[Result | StoryEntry],
         search: str | None = None,
         *,
-        embed: bool = False,
         here: bool = False,
         running: int = 0,
     ) -> None:
@@ -148,9 +149,7 @@ class HistoryView:
         self.search = search
         self.here = here
         self.running = running  # this kernel's jobs still under way (not in the journal's history yet)
-        self.cards = [
-            _story_card(r, embed) if isinstance(r, StoryEntry) else _card(r, embed) for r in self.results
-        ]
+        self.cards = [_story_card(r) if isinstance(r, StoryEntry) else _card(r) for r in self.results]
 
     def __len__(self) -> int:
         return len(self.results)
@@ -170,12 +169,11 @@ def history_view(
 ) -> HistoryView:
     """The gallery of past results (see history_results), saying how many of this
     kernel's jobs are still under way."""
-    embed = should_embed(runtime.settings.embed)
     running = sum(not job.done for job in list(runtime.active))
     under = Path.cwd() if here else None
     records = search_records(runtime.journal, limit * 8, search, under=under)
     entries = fold_stories(records, runtime.journal, runtime.settings.output_dir, limit)
-    return HistoryView(entries, search, embed=embed, here=here, running=running)
+    return HistoryView(entries, search, here=here, running=running)
 
 
 # --------------------------------------------------------------------- unfinished

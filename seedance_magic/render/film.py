@@ -1,4 +1,5 @@
-"""A story's film as text and static HTML: the stitched film's player, its facts, a row
+"""A story's film as text and static HTML: the stitched film's player (with the sound
+button that says it starts muted, and a link to download the MP4), its facts, a row
 per shot (its seed, its start in the film, what it cost, the cell that makes it again)
 and the story's reproduce cell. Pure functions of a `StoryResult` (by shape), every value
 escaped; the form a saved notebook keeps. The running story is render/story.py.
@@ -15,6 +16,7 @@ from ..spec.providers import label as provider_label
 from ..spec.story import continue_cell
 from . import style
 from .html import badge_html, copy_button, esc, video_html, video_src
+from .player import SCOPE, SOUND_EVENTS, download_html, sound_button
 from .shapes import ResultShape as Result
 from .text import EMULATOR, SEP, cost_text, format_elapsed, reproduce_text
 
@@ -135,6 +137,14 @@ def _shot_row(number: int, shot: Result, offset: str, before: Result | None) -> 
     )
 
 
+def _sound(shots: Sequence[Result]) -> bool | None:
+    """Whether the film has sound: False only when every shot is known to be silent."""
+    known = [shot.has_audio for shot in shots]
+    if any(known):
+        return True
+    return False if known and all(value is False for value in known) else None
+
+
 def film_html(
     film: FilmShape, *, embed: bool = False, src: str | None = None, poster: str | None = None
 ) -> str:
@@ -150,7 +160,19 @@ def film_html(
         width, height = (first.width, first.height) if first is not None else (None, None)
         label = " / ".join(shorten(s.prompt, 60) for s in film.shots)
         player = video_html(
-            address, width=width, height=height, label=label, poster=poster, where=str(film.path)
+            address,
+            width=width,
+            height=height,
+            label=label,
+            poster=poster,
+            where=str(film.path),
+            events=SOUND_EVENTS,
+        )
+        player += (
+            '<div class="seedance-file" style="display:flex;flex-wrap:wrap;gap:4px 14px;'
+            'align-items:center;margin-top:4px;font-size:12px">'
+            f"{sound_button(_sound(film.shots))}"
+            f"{download_html(address, film.path, embedded=address.startswith('data:'))}</div>"
         )
     else:
         player = f'<div style="{style.SUBTLE}">no shot made a video, so there is no film</div>'
@@ -167,7 +189,7 @@ def film_html(
     rows = "".join(_shot_row(n, shot, starts[n - 1], before[n - 1]) for n, shot in enumerate(film.shots, 1))
     location = str(film.path) if film.path is not None else ""
     return (
-        f'<div class="seedance-story seedance-film {style.NO_MATH}" style="{style.BOX}">'
+        f'<div class="seedance-story seedance-film {SCOPE} {style.NO_MATH}" style="{style.BOX}">'
         f'<div style="margin-bottom:4px">{title}{SEP}{esc(SEP.join(_film_facts(film)))}</div>{failed}'
         f"{player}"
         f'<table class="seedance-story-shots" style="margin-top:6px;font-size:12px">{rows}</table>'

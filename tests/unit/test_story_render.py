@@ -99,7 +99,7 @@ def test_the_film_stands_alone() -> None:
     assert "18.0 s · 3 shots · charged $4.35" in text and "joined without re-encoding" in text
     for k in range(3):
         assert f"shot {k + 1} prompt" in text and f"at 0:{6 * k:02d}" in text
-    (button,) = markup.tags("button")
+    ((_, button),) = markup.with_class("seedance-copy")
     assert button["data-label"] == "copy the story cell" and button["data-copy"] == CELL
     # each shot's cell, folded; a later shot is made again by continuing the shot before it
     assert "%%seedance --fast -d 6 --seed 42\nshot 1 prompt" in text
@@ -107,6 +107,20 @@ def test_the_film_stands_alone() -> None:
     assert "%%seedance --fast -d 6 --continue req-1 --seed 44\nshot 3 prompt" in text
     assert CELL in text  # the <pre>, to copy by hand
     assert "widget" not in page
+
+
+def test_the_film_says_it_starts_muted_and_links_the_mp4() -> None:
+    markup = assert_inert(film_html(film()))
+    ((_, sound),) = markup.with_class("seedance-sound")
+    assert "seedance-sound-scope" in str(markup.with_class("seedance-film")[0][1]["class"])
+    assert "sound off" in markup.all_text() and sound["onclick"]
+    ((_, link),) = markup.with_class("seedance-download")
+    assert link["href"] == "seedance_outputs/story_a_1234abcd.mp4"
+    assert link["download"] == "story_a_1234abcd.mp4"
+    silent = film(shots=tuple(replace(s, has_audio=False) for s in shots()))
+    assert not assert_inert(film_html(silent)).with_class("seedance-sound")
+    embedded = assert_inert(film_html(film(), src="data:video/mp4;base64,AAAA"))
+    assert "save the MP4" in embedded.all_text() and not embedded.tags("a")
 
 
 def test_the_film_as_text() -> None:
