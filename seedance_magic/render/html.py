@@ -99,12 +99,18 @@ def logs_html(lines: Sequence[str]) -> str:
 
 
 def status_html(
-    snapshot: Snapshot, now: float | None = None, *, prompt: str = "", saved_note: bool = False
+    snapshot: Snapshot,
+    now: float | None = None,
+    *,
+    prompt: str = "",
+    saved_note: bool = False,
+    after: str = "",
 ) -> str:
-    """A job's status as static HTML: the header, then the status line or the outcome;
-    with `saved_note`, for a job under way, the note that this is a moment of it."""
+    """A job's status as static HTML: the header, then the status line or the outcome
+    (and `after` it, e.g. its request id and reproduce cell); with `saved_note`, for a
+    job under way, the note that this is a moment of it."""
     if snapshot.state.value in style.OUTCOME_COLOURS:
-        body = outcome_html(snapshot)
+        body = outcome_html(snapshot) + after
     else:
         body = f'<div class="seedance-status">{esc(status_text(snapshot, now))}</div>'
         body += trouble_html(snapshot.trouble)

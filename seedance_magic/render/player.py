@@ -111,6 +111,11 @@ def continue_text(result: Result) -> str:
         return ""
 
 
+def request_html(request_id: str) -> str:
+    """The request id of a job that ended without a video (what fal's support asks for)."""
+    return _fact("request", esc(request_id), f"font-family:{style.MONO};font-size:12px")
+
+
 def reproduce_html(cell: str, follow: str = "") -> str:
     """The cell that makes the video again: a copy button (it needs no kernel), and the
     cell itself as text that one click selects, for where the button cannot copy; with
@@ -169,7 +174,7 @@ def result_html(
         _fact("cost", f'<span class="seedance-cost">{esc(cost_text(result))}</span>'),
     ]
     if result.request_id:
-        facts.append(_fact("request", esc(result.request_id), f"font-family:{style.MONO};font-size:12px"))
+        facts.append(request_html(result.request_id))
     if result.seed_note:
         note = f"{result.seed_note}; the same cell may make another video"
         facts.append(

@@ -27,7 +27,7 @@ from ..errors import MissingDependency
 from ..render.film import film_html, film_text
 from ..render.grid import grid_columns, grid_html, grid_text
 from ..render.html import status_html, video_src
-from ..render.player import result_html
+from ..render.player import reproduce_html, request_html, result_html
 from ..render.shapes import ResultShape as Result
 from ..render.text import result_text, status_line
 
@@ -124,8 +124,17 @@ def job_bundle(job: Any, *, embed: bool = False, opus: bool = False) -> dict[str
     HTML."""
     if job.result is not None:
         return result_bundle(job.result, embed=embed, opus=opus)
-    prompt = str((getattr(getattr(job, "spec", None), "arguments", None) or {}).get("prompt", ""))
-    return {"text/plain": status_line(job.snapshot), "text/html": status_html(job.snapshot, prompt=prompt)}
+    spec, snap = getattr(job, "spec", None), job.snapshot
+    prompt = str((getattr(spec, "arguments", None) or {}).get("prompt", ""))
+    cell = getattr(spec, "reproduce", None) if snap.state.terminal else None
+    text, after = [status_line(snap)], ""
+    if snap.state.terminal and snap.request_id:
+        text.append(f"request:  {snap.request_id}")
+        after += request_html(snap.request_id)
+    if isinstance(cell, str) and cell:
+        text += ["reproduce:", cell]
+        after += reproduce_html(cell)
+    return {"text/plain": "\n".join(text), "text/html": status_html(snap, prompt=prompt, after=after)}
 
 
 def group_bundle(group: Any, *, embed: bool = False, opus: bool = False) -> dict[str, Any]:

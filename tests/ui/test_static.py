@@ -129,6 +129,22 @@ def test_a_job_that_ended_without_a_video_shows_how_it_ended() -> None:
     assert static.static_bundle(done) == static.result_bundle(done.result)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("state", [State.FAILED, State.CANCELLED])
+def test_a_job_that_ended_without_a_video_keeps_its_request_id_and_reproduce_cell(state: State) -> None:
+    """What support asks for (the request id) and the way to try again (the cell), in
+    the saved output, with a copy button that needs no kernel."""
+    cell = "%%seedance -d 4 --seed 3\nA paper boat at dusk"
+    spec = type("Spec", (), {"reproduce": cell, "arguments": {"prompt": "A paper boat at dusk"}})()
+    ended = snapshot(state, error=f"{state.value} <by fal>", finished=130.0, request_id="req-42")
+    bundle = static.static_bundle(FakeRun(ended, spec))
+    text, html = bundle["text/plain"], bundle["text/html"]
+    assert "req-42" in text and cell in text
+    shown = "".join(Markup(html).text)
+    assert "req-42" in shown and "%%seedance -d 4 --seed 3" in shown
+    assert "copy the cell" in html and WIDGET not in bundle
+    assert_inert(html)
+
+
 @dataclass
 class FakeRun:
     snapshot: Snapshot
