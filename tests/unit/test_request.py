@@ -559,7 +559,8 @@ def test_any_line_parses_or_is_an_invalid_request(words: list[str], cell: str) -
         event("rejected")
         return
     event("parsed")
-    assert request.prompt == request.prompt.strip() and request.prompt
+    assert request.prompt == request.prompt.strip()
+    assert request.prompt or request.batch is not None  # a batch's rows are its prompts
     assert request.grid_size <= 64
     ep.endpoint_for(request.mode, request.tier)
 
