@@ -244,7 +244,9 @@ class Story:
                 assert previous is not None
                 self._publish(stage=f"shot {number} of {count}: reading the last frame of shot {index}")
                 frame = await asyncio.to_thread(last_frame, previous)
-                shot = continued(self.plan.request.shots[index], frame)
+                before = self.jobs[index - 1]
+                source = before.request_id if before is not None else None
+                shot = continued(self.plan.request.shots[index], frame, source)
                 plan = await asyncio.to_thread(
                     cells.make_plan,
                     shot,

@@ -138,7 +138,7 @@ def continue_request(request: GenerationRequest, prelude: Result) -> GenerationR
         raise InvalidRequest(
             f"--continue: the video {where} is not on this machine; run its reproduce cell to make it again"
         )
-    return continued(replace(request, continue_from=None), last_frame(prelude.path))
+    return continued(replace(request, continue_from=None), last_frame(prelude.path), request.continue_from)
 
 
 # ------------------------------------------------------------------- each shot

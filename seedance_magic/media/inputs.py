@@ -136,7 +136,8 @@ def _expand(request: GenerationRequest, base: Path) -> list[InputItem]:
         index = None
         if FIELD[item.field].reference:
             index = counts[item.field] = counts.get(item.field, -1) + 1
-        numbered.append(replace(item, index=index))
+        continues = request.start_from if item.field == "image_url" else None
+        numbered.append(replace(item, index=index, continues=continues))
     return numbered
 
 

@@ -48,6 +48,11 @@ class Variable(str):
     cell; empty for the other files of a variable that held several (named once)."""
 
 
+class Continued(str):
+    """What a start frame is the last frame of (a notebook variable or a request id),
+    written `--continue NAME` in a reproduce cell."""
+
+
 @dataclass(frozen=True)
 class InputItem:
     """One input file: where it comes from and, once probed, what it is."""
@@ -70,6 +75,8 @@ class InputItem:
     describe_problem: str | None = None  # why a URL's content could not be measured
     # the notebook variable that gave it, by name ("" for the other files it held)
     variable: str | None = None
+    # the result whose last frame it is (--continue NAME, a story's next shot)
+    continues: str | None = None
 
     @property
     def option(self) -> str:
@@ -161,9 +168,12 @@ class Inputs:
     def names_for(self, urls: Mapping[str, str | Sequence[str]] | None) -> dict[str, str | list[str]]:
         """Display names by field for plan.reproduce_cell: paths and URLs as written, a
         notebook variable as `{{name}}` ("" for the other files it held); an object or
-        data: URI by its uploaded URL when `urls` is given (it reproduces)."""
+        data: URI by its uploaded URL when `urls` is given (it reproduces); the last frame of
+        a result as `--continue NAME`."""
 
         def name(item: InputItem) -> str:
+            if item.continues is not None:
+                return Continued(item.continues)
             if item.variable is not None:
                 return Variable(item.variable)
             uploaded = (urls or {}).get(item.field)
@@ -189,7 +199,8 @@ class Inputs:
     def thumbnails(self) -> list[dict[str, str | None]]:
         """{"kind", "name", "thumbnail"} per input, for ui.html.input_thumbnails_html, with
         its "field", and what a reproduce cell gives it again by (plan.input_names): the
-        "source" the user wrote (a path or URL) or the notebook "variable" they named."""
+        "source" the user wrote (a path or URL), the notebook "variable" they named, or the result
+        whose last frame it is ("continues")."""
         return [
             {
                 "kind": i.kind,
@@ -198,6 +209,7 @@ class Inputs:
                 "field": i.field,
                 "source": i.name if i.written else None,
                 "variable": i.variable,
+                "continues": i.continues,
             }
             for i in self.items
         ]

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import endpoints as ep
 from .cost import CostEstimate, estimate_cost
-from .inputs import FIELD, FIELDS, Variable
+from .inputs import FIELD, FIELDS, Continued, Variable
 from .request import Defaults, GenerationRequest
 
 _API_DEFAULTS: dict[str, Any] = {
@@ -183,7 +183,9 @@ def reproduce_cell(
         if shown is not None:
             values = [shown] if isinstance(shown, str) else list(shown)
         for value in values:
-            if isinstance(value, Variable):  # `{{name}}` as it is; "": given by the one before
+            if isinstance(value, Continued):  # the last frame of a result: --continue NAME
+                words.append(_option("--continue", value))
+            elif isinstance(value, Variable):  # `{{name}}` as it is; "": given by the one before
                 words += [FIELD[field].flag, "{{" + value + "}}"] if value else []
             else:
                 words.append(_option(FIELD[field].flag, str(value)))
@@ -197,8 +199,9 @@ def reproduce_cell(
 
 def input_names(inputs: Sequence[Mapping[str, Any]], arguments: Mapping[str, Any]) -> dict[str, Any]:
     """The names a reproduce cell gives a result's inputs by (see reproduce_cell), from
-    the inputs as journalled (Inputs.thumbnails): the path the user wrote or the
-    `{{variable}}` they named, else the URL fal was given (or its stand-in before upload).
+    the inputs as journalled (Inputs.thumbnails): the path the user wrote, the
+    `{{variable}}` they named or the result a start frame continues (`--continue NAME`),
+    else the URL fal was given (or its stand-in before upload).
     Empty for inputs journalled without their field."""
     names: dict[str, Any] = {}
     for field in FIELD:
@@ -206,7 +209,9 @@ def input_names(inputs: Sequence[Mapping[str, Any]], arguments: Mapping[str, Any
         sent = arguments.get(field)
         urls = sent if isinstance(sent, list) else [sent]
         shown = [
-            Variable(i["variable"])
+            Continued(i["continues"])
+            if i.get("continues")
+            else Variable(i["variable"])
             if i.get("variable") is not None
             else i.get("source") or (urls[k] if len(urls) == len(given) else None)
             for k, i in enumerate(given)

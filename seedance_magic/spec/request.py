@@ -66,6 +66,8 @@ class GenerationRequest:
     batch_options: tuple[tuple[str, Any], ...] = ()  # the line's options by keyword, for every row
     story: bool = False  # the body is shots between `---` lines (spec/story.py)
     continue_from: str | None = None  # a notebook variable or a request id: start from its last frame
+    # the result whose last frame `image` is (spec/story.continued): the reproduce cell's --continue
+    start_from: str | None = None
     stitch: bool = False  # with continue_from: the new shot joined to the original
     # False: -r came from the defaults, so a --continue cell takes its clip's (not compared)
     resolution_given: bool = field(default=True, compare=False)

@@ -86,9 +86,20 @@ class StoryRequest:
         return CostEstimate(low, high, "; ".join(notes))
 
 
-def continued(shot: GenerationRequest, frame: Any) -> GenerationRequest:
-    """The shot as image-to-video from `frame` (the previous shot's last frame, PNG bytes)."""
-    return replace(shot, mode="i2v", image=frame, end_image=None, ref_images=(), ref_videos=(), ref_audios=())
+def continued(shot: GenerationRequest, frame: Any, source: str | None = None) -> GenerationRequest:
+    """The shot as image-to-video from `frame` (the previous shot's last frame, PNG bytes);
+    `source` names that shot (a notebook variable or a request id) for the reproduce cell."""
+    return replace(
+        shot,
+        mode="i2v",
+        image=frame,
+        end_image=None,
+        ref_images=(),
+        ref_videos=(),
+        ref_audios=(),
+        variables=(),
+        start_from=source,
+    )
 
 
 def at_resolution(

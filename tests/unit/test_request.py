@@ -560,7 +560,7 @@ def test_any_line_parses_or_is_an_invalid_request(words: list[str], cell: str) -
         return
     event("parsed")
     assert request.prompt == request.prompt.strip()
-    assert request.prompt or request.batch  # a batch's prompts are its rows'
+    assert request.prompt or request.batch is not None  # a batch's rows are its prompts
     assert request.grid_size <= 64
     ep.endpoint_for(request.mode, request.tier)
 

@@ -88,3 +88,39 @@ def test_a_cached_replay_names_the_same_file(emulator: Emulator, monkeypatch: py
         first, again = shell.user_ns["first"].wait(), shell.user_ns["again"].wait()
     assert again.cached and again.path == first.path
     assert again.path is not None and not again.path.is_absolute()
+
+
+def test_a_continued_clip_names_the_clip_it_continues(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--continue clip`: the start frame is the clip's last frame, which the reproduce cell
+    gives again by `--continue clip`, not by the emulator's URL of the frame or a stand-in
+    for its bytes."""
+    with seedance_shell(emulator, monkeypatch) as shell:
+        run_cell(shell, f"%%seedance {CLIP} --out clip\nA kite over the dunes").ok()
+        shell.user_ns["clip"].wait()
+        run_cell(shell, "%%seedance --continue clip -d 4 -r 480p --fast --seed 4 --out more\nIt lands").ok()
+        result = shell.user_ns["more"].wait()
+    for cell in (result.reproduce_cell, result.reproduce or ""):
+        line = options_line(cell)
+        assert "--continue clip" in line, line
+        assert "-i " not in line and "http" not in line and "bytes" not in line, line
+    record = next(r for r in all_records() if r.request_id == result.request_id)
+    assert record.reproduce is not None and "--continue clip" in record.reproduce
+    again = parse_cell(options_line(result.reproduce_cell).removeprefix("%%seedance "), "x")
+    assert again.continue_from == "clip" and again.image is None and again.seed == 4
+
+
+def test_a_story_shot_names_the_shot_it_continues(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shot 2 of a story starts from shot 1's last frame: its cell continues shot 1 by
+    request id (which the journal keeps), so it still makes the shot after a restart."""
+    with seedance_shell(emulator, monkeypatch) as shell:
+        run_cell(shell, f"%%seedance --story {CLIP} --out film\nA kite is unrolled\n---\nIt climbs").ok()
+        film = shell.user_ns["film"].wait()
+    first, second = film.shots
+    for cell in (second.reproduce_cell, second.reproduce or ""):
+        line = options_line(cell)
+        assert f"--continue {first.request_id}" in line, line
+        assert "-i " not in line and "http" not in line and "bytes" not in line, line
