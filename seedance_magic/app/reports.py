@@ -20,6 +20,7 @@ from ..settings import choose, has_credentials
 from ..spec import providers
 from ..spec.coach import coach
 from ..spec.cost import frame_size
+from ..spec.formats import counted
 from ..spec.providers import PROVIDERS, Provider
 from ..spec.providers import label as provider_label
 from ..spec.request import DEFAULTS, GenerationRequest
@@ -161,11 +162,7 @@ def cancel(runtime: Runtime, target: str) -> Shown:
     going = [j for j in jobs if j not in kept]
     for job in going:
         job.cancel()
-    lines = (
-        [f"cancelling {len(going)} job(s): " + ", ".join(j.request_id or j.key for j in going)]
-        if going
-        else []
-    )
+    lines = [_cancelling(going)] if going else []
     for job in kept:
         label = provider_label(job.snapshot.provider)
         lines.append(
@@ -173,6 +170,24 @@ def cancel(runtime: Runtime, target: str) -> Shown:
             "it will finish, be charged and be downloaded"
         )
     return Shown("\n".join(lines))
+
+
+def _cancelling(jobs: list[Job]) -> str:
+    """What `%seedance cancel` is doing, in one line: the jobs sent by request id, then
+    how many are being sent (cancelled once the provider answers) and how many were
+    never sent (nothing is charged for them)."""
+    ids = [job.request_id for job in jobs if job.request_id]
+    sending = sum(1 for job in jobs if not job.request_id and job.snapshot.state is State.SUBMITTING)
+    unsent = len(jobs) - len(ids) - sending
+    parts = list(ids)
+    if sending:
+        parts.append(f"{sending} being sent (cancelled as soon as the provider answers)")
+    if unsent:
+        them = "it" if unsent == 1 else "those"
+        parts.append(f"{unsent} not yet sent (nothing is charged for {them})")
+    if len(parts) > 1:
+        parts[-1] = "and " + parts[-1]
+    return f"cancelling {counted(len(jobs), 'job')}: " + ", ".join(parts)
 
 
 def _key_source(provider: Provider, dotenv_names: list[str]) -> str:

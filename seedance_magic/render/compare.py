@@ -114,7 +114,7 @@ def compare_text(results: Sequence[Result]) -> str:
     """The comparison for terminals and text/plain: one line per video."""
     head = f"compare {len(results)} videos (side by side in sync in a notebook)"
     lines = [
-        f"  {i}. {label}{SEP}{result_line(r)}"
+        f"  {i}. {label}{SEP}{result_line(r, seed=False)}"
         for i, (r, label) in enumerate(zip(results, labels(results), strict=True), 1)
     ]
     emulated = f"{SEP}{EMULATOR}" if any(r.emulated for r in results) else ""

@@ -82,10 +82,12 @@ def size_text(result: Result) -> str:
     return " ".join(parts)
 
 
-def result_line(result: Result) -> str:
+def result_line(result: Result, *, seed: bool = True) -> str:
     """One line about a result, its file last:
-    "seed 42 · 6.0 s 1280x720 · $1.45 · via fal · path"."""
-    parts = [f"seed {result.seed}" if result.seed is not None else "", result.seed_note, size_text(result)]
+    "seed 42 · 6.0 s 1280x720 · $1.45 · via fal · path" (without the seed where the line
+    follows a label that says it)."""
+    shown = seed and result.seed is not None
+    parts = [f"seed {result.seed}" if shown else "", result.seed_note, size_text(result)]
     parts.append("$0 (cached)" if result.cached else "$0" if result.emulated else f"${result.cost_usd:.2f}")
     parts.append(via_text(result.provider))
     if result.emulated:

@@ -17,6 +17,10 @@ class State(str, Enum):
     CANCELLED = "cancelled"
     UNKNOWN = "unknown"
 
+    def __str__(self) -> str:
+        """The state as a user reads it: `str(job.status)` is "queued", as in every view."""
+        return self.value
+
     @property
     def terminal(self) -> bool:
         return self in TERMINAL

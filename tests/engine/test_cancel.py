@@ -180,3 +180,29 @@ def test_a_wait_that_times_out_leaves_the_job_running(fake_runtime: Runtime, bac
     assert not job.done and backend.count("cancel") == 0
     backend.complete(backend.last.request_id)
     assert job.wait(timeout=5).path is not None
+
+
+# ------------------------------------------------------- %seedance cancel all
+async def test_cancel_all_names_sent_jobs_by_request_id_and_counts_the_rest(
+    fake_runtime: Runtime, backend: FakeBackend
+) -> None:
+    """`%seedance cancel all` names each job it cancels at the provider by its request id
+    and says how many had not been sent (and so cost nothing), never an internal key."""
+    from seedance_magic.app.reports import cancel
+
+    backend.script = None
+    gate = SlotGate(1)
+    sent = Job(job_spec(seed=1), fake_runtime, gate=gate).start()
+    waiting = [Job(job_spec(seed=s), fake_runtime, gate=gate).start() for s in (2, 3)]
+    await reached(sent, lambda s: s.state is State.QUEUED)
+    for job in waiting:
+        await reached(job, lambda s: s.waiting == "waiting for a slot")
+    said = cancel(fake_runtime, "all").text
+    assert said == (
+        f"cancelling 3 jobs: {sent.request_id}, and 2 not yet sent (nothing is charged for those)"
+    ), said
+    assert "job-" not in said
+    for job in [sent, *waiting]:
+        with pytest.raises(errors.JobCancelled):
+            await job
+    assert backend.count("submit") == 1 and backend.cancels == [sent.request_id]

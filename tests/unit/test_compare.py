@@ -144,6 +144,7 @@ def test_the_view_is_an_output_with_the_html_and_shows_as_static_text_and_html()
     text = repr(view)
     assert text.splitlines()[0] == "compare 3 videos (side by side in sync in a notebook) · EMULATOR"
     assert text.splitlines()[1].startswith("  1. seed 1 · A hummingbird")
+    assert all(line.count("seed ") == 1 for line in text.splitlines()[1:]), text  # said once
     bundle = view._repr_mimebundle_()
     assert bundle == {"text/plain": text, "text/html": view.html}  # no poster: the videos are not on disk
 

@@ -292,3 +292,12 @@ def test_the_journal_schema(tmp_path: Path) -> None:
         "transitions": ["job_id", "state", "at", "detail"],
         "uploads": ["digest", "target", "url", "file_name", "size", "created_at"],
     }
+
+
+def test_a_state_reads_as_its_name() -> None:
+    """`job.status` is a State: printed or formatted it is the word every view shows, and
+    it still compares equal to that string."""
+    from seedance_magic.spec.states import State
+
+    assert str(State.QUEUED) == f"{State.QUEUED}" == "queued" == State.QUEUED
+    assert repr(State.QUEUED) == "<State.QUEUED: 'queued'>"
