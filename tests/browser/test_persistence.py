@@ -79,9 +79,12 @@ def notebook7(requirements: None, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 def ended(cell: Any, videos: int, timeout: float = 90) -> Any:
-    """Wait until the cell's output is its static form (HTML, no widget) with `videos` videos."""
+    """Wait until the cell's output is its static form (HTML, no widget) with `videos` videos.
+    The live player shows its video in an Output widget, whose own HTML output matches
+    STATIC too: the static form is there once no widget is left in the cell."""
     shown = cell.locator(f"{STATIC} video")
-    watch(lambda: shown.count() == videos, lambda: None, timeout)
+    live = cell.locator(".jupyter-widgets")
+    watch(lambda: shown.count() == videos and live.count() == 0, lambda: None, timeout)
     return shown
 
 
