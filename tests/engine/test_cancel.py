@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from seedance_magic import errors
+from seedance_magic.app.reports import cancel
 from seedance_magic.engine.gate import SlotGate
 from seedance_magic.engine.job import NOT_SENT, Job, State
 from seedance_magic.engine.runtime import Runtime
@@ -188,8 +189,6 @@ async def test_cancel_all_names_sent_jobs_by_request_id_and_counts_the_rest(
 ) -> None:
     """`%seedance cancel all` names each job it cancels at the provider by its request id
     and says how many had not been sent (and so cost nothing), never an internal key."""
-    from seedance_magic.app.reports import cancel
-
     backend.script = None
     gate = SlotGate(1)
     sent = Job(job_spec(seed=1), fake_runtime, gate=gate).start()

@@ -18,6 +18,7 @@ from seedance_magic.engine.job import Job
 from seedance_magic.model import Result, StoryResult
 from seedance_magic.notebook.config import Seedance
 from seedance_magic.spec.options import OPTION_STRINGS
+from seedance_magic.spec.states import State
 from seedance_magic.store.journal import Journal
 
 PACKAGE = Path(seedance_magic.__file__).parent
@@ -297,7 +298,5 @@ def test_the_journal_schema(tmp_path: Path) -> None:
 def test_a_state_reads_as_its_name() -> None:
     """`job.status` is a State: printed or formatted it is the word every view shows, and
     it still compares equal to that string."""
-    from seedance_magic.spec.states import State
-
     assert str(State.QUEUED) == f"{State.QUEUED}" == "queued" == State.QUEUED
     assert repr(State.QUEUED) == "<State.QUEUED: 'queued'>"
